@@ -1,0 +1,79 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// What a handler knows about the request besides its typed input; transport-neutral, so the same handler
+/// runs behind the gateway or in its own process.
+public struct APIContext: Sendable {
+    public var requestID: String
+    public var logger: Logger
+    public var remoteAddress: String?
+    public var userAgent: String?
+    /// The `Authorization` header as received, forwarded when the handler is a remote service.
+    public var authorization: String?
+
+    public init(requestID: String, logger: Logger, remoteAddress: String? = nil, userAgent: String? = nil, authorization: String? = nil) {
+        self.requestID = requestID
+        self.logger = logger
+        self.remoteAddress = remoteAddress
+        self.userAgent = userAgent
+        self.authorization = authorization
+    }
+
+    public init(request: Request, context: some APIRequestContext) {
+        self.init(requestID: context.requestID, logger: context.logger, remoteAddress: context.remoteAddress,
+                  userAgent: request.headers[.userAgent], authorization: request.headers[.authorization])
+    }
+}
+
+/// The Hummingbird request context that generated route tables need.
+public protocol APIRequestContext: RequestContext {
+    var requestID: String { get }
+    var remoteAddress: String? { get }
+}
+
+/// The authenticated user of a request.
+public struct Caller: Sendable, Hashable {
+    public var userId: ObjectId
+    public var email: String
+    public init(userId: ObjectId, email: String) {
+        self.userId = userId
+        self.email = email
+    }
+}
+
+/// Checks credentials for the schema's security schemes.
+public protocol APISecurity: Sendable {
+    /// The caller for a bearer token; throws `APIError.unauthorized` when it is not valid.
+    func authenticate(bearer token: String, context: APIContext) async throws -> Caller
+    /// Checks a credential carried in a header or cookie for `scheme`; throws `APIError.unauthorized` otherwise.
+    func verify(scheme: String, credential: String, context: APIContext) async throws
+}
+
+extension APISecurity {
+    public func caller(from request: Request, context: APIContext) async throws -> Caller {
+        guard let header = request.headers[.authorization] else { throw APIError.unauthorized() }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            throw APIError.unauthorized("Authorization must be 'Bearer <token>'")
+        }
+        return try await authenticate(bearer: String(parts[1]), context: context)
+    }
+
+    public func verify(scheme: String, header name: String, request: Request, context: APIContext) async throws {
+        guard let field = HTTPField.Name(name), let credential = request.headers[field] else { throw APIError.unauthorized() }
+        try await verify(scheme: scheme, credential: credential, context: context)
+    }
+
+    public func verify(scheme: String, cookie name: String, request: Request, context: APIContext) async throws {
+        guard let credential = request.cookies[name]?.value else { throw APIError.unauthorized() }
+        try await verify(scheme: scheme, credential: credential, context: context)
+    }
+}
+
+/// Security that accepts nothing: every protected route answers 401.
+public struct DenyAllSecurity: APISecurity {
+    public init() {}
+    public func authenticate(bearer token: String, context: APIContext) async throws -> Caller { throw APIError.unauthorized("Invalid token") }
+    public func verify(scheme: String, credential: String, context: APIContext) async throws { throw APIError.unauthorized() }
+}

@@ -1,0 +1,64 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// One route of a generated route table, for answers the router cannot give by itself (405 with `Allow`).
+public struct APIRouteDescriptor: Sendable, Hashable {
+    public var method: HTTPRequest.Method
+    /// Full path with `:name` parameters.
+    public var path: String
+    public var operation: String
+
+    public init(method: HTTPRequest.Method, path: String, operation: String) {
+        self.method = method
+        self.path = path
+        self.operation = operation
+    }
+
+    func matches(_ segments: [Substring]) -> Bool {
+        let pattern = path.split(separator: "/")
+        guard pattern.count == segments.count else { return false }
+        return zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+    }
+}
+
+/// Turns every error into the contract's error shape: the router's 404 becomes 405 when the path exists
+/// under another method, unknown errors become a 500 that shows no internals (and are logged in full).
+public struct APIErrorMiddleware<Context: APIRequestContext>: RouterMiddleware {
+    let routes: [APIRouteDescriptor]
+
+    public init(routes: [APIRouteDescriptor]) { self.routes = routes }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            if error.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
+            }
+            return error.httpResponse()
+        } catch let error as any HTTPResponseError {
+            return translate(error, request: request).httpResponse()
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return APIError.internal.httpResponse()
+        }
+    }
+
+    private func translate(_ error: any HTTPResponseError, request: Request) -> APIError {
+        switch error.status {
+        case .notFound:
+            let segments = request.uri.path.split(separator: "/")
+            let allowed = routes.filter { $0.matches(segments) }.map(\.method)
+            if !allowed.isEmpty, !allowed.contains(request.method) {
+                return .methodNotAllowed(allowed: allowed)
+            }
+            return .notFound("No route for \(request.method.rawValue) \(request.uri.path)")
+        case .contentTooLarge:
+            return .payloadTooLarge(limit: APILimits.maxBodySize)
+        default:
+            let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+            return APIError(error.status, message: message)
+        }
+    }
+}
