@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // schema → code
@@ -42,6 +43,7 @@ let package = Package(
             dependencies: [
                 "ParleyJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/API/Runtime"
@@ -66,6 +68,7 @@ let package = Package(
                 "ParleyAPI", "AuthService", "UsersService", "ChatsService", "MessagesService", "MediaService",
                 "NotificationsService",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Sources/Gateway"
         ),
@@ -81,7 +84,7 @@ let package = Package(
             exclude: ["parley-generator.json"], plugins: ["ParleyAPIPlugin"]
         ),
         .testTarget(name: "ParleyGeneratorTests", dependencies: ["ParleyGenerator"], path: "Tests/ParleyGeneratorTests",
-                    resources: [.copy("Golden")]),
+                    exclude: ["Golden"]),
         .testTarget(
             name: "ConsumerTests",
             dependencies: ["FixtureAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],

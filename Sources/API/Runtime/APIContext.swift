@@ -77,3 +77,19 @@ public struct DenyAllSecurity: APISecurity {
     public func authenticate(bearer token: String, context: APIContext) async throws -> Caller { throw APIError.unauthorized("Invalid token") }
     public func verify(scheme: String, credential: String, context: APIContext) async throws { throw APIError.unauthorized() }
 }
+
+extension APIRequestContext {
+    /// Hummingbird's per-request id, also in every log line of the request.
+    public var requestID: String { id }
+}
+
+/// A request context with what generated routes need; enough for a server that adds nothing of its own.
+public struct BasicAPIRequestContext: APIRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+}

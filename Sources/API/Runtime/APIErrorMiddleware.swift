@@ -33,7 +33,7 @@ public struct APIErrorMiddleware<Context: APIRequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            if error.status.code >= 500 {
+            if error.status.code >= 500, error.status != .notImplemented {
                 context.logger.error("request failed", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
             }
             return error.httpResponse()

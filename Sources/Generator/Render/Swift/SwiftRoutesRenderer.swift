@@ -18,10 +18,19 @@ struct SwiftRoutesRenderer {
         return out
     }
 
+    /// Parameters are registered by position (`/api/messages/:p2`): Hummingbird's router needs one name per
+    /// position, while the schema may name it `chatId` for one method and `messageId` for another.
     private func renderRoute(_ route: Route, service: Service, patterns: inout PatternTable) -> String {
         let i = "            "
         let operation = "\(SwiftNames.namespace(of: service)).\(SwiftNames.operation(of: route))"
-        var out = "        router.on(\(SwiftNames.stringLiteral(route.fullPath(in: service))), method: .\(route.method.rawValue.lowercased())) { request, context in\n"
+        let segments = route.fullPath(in: service).split(separator: "/")
+        var positions: [String: String] = [:]
+        let routerPath = "/" + segments.enumerated().map { index, segment -> String in
+            guard segment.hasPrefix(":") else { return String(segment) }
+            positions[String(segment.dropFirst())] = "p\(index)"
+            return ":p\(index)"
+        }.joined(separator: "/")
+        var out = "        router.on(\(SwiftNames.stringLiteral(routerPath)), method: .\(route.method.rawValue.lowercased())) { request, context in\n"
         if route.body != nil { out += "\(i)var request = request\n" }
         out += "\(i)let api = APIContext(request: request, context: context)\n"
 
@@ -60,7 +69,7 @@ struct SwiftRoutesRenderer {
             }
             args.append("\(label): \(operation).\(type)(\(members.joined(separator: ", ")))")
         }
-        group(route.params, source: { "context.parameters.get(\(SwiftNames.stringLiteral($0)))" }, section: "params", label: "path", type: "Path")
+        group(route.params, source: { "context.parameters.get(\(SwiftNames.stringLiteral(positions[$0] ?? $0)))" }, section: "params", label: "path", type: "Path")
         group(route.query, source: { "request.uri.queryParameters[\(SwiftNames.stringLiteral($0))].map(String.init)" }, section: "query", label: "query", type: "Query")
         group(route.cookies, source: { "request.cookies[\(SwiftNames.stringLiteral($0))]?.value" }, section: "cookies", label: "cookies", type: "Cookies")
         if let body = route.body {

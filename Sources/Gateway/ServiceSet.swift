@@ -1,0 +1,38 @@
+import AuthService
+import ChatsService
+import MediaService
+import MessagesService
+import NotificationsService
+import ParleyAPI
+import UsersService
+
+/// The handlers behind the gateway, each reached through its generated protocol: the in-process service,
+/// or later the generated client of a service running in its own process.
+public struct ServiceSet: Sendable {
+    public var auth: any AuthAPI
+    public var users: any UsersAPI
+    public var chats: any ChatsAPI
+    public var messages: any MessagesAPI
+    public var media: any MediaAPI
+    public var notifications: any NotificationsAPI
+
+    public init(auth: any AuthAPI, users: any UsersAPI, chats: any ChatsAPI, messages: any MessagesAPI, media: any MediaAPI,
+                notifications: any NotificationsAPI) {
+        self.auth = auth
+        self.users = users
+        self.chats = chats
+        self.messages = messages
+        self.media = media
+        self.notifications = notifications
+    }
+
+    /// Every service in this process.
+    public static func inProcess() -> ServiceSet {
+        ServiceSet(auth: AuthService(), users: UsersService(), chats: ChatsService(), messages: MessagesService(),
+                   media: MediaService(), notifications: NotificationsService())
+    }
+
+    /// Routes the gateway serves: every public service's (internal ones are never routed).
+    public static let publicRoutes: [APIRouteDescriptor] = Auth.routes + Users.routes + Chats.routes + Messages.routes + Media.routes
+        + Notifications.routes
+}
