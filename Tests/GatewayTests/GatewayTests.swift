@@ -1,0 +1,171 @@
+import Foundation
+import Gateway
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ParleyAPI
+import Testing
+
+/// Bearer tokens of the form `user-<ObjectId>`, so tests reach validation behind authentication.
+struct TestSecurity: APISecurity {
+    func authenticate(bearer token: String, context: APIContext) async throws -> Caller {
+        guard token.hasPrefix("user-"), let id = ObjectId(token.dropFirst(5)) else { throw APIError.unauthorized("Invalid token") }
+        return Caller(userId: id, email: "\(id)@example.com")
+    }
+    func verify(scheme: String, credential: String, context: APIContext) async throws { throw APIError.unauthorized() }
+}
+
+func gateway() -> some ApplicationProtocol {
+    Application(router: Gateway.router(services: .inProcess(), security: TestSecurity()))
+}
+
+let user = ObjectId()
+let authorized: HTTPFields = [.authorization: "Bearer user-\(user)", .contentType: "application/json"]
+let jsonOnly: HTTPFields = [.contentType: "application/json"]
+
+/// The contract's error body, checked strictly: exactly these keys, the code matching the status.
+struct ErrorBody {
+    var statusCode: Int
+    var code: String
+    var message: String
+    var details: [(path: String, message: String)]?
+
+    init(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(response.headers[.contentType] == "application/json; charset=utf-8", sourceLocation: sourceLocation)
+        let json = try JSONParser.parse(Array(response.body.readableBytesView))
+        let error = try #require(json["error"]?.objectValue, sourceLocation: sourceLocation)
+        #expect(json.objectValue?.keys == ["error"], sourceLocation: sourceLocation)
+        #expect(Set(error.keys).isSubset(of: ["statusCode", "code", "message", "details"]), sourceLocation: sourceLocation)
+        statusCode = try #require(error["statusCode"]?.intValue, sourceLocation: sourceLocation)
+        code = try #require(error["code"]?.stringValue, sourceLocation: sourceLocation)
+        message = try #require(error["message"]?.stringValue, sourceLocation: sourceLocation)
+        details = error["details"]?.arrayValue?.map { ($0["path"]?.stringValue ?? "", $0["message"]?.stringValue ?? "") }
+        #expect(statusCode == Int(response.status.code), sourceLocation: sourceLocation)
+    }
+
+    var paths: [String] { details?.map(\.path) ?? [] }
+}
+
+func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
+
+@Suite struct GatewayTests {
+    @Test(arguments: [TestingSetup.router, .live])
+    func healthAndRequestID(setup: TestingSetup) async throws {
+        try await gateway().test(setup) { client in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+            #expect(response.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
+        }
+    }
+
+    @Test(arguments: [TestingSetup.router, .live])
+    func routerLevelErrorsHaveTheContractShape(setup: TestingSetup) async throws {
+        try await gateway().test(setup) { client in
+            let missing = try ErrorBody(try await client.execute(uri: "/api/nothing", method: .get))
+            #expect((missing.statusCode, missing.code) == (404, "NOT_FOUND"))
+
+            let wrongMethod = try await client.execute(uri: "/api/auth/register", method: .put, headers: jsonOnly, body: body("{}"))
+            #expect(wrongMethod.headers[.allow] == "POST")
+            #expect(try ErrorBody(wrongMethod).code == "METHOD_NOT_ALLOWED")
+
+            let malformed = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: body(#"{"email": "#)))
+            #expect((malformed.statusCode, malformed.code) == (400, "VALIDATION_FAILED"))
+            #expect(malformed.paths == ["body"])
+
+            let big = ByteBuffer(repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
+            let tooLarge = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: big))
+            #expect((tooLarge.statusCode, tooLarge.code) == (413, "PAYLOAD_TOO_LARGE"))
+
+            let notJSON = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: [.contentType: "text/plain"], body: body("{}")))
+            #expect(notJSON.code == "VALIDATION_FAILED")
+
+            let unauthenticated = try ErrorBody(try await client.execute(uri: "/api/chats", method: .get))
+            #expect((unauthenticated.statusCode, unauthenticated.code) == (401, "UNAUTHORIZED"))
+        }
+    }
+
+    @Test func everyStringConstraintKindIsEnforced() async throws {
+        try await gateway().test(.router) { client in
+            let response = try await client.execute(uri: "/api/auth/register", method: .post, headers: jsonOnly, body: body(#"""
+                {"username": "No Spaces", "email": "not-an-email", "password": "short", "name": "\#(String(repeating: "n", count: 65))"}
+                """#))
+            let error = try ErrorBody(response)
+            #expect(error.code == "VALIDATION_FAILED")
+            #expect(Set(error.paths) == ["body.username", "body.email", "body.password", "body.name"])
+            let messages = Dictionary(uniqueKeysWithValues: (error.details ?? []).map { ($0.path, $0.message) })
+            #expect(messages["body.username"]?.contains("must match") == true)
+            #expect(messages["body.email"] == "must be a valid email address")
+            #expect(messages["body.password"] == "must be at least 8 characters")
+            #expect(messages["body.name"] == "must be at most 64 characters")
+        }
+    }
+
+    @Test func requiredUnknownAndWrongTypedFieldsAre400Not500() async throws {
+        try await gateway().test(.router) { client in
+            let response = try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: body(#"{"email": {"$gt": ""}, "admin": true}"#))
+            let error = try ErrorBody(response)
+            #expect(response.status == .badRequest)
+            #expect(Set(error.paths) == ["body.email", "body.password", "body.admin"])
+            let messages = Dictionary(uniqueKeysWithValues: (error.details ?? []).map { ($0.path, $0.message) })
+            #expect(messages["body.email"] == "must be a string, not object")
+            #expect(messages["body.password"] == "is required")
+            #expect(messages["body.admin"] == "is not a known field")
+
+            let array = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: body("[]")))
+            #expect(array.paths == ["body"])
+            let empty = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly))
+            #expect(empty.paths == ["body"])
+        }
+    }
+
+    @Test func enumArrayIdRangeAndURLConstraints() async throws {
+        try await gateway().test(.router) { client in
+            let chat = try ErrorBody(try await client.execute(uri: "/api/chats", method: .post, headers: authorized, body: body(#"{"type": "channel", "participantIds": ["zz"]}"#)))
+            #expect(Set(chat.paths) == ["body.type", "body.participantIds[0]"])
+
+            let noParticipants = try ErrorBody(try await client.execute(uri: "/api/chats", method: .post, headers: authorized, body: body(#"{"type": "group", "participantIds": []}"#)))
+            #expect(noParticipants.paths.contains("body.participantIds"))
+
+            let page = try ErrorBody(try await client.execute(uri: "/api/messages/not-an-id?limit=500", method: .get, headers: authorized))
+            #expect(Set(page.paths) == ["params.chatId", "query.limit"])
+
+            let notInteger = try ErrorBody(try await client.execute(uri: "/api/messages/\(ObjectId())?limit=ten", method: .get, headers: authorized))
+            #expect(notInteger.details?.first?.message == "must be an integer")
+
+            let avatar = try ErrorBody(try await client.execute(uri: "/api/users/me", method: .patch, headers: authorized, body: body(#"{"avatarUrl": "javascript:alert(1)"}"#)))
+            #expect(avatar.paths == ["body.avatarUrl"])
+        }
+    }
+
+    @Test func validRequestsReachTheServicesWhichAnswer501UntilImplemented() async throws {
+        try await gateway().test(.router) { client in
+            let response = try await client.execute(uri: "/api/auth/register", method: .post, headers: jsonOnly, body: body(#"""
+                {"username": "alice_1", "email": "Alice@Example.com", "password": "correct horse", "name": "Alice"}
+                """#))
+            let error = try ErrorBody(response)
+            #expect((error.statusCode, error.code) == (501, "NOT_IMPLEMENTED"))
+            #expect(error.message == "auth.register is not implemented yet")
+        }
+    }
+
+    /// Each public route, called with valid path parameters and no body, gets an answer from its own table:
+    /// never a 404/405 from routing, never a 500.
+    @Test func everyPublicRouteIsRegistered() async throws {
+        try await gateway().test(.router) { client in
+            for route in ServiceSet.publicRoutes {
+                let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? ObjectId().description : String($0) }.joined(separator: "/")
+                let response = try await client.execute(uri: "/" + path, method: route.method, headers: authorized)
+                #expect([400, 501].contains(response.status.code), "\(route.method) \(route.path) answered \(response.status.code)")
+                _ = try ErrorBody(response)
+            }
+        }
+    }
+
+    @Test func internalRoutesAreNotRoutedByTheGateway() async throws {
+        try await gateway().test(.router) { client in
+            let response = try await client.execute(uri: "/internal/notifications/send", method: .post, headers: authorized, body: body("{}"))
+            #expect(response.status == .notFound)
+        }
+    }
+}
