@@ -4,7 +4,8 @@ import Foundation
 /// Written by hand because Foundation's formatters are slow and not sendable on every platform.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Nearest, not down: a date made from whole milliseconds must print them back exactly.
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
         let ms = Int(millis - Int64(seconds) * 1000)
         var parts = tm()
