@@ -53,6 +53,11 @@ let package = Package(
             exclude: ["parley-generator.json"], plugins: ["ParleyAPIPlugin"]
         ),
 
+        // the store: repository protocols, and their SQLite (embedded default) and MongoDB implementations
+        .target(name: "ParleyStore", dependencies: ["ParleyAPIRuntime"], path: "Sources/Store/Core"),
+        .systemLibrary(name: "CSQLite", path: "Sources/Store/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SQLiteStore", dependencies: ["ParleyStore", "CSQLite"], path: "Sources/Store/SQLite"),
+
         // hand-written services, one module each
         .target(name: "AuthService", dependencies: ["ParleyAPI"], path: "Sources/Services/Auth"),
         .target(name: "UsersService", dependencies: ["ParleyAPI"], path: "Sources/Services/Users"),
@@ -95,6 +100,7 @@ let package = Package(
             dependencies: ["Gateway", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/GatewayTests"
         ),
+        .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore"], path: "Tests/StoreTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,132 @@
+import Foundation
+import ParleyAPIRuntime
+
+// The queries the services need, one protocol per collection. Every store implements all of them with the
+// same behaviour; `StoreContractTests` holds them to it.
+
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A unique key is taken: `username`, `email`, `directKey`, `tempId`, `endpoint`.
+    case duplicate(key: String)
+    /// The engine could not be reached or failed; the message is for logs, never for clients.
+    case unavailable(String)
+    /// Stored data could not be read back.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .duplicate(let key): "duplicate \(key)"
+        case .unavailable(let message): "store unavailable: \(message)"
+        case .corrupt(let message): "stored data unreadable: \(message)"
+        }
+    }
+}
+
+public protocol UserRepository: Sendable {
+    /// Throws `.duplicate(key: "username" | "email")`.
+    func insert(_ user: UserRecord) async throws
+    func find(id: ObjectId) async throws -> UserRecord?
+    func find(ids: [ObjectId]) async throws -> [UserRecord]
+    /// Compares without regard to case.
+    func find(email: String) async throws -> UserRecord?
+    func find(username: String) async throws -> UserRecord?
+    func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord?
+    func setPasswordHash(id: ObjectId, _ hash: String, at date: Date) async throws
+    func setLastSeen(id: ObjectId, _ date: Date) async throws
+    func block(userId: ObjectId, target: ObjectId) async throws
+    func unblock(userId: ObjectId, target: ObjectId) async throws
+    func addContact(userId: ObjectId, contact: ObjectId) async throws
+    /// Whether either user blocked the other.
+    func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool
+    /// Users whose username or a word of whose name starts with `prefix` (case-insensitive), ordered by
+    /// username, without `viewer`, users `viewer` blocked, and users who blocked `viewer`.
+    func search(prefix: String, viewer: ObjectId, limit: Int) async throws -> [UserRecord]
+}
+
+public protocol SessionRepository: Sendable {
+    func insert(_ session: SessionRecord) async throws
+    func find(tokenHash: String) async throws -> SessionMatch?
+    /// Replaces the session's token if it is still `old`; false when another refresh won the race.
+    func rotate(sessionId: ObjectId, from old: String, to new: String, expiresAt: Date) async throws -> Bool
+    func delete(id: ObjectId) async throws
+    func deleteAll(userId: ObjectId) async throws
+    func deleteExpired(before date: Date) async throws
+}
+
+public protocol PasswordResetRepository: Sendable {
+    func insert(_ token: PasswordResetRecord) async throws
+    /// The user of an unused, unexpired token, which is used up by this call; nil otherwise.
+    func consume(tokenHash: String, at date: Date) async throws -> ObjectId?
+}
+
+public protocol ChatRepository: Sendable {
+    /// Throws `.duplicate(key: "directKey")` when the direct chat exists.
+    func insert(_ chat: ChatRecord) async throws
+    func find(id: ObjectId) async throws -> ChatRecord?
+    func findDirect(key: String) async throws -> ChatRecord?
+    /// The user's chats, pinned first, then by `updatedAt` and id, newest first, strictly after `cursor`.
+    func list(userId: ObjectId, archived: Bool, limit: Int, after cursor: ChatListKey?) async throws -> [ChatListing]
+    func chatIds(userId: ObjectId) async throws -> [ObjectId]
+    func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState?
+    func update(id: ObjectId, title: String?, avatarUrl: String?, at date: Date) async throws -> ChatRecord?
+    /// Appends a participant (no change if present).
+    func addMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord?
+    /// Removes a participant and their admin role.
+    func removeMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord?
+    func setAdmins(chatId: ObjectId, _ admins: [ObjectId], at date: Date) async throws -> ChatRecord?
+    func setPinned(chatId: ObjectId, userId: ObjectId, _ pinned: Bool) async throws
+    func setArchived(chatId: ObjectId, userId: ObjectId, _ archived: Bool) async throws
+    /// Records the latest message unless a newer one is already recorded, and bumps `updatedAt`.
+    func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws
+    /// Moves the user's read position forward (never back).
+    func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws
+}
+
+public protocol MessageRepository: Sendable {
+    /// Throws `.duplicate(key: "tempId")` when the sender already sent this tempId.
+    func insert(_ message: MessageRecord) async throws
+    func find(id: ObjectId) async throws -> MessageRecord?
+    func find(senderId: ObjectId, tempId: String) async throws -> MessageRecord?
+    func find(ids: [ObjectId]) async throws -> [MessageRecord]
+    /// Newest first, strictly before `cursor`, without messages deleted for `viewer` or for everyone.
+    func page(chatId: ObjectId, viewer: ObjectId, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord]
+    func edit(id: ObjectId, body: String, at date: Date) async throws -> MessageRecord?
+    func hide(id: ObjectId, for userId: ObjectId) async throws
+    func deleteForEveryone(id: ObjectId) async throws
+    /// One reaction per user; nil removes it.
+    func setReaction(id: ObjectId, userId: ObjectId, emoji: String?, at date: Date) async throws -> MessageRecord?
+    func markDelivered(ids: [ObjectId], to userId: ObjectId) async throws
+    /// Adds the reader; returns the messages as they are after the change.
+    func markRead(ids: [ObjectId], by userId: ObjectId) async throws -> [MessageRecord]
+    func setStatus(ids: [ObjectId], _ status: DeliveryStatus) async throws
+    /// Messages after `key` (all when nil) not sent by `userId` and visible to them.
+    func unreadCount(chatId: ObjectId, userId: ObjectId, after key: MessageKey?) async throws -> Int
+}
+
+public protocol MediaRepository: Sendable {
+    func insert(_ media: MediaRecord) async throws
+    func find(id: ObjectId) async throws -> MediaRecord?
+}
+
+public protocol PushSubscriptionRepository: Sendable {
+    /// Stores the subscription; an endpoint already known moves to this user with the new keys.
+    func upsert(_ subscription: PushSubscriptionRecord) async throws
+    func find(userId: ObjectId) async throws -> [PushSubscriptionRecord]
+    func delete(endpoint: String) async throws
+}
+
+/// A store: every repository over one engine.
+public protocol Store: Sendable {
+    var users: any UserRepository { get }
+    var sessions: any SessionRepository { get }
+    var passwordResets: any PasswordResetRepository { get }
+    var chats: any ChatRepository { get }
+    var messages: any MessageRepository { get }
+    var media: any MediaRepository { get }
+    var pushSubscriptions: any PushSubscriptionRepository { get }
+
+    /// Creates tables or collections and indexes; idempotent.
+    func migrate() async throws
+    /// Whether the engine answers (for `/readyz`).
+    func ping() async throws
+    func close() async
+}

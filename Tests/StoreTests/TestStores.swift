@@ -1,0 +1,24 @@
+import Foundation
+import ParleyStore
+import SQLiteStore
+
+/// The engines every contract test runs against.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+
+    var testDescription: String { rawValue }
+}
+
+/// A new, empty, migrated store of the given kind.
+func makeStore(_ kind: StoreKind) async throws -> any Store {
+    switch kind {
+    case .sqlite:
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("parley.sqlite").path)
+        try await store.migrate()
+        return store
+    }
+}
+
+import Testing
