@@ -79,7 +79,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "parley",
-            dependencies: ["Gateway", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Gateway", "ParleyStore", "SQLiteStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/parley"
         ),
 
@@ -100,7 +100,8 @@ let package = Package(
             dependencies: ["Gateway", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/GatewayTests"
         ),
-        .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore"], path: "Tests/StoreTests"),
+        .executableTarget(name: "store-probe", dependencies: ["SQLiteStore"], path: "Tests/StoreProbe"),
+        .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore", "store-probe"], path: "Tests/StoreTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,12 +8,23 @@ import ParleyAPI
 public enum Gateway {
     public typealias Context = BasicAPIRequestContext
 
-    public static func router(services: ServiceSet, security: any APISecurity) -> Router<Context> {
+    /// Checks that the engines behind the gateway answer; throws when one does not.
+    public typealias ReadinessCheck = @Sendable () async throws -> Void
+
+    public static func router(services: ServiceSet, security: any APISecurity, readiness: @escaping ReadinessCheck = {}) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + [APIRouteDescriptor(method: .get, path: "/healthz", operation: "healthz")]))
-        router.get("/healthz") { _, _ in
-            Response(status: .ok, headers: [.contentType: APIMediaType.json], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        let probes = [APIRouteDescriptor(method: .get, path: "/healthz", operation: "healthz"), APIRouteDescriptor(method: .get, path: "/readyz", operation: "readyz")]
+        router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes))
+        router.get("/healthz") { _, _ in status("ok") }
+        router.get("/readyz") { _, context in
+            do {
+                try await readiness()
+            } catch {
+                context.logger.warning("not ready", metadata: ["error": "\(error)"])
+                throw APIError.unavailable("A backing service is not reachable")
+            }
+            return status("ready")
         }
         services.auth.registerRoutes(on: router, security: security)
         services.users.registerRoutes(on: router, security: security)
@@ -24,10 +35,15 @@ public enum Gateway {
         return router
     }
 
+    private static func status(_ value: String) -> Response {
+        Response(status: .ok, headers: [.contentType: APIMediaType.json], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"\#(value)"}"#)))
+    }
+
     public static func application(configuration: GatewayConfiguration, services: ServiceSet = .inProcess(),
-                                   security: any APISecurity = DenyAllSecurity(), logger: Logger) -> some ApplicationProtocol {
+                                   security: any APISecurity = DenyAllSecurity(), readiness: @escaping ReadinessCheck = {},
+                                   logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: router(services: services, security: security),
+            router: router(services: services, security: security, readiness: readiness),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
             logger: logger
         )

@@ -5,11 +5,14 @@ public struct GatewayConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var dataDirectory: URL
+    /// MongoDB instead of the embedded SQLite file, when set.
+    public var mongoURI: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL = URL(fileURLWithPath: "data")) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL = URL(fileURLWithPath: "data"), mongoURI: String? = nil) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
+        self.mongoURI = mongoURI
     }
 
     /// Reads `HOST`, `PORT` and `DATA_DIR`; a bad value is an error that names the variable.
@@ -23,6 +26,12 @@ public struct GatewayConfiguration: Sendable {
             configuration.port = port
         }
         if let directory = environment["DATA_DIR"], !directory.isEmpty { configuration.dataDirectory = URL(fileURLWithPath: directory) }
+        if let uri = environment["MONGO_URI"], !uri.isEmpty {
+            guard uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://") else {
+                throw ConfigurationError("MONGO_URI must start with mongodb:// or mongodb+srv://")
+            }
+            configuration.mongoURI = uri
+        }
         return configuration
     }
 }

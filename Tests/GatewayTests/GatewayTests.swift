@@ -59,6 +59,20 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
         }
     }
 
+    @Test func readinessReflectsTheBackingServices() async throws {
+        struct Down: Error {}
+        let ready = Application(router: Gateway.router(services: .inProcess(), security: TestSecurity(), readiness: {}))
+        try await ready.test(.router) { client in
+            #expect(String(buffer: try await client.execute(uri: "/readyz", method: .get).body) == #"{"status":"ready"}"#)
+        }
+        let down = Application(router: Gateway.router(services: .inProcess(), security: TestSecurity(), readiness: { throw Down() }))
+        try await down.test(.router) { client in
+            let error = try ErrorBody(try await client.execute(uri: "/readyz", method: .get))
+            #expect((error.statusCode, error.code) == (503, "UNAVAILABLE"))
+            #expect(!error.message.contains("Down"), "internals stay in the log")
+        }
+    }
+
     @Test(arguments: [TestingSetup.router, .live])
     func routerLevelErrorsHaveTheContractShape(setup: TestingSetup) async throws {
         try await gateway().test(setup) { client in
