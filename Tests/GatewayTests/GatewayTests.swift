@@ -63,7 +63,8 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
         struct Down: Error {}
         let ready = Application(router: Gateway.router(services: .inProcess(), security: TestSecurity(), readiness: {}))
         try await ready.test(.router) { client in
-            #expect(String(buffer: try await client.execute(uri: "/readyz", method: .get).body) == #"{"status":"ready"}"#)
+            let response = try await client.execute(uri: "/readyz", method: .get)
+            #expect(String(buffer: response.body) == #"{"status":"ready"}"#)
         }
         let down = Application(router: Gateway.router(services: .inProcess(), security: TestSecurity(), readiness: { throw Down() }))
         try await down.test(.router) { client in
