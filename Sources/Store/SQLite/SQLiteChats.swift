@@ -38,8 +38,8 @@ struct SQLiteChats: ChatRepository {
                 """
             var values: [SQLValue] = [userId.sql, archived.sql]
             if let cursor {
-                sql += " AND (m.pinned < ? OR (m.pinned = ? AND (c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))))"
-                values += [cursor.pinned.sql, cursor.pinned.sql, cursor.updatedAt.sql, cursor.updatedAt.sql, cursor.id.sql]
+                sql += " AND (m.pinned, c.updated_at, c.id) < (?, ?, ?)"
+                values += [cursor.pinned.sql, cursor.updatedAt.sql, cursor.id.sql]
             }
             sql += " ORDER BY m.pinned DESC, c.updated_at DESC, c.id DESC LIMIT ?"
             values.append(.integer(Int64(max(0, limit))))
@@ -115,10 +115,10 @@ struct SQLiteChats: ChatRepository {
             try db.run("""
                 UPDATE chats SET last_message_id = ?, last_message_body = ?, last_message_sender = ?, last_message_at = ?,
                     updated_at = max(updated_at, ?)
-                WHERE id = ? AND (last_message_at IS NULL OR last_message_at < ? OR (last_message_at = ? AND last_message_id < ?))
+                WHERE id = ? AND (last_message_at IS NULL OR (last_message_at, last_message_id) < (?, ?))
                 """, [
                     message.messageId.sql, message.body.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, chatId.sql,
-                    message.createdAt.sql, message.createdAt.sql, message.messageId.sql,
+                    message.createdAt.sql, message.messageId.sql,
                 ])
         }
     }
@@ -127,8 +127,8 @@ struct SQLiteChats: ChatRepository {
         try await database.write { db in
             try db.run("""
                 UPDATE chat_members SET last_read_at = ?, last_read_id = ?
-                WHERE chat_id = ? AND user_id = ? AND (last_read_at IS NULL OR last_read_at < ? OR (last_read_at = ? AND last_read_id < ?))
-                """, [key.createdAt.sql, key.id.sql, chatId.sql, userId.sql, key.createdAt.sql, key.createdAt.sql, key.id.sql])
+                WHERE chat_id = ? AND user_id = ? AND (last_read_at IS NULL OR (last_read_at, last_read_id) < (?, ?))
+                """, [key.createdAt.sql, key.id.sql, chatId.sql, userId.sql, key.createdAt.sql, key.id.sql])
         }
     }
 

@@ -54,8 +54,9 @@ struct SQLiteMessages: MessageRepository {
             var sql = "SELECT \(Self.columns) FROM messages m WHERE chat_id = ? AND deleted_for_everyone = 0"
             var values: [SQLValue] = [chatId.sql]
             if let cursor {
-                sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
-                values += [cursor.createdAt.sql, cursor.createdAt.sql, cursor.id.sql]
+                // A row value, not an OR: SQLite turns it into a range on the primary key instead of a scan.
+                sql += " AND (created_at, id) < (?, ?)"
+                values += [cursor.createdAt.sql, cursor.id.sql]
             }
             sql += " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = ? AND h.message_id = m.id) ORDER BY created_at DESC, id DESC LIMIT ?"
             values += [viewer.sql, .integer(Int64(max(0, limit)))]
@@ -128,8 +129,8 @@ struct SQLiteMessages: MessageRepository {
             var sql = "SELECT count(*) FROM messages m WHERE chat_id = ? AND sender_id != ? AND deleted_for_everyone = 0"
             var values: [SQLValue] = [chatId.sql, userId.sql]
             if let key {
-                sql += " AND (created_at > ? OR (created_at = ? AND id > ?))"
-                values += [key.createdAt.sql, key.createdAt.sql, key.id.sql]
+                sql += " AND (created_at, id) > (?, ?)"
+                values += [key.createdAt.sql, key.id.sql]
             }
             sql += " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = ? AND h.message_id = m.id)"
             values.append(userId.sql)
