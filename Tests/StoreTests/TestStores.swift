@@ -1,10 +1,12 @@
 import Foundation
 import ParleyStore
+import MongoStore
 import SQLiteStore
 
 /// The engines every contract test runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
+    case mongo
 
     var testDescription: String { rawValue }
 }
@@ -16,6 +18,11 @@ func makeStore(_ kind: StoreKind) async throws -> any Store {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: folder.appendingPathComponent("parley.sqlite").path)
+        try await store.migrate()
+        return store
+    case .mongo:
+        // One shared server, a fresh database per store.
+        let store = try MongoStore(uri: try await MongoTestServer.uri(), database: "test_\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))")
         try await store.migrate()
         return store
     }

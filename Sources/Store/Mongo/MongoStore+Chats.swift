@@ -1,0 +1,211 @@
+import Foundation
+import ParleyAPIRuntime
+import ParleyStore
+
+/// chats: `{_id, kind, directKey? (unique), participants: [id] (join order), admins: [id], title?, avatarUrl?,
+/// lastMessage?: {messageId, body, senderId, createdAt}, createdAt, updatedAt, pinnedBy: [id], archivedBy: [id],
+/// lastRead: {<user id hex>: {at, id}}}`.
+///
+/// Each member's own state lives in the chat document: pin and archive as arrays of user ids, so that the
+/// chat list is two plain indexed queries on `{participants, updatedAt, _id}` (pinned, then the rest); the
+/// read position in a map keyed by the user's id, which moves forward with one conditional `$set`.
+struct MongoChats: ChatRepository {
+    let store: MongoStore
+    private var collection: String { MongoSchema.chats }
+
+    static func document(_ chat: ChatRecord) -> Document {
+        var document: Document = ["_id": chat.id.bson, "kind": chat.kind.rawValue.bson]
+        if let directKey = chat.directKey { document["directKey"] = directKey.bson }
+        document["participants"] = chat.participants.bson
+        // Admins are members with the role, listed in join order (as the SQLite store reads them back).
+        document["admins"] = chat.participants.filter(chat.admins.contains).bson
+        if let title = chat.title { document["title"] = title.bson }
+        if let avatarUrl = chat.avatarUrl { document["avatarUrl"] = avatarUrl.bson }
+        if let lastMessage = chat.lastMessage { document["lastMessage"] = lastMessageDocument(lastMessage).bson }
+        document["createdAt"] = chat.createdAt.bson
+        document["updatedAt"] = chat.updatedAt.bson
+        document["pinnedBy"] = .array([])
+        document["archivedBy"] = .array([])
+        document["lastRead"] = .document([:])
+        return document
+    }
+
+    static func lastMessageDocument(_ message: LastMessageRecord) -> Document {
+        ["messageId": message.messageId.bson, "body": message.body.bson, "senderId": message.senderId.bson, "createdAt": message.createdAt.bson]
+    }
+
+    static func record(_ document: Document) throws -> ChatRecord {
+        var lastMessage: LastMessageRecord?
+        if let last = try document.optionalDocument("lastMessage") {
+            lastMessage = LastMessageRecord(messageId: try last.objectId("messageId"), body: try last.string("body"),
+                                            senderId: try last.objectId("senderId"), createdAt: try last.date("createdAt"))
+        }
+        guard let kind = ChatKind(rawValue: try document.string("kind")) else { throw StoreError.corrupt("unknown chat kind") }
+        return ChatRecord(id: try document.objectId("_id"), kind: kind, participants: try document.objectIds("participants"),
+                          admins: try document.objectIds("admins"), title: try document.optionalString("title"),
+                          avatarUrl: try document.optionalString("avatarUrl"), lastMessage: lastMessage,
+                          createdAt: try document.date("createdAt"), updatedAt: try document.date("updatedAt"))
+    }
+
+    static func state(_ document: Document, for userId: ObjectId) throws -> ChatMemberState {
+        var lastRead: MessageKey?
+        if let read = try document.optionalDocument("lastRead")?.optionalDocument(userId.description) {
+            lastRead = MessageKey(createdAt: try read.date("at"), id: try read.objectId("id"))
+        }
+        return ChatMemberState(pinned: try document.objectIds("pinnedBy").contains(userId),
+                               archived: try document.objectIds("archivedBy").contains(userId), lastRead: lastRead)
+    }
+
+    func insert(_ chat: ChatRecord) async throws {
+        try await store.insert(collection, Self.document(chat))
+    }
+
+    func find(id: ObjectId) async throws -> ChatRecord? {
+        try await findOne(["_id": id.bson])
+    }
+
+    func findDirect(key: String) async throws -> ChatRecord? {
+        try await findOne(["directKey": key.bson])
+    }
+
+    private func findOne(_ filter: Document) async throws -> ChatRecord? {
+        let collection = collection
+        return try await store.run { connection in try connection.findOne(collection, filter).map(Self.record) }
+    }
+
+    /// Pinned chats, then the others, each by `(updatedAt, _id)` descending, strictly after `cursor`.
+    func list(userId: ObjectId, archived: Bool, limit: Int, after cursor: ChatListKey?) async throws -> [ChatListing] {
+        guard limit > 0 else { return [] }
+        let collection = collection
+        return try await store.run { connection in
+            var base: Document = ["participants": userId.bson]
+            base["archivedBy"] = archived ? userId.bson : .document(["$ne": userId.bson])
+            func section(pinned: Bool, after key: ChatListKey?, limit: Int) throws -> [Document] {
+                var filter = base
+                filter["pinnedBy"] = pinned ? userId.bson : .document(["$ne": userId.bson])
+                if let key {
+                    filter["updatedAt"] = .document(["$lte": key.updatedAt.bson])
+                    filter["$or"] = .array([
+                        .document(["updatedAt": .document(["$lt": key.updatedAt.bson])]),
+                        .document(["updatedAt": key.updatedAt.bson, "_id": .document(["$lt": key.id.bson])]),
+                    ])
+                }
+                return try connection.find(collection, filter, sort: ["updatedAt": .int32(-1), "_id": .int32(-1)], limit: limit)
+            }
+            var documents: [Document] = []
+            if cursor?.pinned ?? true {
+                documents = try section(pinned: true, after: cursor, limit: limit)
+            }
+            if documents.count < limit {
+                documents += try section(pinned: false, after: cursor?.pinned == false ? cursor : nil, limit: limit - documents.count)
+            }
+            return try documents.map { ChatListing(chat: try Self.record($0), state: try Self.state($0, for: userId)) }
+        }
+    }
+
+    func chatIds(userId: ObjectId) async throws -> [ObjectId] {
+        let collection = collection
+        return try await store.run { connection in
+            try connection.find(collection, ["participants": userId.bson], sort: ["_id": .int32(1)], projection: ["_id": .int32(1)])
+                .map { try $0.objectId("_id") }
+        }
+    }
+
+    func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState? {
+        let collection = collection
+        return try await store.run { connection in
+            try connection.findOne(collection, ["_id": chatId.bson, "participants": userId.bson],
+                                   projection: ["pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead.\(userId)": .int32(1)])
+                .map { try Self.state($0, for: userId) }
+        }
+    }
+
+    func update(id: ObjectId, title: String?, avatarUrl: String?, at date: Date) async throws -> ChatRecord? {
+        var set: Document = [:]
+        if let title { set["title"] = title.bson }
+        if let avatarUrl { set["avatarUrl"] = avatarUrl.bson }
+        set["updatedAt"] = date.bson
+        return try await modify(id, .document(["$set": .document(set)]))
+    }
+
+    func addMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord? {
+        // $addToSet appends, so join order is kept and a member already present is left where they are.
+        try await modify(chatId, .document([
+            "$addToSet": .document(["participants": userId.bson]),
+            "$max": .document(["updatedAt": date.bson]),
+        ]))
+    }
+
+    func removeMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord? {
+        try await modify(chatId, .document([
+            "$pull": .document(["participants": userId.bson, "admins": userId.bson, "pinnedBy": userId.bson, "archivedBy": userId.bson]),
+            "$unset": .document(["lastRead.\(userId)": .string("")]),
+            "$max": .document(["updatedAt": date.bson]),
+        ]))
+    }
+
+    /// One pipeline update: the admins become the members among `admins`, in join order, atomically with
+    /// any concurrent membership change. Values go in as `$literal`, never as expressions.
+    func setAdmins(chatId: ObjectId, _ admins: [ObjectId], at date: Date) async throws -> ChatRecord? {
+        try await modify(chatId, .array([
+            .document(["$set": .document([
+                "admins": .document(["$filter": .document([
+                    "input": .string("$participants"),
+                    "cond": .document(["$in": .array([.string("$$this"), .document(["$literal": admins.bson])])]),
+                ])]),
+                "updatedAt": .document(["$max": .array([.string("$updatedAt"), .document(["$literal": date.bson])])]),
+            ])]),
+        ]))
+    }
+
+    func setPinned(chatId: ObjectId, userId: ObjectId, _ pinned: Bool) async throws {
+        try await setMembership(chatId, userId, field: "pinnedBy", pinned)
+    }
+
+    func setArchived(chatId: ObjectId, userId: ObjectId, _ archived: Bool) async throws {
+        try await setMembership(chatId, userId, field: "archivedBy", archived)
+    }
+
+    private func setMembership(_ chatId: ObjectId, _ userId: ObjectId, field: String, _ on: Bool) async throws {
+        let collection = collection
+        try await store.run { connection in
+            _ = try connection.updateOne(collection, ["_id": chatId.bson, "participants": userId.bson],
+                                         [on ? "$addToSet" : "$pull": .document([field: userId.bson])])
+        }
+    }
+
+    func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
+        let collection = collection
+        try await store.run { connection in
+            let filter: Document = ["_id": chatId.bson, "$or": .array([
+                .document(["lastMessage": .null]),
+                .document(["lastMessage.createdAt": .document(["$lt": message.createdAt.bson])]),
+                .document(["lastMessage.createdAt": message.createdAt.bson, "lastMessage.messageId": .document(["$lt": message.messageId.bson])]),
+            ])]
+            _ = try connection.updateOne(collection, filter, [
+                "$set": .document(["lastMessage": Self.lastMessageDocument(message).bson]),
+                "$max": .document(["updatedAt": message.createdAt.bson]),
+            ])
+        }
+    }
+
+    func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws {
+        let collection = collection
+        let field = "lastRead.\(userId)"
+        try await store.run { connection in
+            let filter: Document = ["_id": chatId.bson, "participants": userId.bson, "$or": .array([
+                .document([field: .null]),
+                .document(["\(field).at": .document(["$lt": key.createdAt.bson])]),
+                .document(["\(field).at": key.createdAt.bson, "\(field).id": .document(["$lt": key.id.bson])]),
+            ])]
+            _ = try connection.updateOne(collection, filter, ["$set": .document([field: .document(["at": key.createdAt.bson, "id": key.id.bson])])])
+        }
+    }
+
+    private func modify(_ id: ObjectId, _ update: BSON) async throws -> ChatRecord? {
+        let collection = collection
+        return try await store.run { connection in
+            try connection.findAndModify(collection, ["_id": id.bson], update: update).map(Self.record)
+        }
+    }
+}
