@@ -8,6 +8,10 @@ let package = Package(
         .executable(name: "parley", targets: ["parley"]),
         .executable(name: "parley-gen", targets: ["parley-gen"]),
         .library(name: "ParleyGenerator", targets: ["ParleyGenerator"]),
+        .library(name: "ParleyStore", targets: ["ParleyStore"]),
+        .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "ParleyRedis", targets: ["ParleyRedis"]),
+        .library(name: "Coordination", targets: ["Coordination"]),
         .plugin(name: "ParleyAPIPlugin", targets: ["ParleyAPIPlugin"]),
         .plugin(name: "GenerateCommand", targets: ["GenerateCommand"]),
     ],
@@ -16,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
         // schema → code
@@ -57,12 +63,28 @@ let package = Package(
         .target(name: "ParleyStore", dependencies: ["ParleyAPIRuntime"], path: "Sources/Store/Core"),
         .systemLibrary(name: "CSQLite", path: "Sources/Store/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteStore", dependencies: ["ParleyStore", "CSQLite"], path: "Sources/Store/SQLite"),
+        .systemLibrary(name: "CMongoC", path: "Sources/Store/CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
+        .target(name: "MongoStore", dependencies: ["ParleyStore", "CMongoC"], path: "Sources/Store/Mongo", exclude: ["README.md"]),
+
+        // Redis (hiredis), and the shared state built on it: in-process by default, Redis when REDIS_URL is set
+        .systemLibrary(name: "CHiredis", path: "Sources/Redis/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "ParleyRedis", dependencies: ["CHiredis"], path: "Sources/Redis", exclude: ["CHiredis"]),
+        .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyAPIRuntime"], path: "Sources/Coordination"),
 
         // hand-written services, one module each
-        .target(name: "AuthService", dependencies: ["ParleyAPI"], path: "Sources/Services/Auth"),
-        .target(name: "UsersService", dependencies: ["ParleyAPI"], path: "Sources/Services/Users"),
-        .target(name: "ChatsService", dependencies: ["ParleyAPI"], path: "Sources/Services/Chats"),
-        .target(name: "MessagesService", dependencies: ["ParleyAPI"], path: "Sources/Services/Messages"),
+        .target(name: "ServiceKit", dependencies: ["ParleyAPI", "ParleyStore"], path: "Sources/Services/Kit"),
+        .target(
+            name: "AuthService",
+            dependencies: [
+                "ParleyAPI", "ParleyStore", "ServiceKit",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Services/Auth"
+        ),
+        .target(name: "UsersService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit", "Coordination"], path: "Sources/Services/Users"),
+        .target(name: "ChatsService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"], path: "Sources/Services/Chats"),
+        .target(name: "MessagesService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"], path: "Sources/Services/Messages"),
         .target(name: "MediaService", dependencies: ["ParleyAPI"], path: "Sources/Services/Media"),
         .target(name: "NotificationsService", dependencies: ["ParleyAPI"], path: "Sources/Services/Notifications"),
 
@@ -71,15 +93,19 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "ParleyAPI", "AuthService", "UsersService", "ChatsService", "MessagesService", "MediaService",
-                "NotificationsService",
+                "NotificationsService", "ServiceKit", "Coordination",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Gateway"
         ),
         .executableTarget(
             name: "parley",
-            dependencies: ["Gateway", "ParleyStore", "SQLiteStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Gateway", "ParleyStore", "SQLiteStore", "MongoStore", "AuthService", "Coordination",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/parley"
         ),
 
@@ -97,11 +123,15 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "Gateway", "AuthService", "SQLiteStore", "ServiceKit", "Coordination",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/GatewayTests"
         ),
         .executableTarget(name: "store-probe", dependencies: ["SQLiteStore"], path: "Tests/StoreProbe"),
-        .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore", "store-probe"], path: "Tests/StoreTests"),
+        .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore", "store-probe", "MongoStore"], path: "Tests/StoreTests"),
+        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], path: "Tests/CoordinationTests"),
     ],
     swiftLanguageModes: [.v6]
 )

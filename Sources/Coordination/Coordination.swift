@@ -1,0 +1,48 @@
+import Foundation
+import ParleyRedis
+
+/// The state gateway instances share: presence, rate limits and the event bus. In-process by default;
+/// in Redis when `REDIS_URL` is set, so that several instances agree.
+public struct Coordination: Sendable {
+    public let presence: any PresenceTracker
+    public let rateLimiter: any RateLimiter
+    public let bus: any EventBus
+    /// The Redis client behind them, when there is one: for `/readyz` and for caches.
+    public let redis: RedisClient?
+
+    public init(presence: any PresenceTracker, rateLimiter: any RateLimiter, bus: any EventBus, redis: RedisClient? = nil) {
+        self.presence = presence
+        self.rateLimiter = rateLimiter
+        self.bus = bus
+        self.redis = redis
+    }
+
+    /// Everything in this process: for a single instance and for tests.
+    public static func inProcess(presenceTTL: Duration = PresenceDefaults.ttl) -> Coordination {
+        Coordination(
+            presence: InProcessPresenceTracker(ttl: presenceTTL), rateLimiter: InProcessRateLimiter(),
+            bus: InProcessEventBus()
+        )
+    }
+
+    /// Everything in the Redis server at `url` (`redis://[:password@]host:port[/db]`). Throws only for a
+    /// malformed URL: connections are opened on first use.
+    public static func redis(url: String, poolSize: Int = 8, presenceTTL: Duration = PresenceDefaults.ttl) throws -> Coordination {
+        let client = try RedisClient(url: url, poolSize: poolSize, clientName: "parley")
+        return Coordination(
+            presence: RedisPresenceTracker(client: client, ttl: presenceTTL), rateLimiter: RedisRateLimiter(client: client),
+            bus: RedisEventBus(client: client), redis: client
+        )
+    }
+
+    /// Redis when `REDIS_URL` is set and not empty, in-process otherwise.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Coordination {
+        if let url = environment["REDIS_URL"], !url.isEmpty { return try redis(url: url) }
+        return inProcess()
+    }
+
+    /// Throws when the shared state is unreachable (Redis does not answer PING); in-process never throws.
+    public func checkReady() async throws {
+        try await redis?.ping()
+    }
+}

@@ -1,0 +1,213 @@
+import Coordination
+import Foundation
+import ParleyAPIRuntime
+import Synchronization
+import Testing
+
+/// One suite, both implementations: in-process and Redis must behave the same.
+@Suite("Coordination contract")
+struct CoordinationContractTests {
+    // Whole milliseconds: both implementations keep millisecond precision.
+    private static func date(_ millisecondsAfterStart: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(1_750_000_000_000 + millisecondsAfterStart) / 1000)
+    }
+
+    // MARK: Presence
+
+    @Test("presence: never seen is nil", arguments: Backend.allCases)
+    func presenceNeverSeen(_ backend: Backend) async throws {
+        let presence = try await Harness.make(backend).coordination.presence
+        #expect(try await presence.presence(of: ObjectId()) == nil)
+    }
+
+    @Test("presence: online until the last of two sockets disconnects", arguments: Backend.allCases)
+    func presenceTwoSockets(_ backend: Backend) async throws {
+        let presence = try await Harness.make(backend).coordination.presence
+        let user = ObjectId(), other = ObjectId()
+
+        try await presence.connected(user, at: Self.date(0))
+        try await presence.connected(user, at: Self.date(1_001))
+        #expect(try await presence.presence(of: user) == Presence(online: true, lastSeen: Self.date(1_001)))
+
+        try await presence.disconnected(user, at: Self.date(2_002))
+        #expect(try await presence.presence(of: user) == Presence(online: true, lastSeen: Self.date(2_002)))
+
+        try await presence.disconnected(user, at: Self.date(3_003))
+        #expect(try await presence.presence(of: user) == Presence(online: false, lastSeen: Self.date(3_003)))
+
+        // A late heartbeat from a socket already gone does not bring the user back.
+        try await presence.heartbeat(user, at: Self.date(4_004))
+        #expect(try await presence.presence(of: user) == Presence(online: false, lastSeen: Self.date(3_003)))
+
+        // A spurious extra disconnect does not drive the count negative: one connect is online again.
+        try await presence.disconnected(user, at: Self.date(5_005))
+        try await presence.connected(user, at: Self.date(6_006))
+        #expect(try await presence.presence(of: user) == Presence(online: true, lastSeen: Self.date(6_006)))
+
+        #expect(try await presence.presence(of: other) == nil)
+    }
+
+    @Test("presence: heartbeats keep a user online; without them the record lapses", arguments: Backend.allCases)
+    func presenceExpiry(_ backend: Backend) async throws {
+        let ttl = Duration.milliseconds(600)
+        let presence = try await Harness.make(backend, presenceTTL: ttl).coordination.presence
+        let user = ObjectId()
+
+        try await presence.connected(user, at: Self.date(0))
+        try await Task.sleep(for: .milliseconds(350))
+        try await presence.heartbeat(user, at: Self.date(350))
+        try await Task.sleep(for: .milliseconds(350))
+        // 700 ms after connecting, 350 ms after the heartbeat: still online.
+        #expect(try await presence.presence(of: user) == Presence(online: true, lastSeen: Self.date(350)))
+
+        try await Task.sleep(for: .milliseconds(650))
+        // More than the TTL since the heartbeat: lapsed, the caller falls back to the stored lastSeen.
+        #expect(try await presence.presence(of: user) == nil)
+
+        // A socket that outlived its record heartbeats it back to online, with one socket.
+        try await presence.heartbeat(user, at: Self.date(2_000))
+        #expect(try await presence.presence(of: user) == Presence(online: true, lastSeen: Self.date(2_000)))
+        try await presence.disconnected(user, at: Self.date(2_100))
+        #expect(try await presence.presence(of: user) == Presence(online: false, lastSeen: Self.date(2_100)))
+    }
+
+    // MARK: Rate limits
+
+    @Test("rate limit: allows `limit` hits, denies with a retryAfter, resets after the window", arguments: Backend.allCases)
+    func rateLimit(_ backend: Backend) async throws {
+        let limiter = try await Harness.make(backend).coordination.rateLimiter
+        let key = unique("login"), window = Duration.milliseconds(800)
+
+        for expectedRemaining in (0..<5).reversed() {
+            let decision = try await limiter.hit(key, limit: 5, window: window)
+            #expect(decision.allowed)
+            #expect(decision.remaining == expectedRemaining)
+            #expect(decision.retryAfter == .zero)
+        }
+        let denied = try await limiter.hit(key, limit: 5, window: window)
+        #expect(!denied.allowed)
+        #expect(denied.remaining == 0)
+        #expect(denied.retryAfter > .zero && denied.retryAfter <= window)
+
+        // Another key has a window of its own.
+        #expect(try await limiter.hit(unique("other"), limit: 5, window: window).allowed)
+
+        try await Task.sleep(for: denied.retryAfter + .milliseconds(100))
+        let afterReset = try await limiter.hit(key, limit: 5, window: window)
+        #expect(afterReset.allowed)
+        #expect(afterReset.remaining == 4)
+    }
+
+    @Test("rate limit: concurrent hits never exceed the limit", arguments: Backend.allCases)
+    func rateLimitConcurrent(_ backend: Backend) async throws {
+        let limiter = try await Harness.make(backend).coordination.rateLimiter
+        let key = unique("burst")
+        let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<200 {
+                group.addTask { try await limiter.hit(key, limit: 37, window: .seconds(30)).allowed }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(allowed == 37)
+    }
+
+    // MARK: Event bus
+
+    @Test("bus: each message reaches each of two subscribers exactly once", arguments: Backend.allCases)
+    func busExactlyOnce(_ backend: Backend) async throws {
+        let harness = try await Harness.make(backend)
+        let bus = harness.coordination.bus
+        let channel = unique("chat"), elsewhere = unique("chat")
+        let first = bus.subscribe([channel])
+        let second = bus.subscribe([channel, elsewhere])
+        let bystander = bus.subscribe([elsewhere])
+        #expect(try await eventually { try await harness.subscriberCount(channel) == 2 })
+        #expect(try await eventually { try await harness.subscriberCount(elsewhere) == 2 })
+
+        // Binary payloads, including bytes that are not UTF-8; "end" marks the last one.
+        let payloads = (0..<25).map { [UInt8(0), 0xFF, 0x0D, 0x0A, UInt8($0)] }
+        for payload in payloads { try await bus.publish(channel, payload) }
+        try await bus.publish(channel, Array("end".utf8))
+        try await bus.publish(elsewhere, Array("end".utf8))
+
+        let isEnd: @Sendable (BusMessage) -> Bool = { $0.payload == Array("end".utf8) }
+        let expected = payloads.map { BusMessage(channel: channel, payload: $0) } + [BusMessage(channel: channel, payload: Array("end".utf8))]
+        #expect(try await collect(first, until: isEnd) == expected)
+        #expect(try await collect(second, until: isEnd) == expected)
+        // The bystander only hears its own channel.
+        #expect(try await collect(bystander, until: isEnd) == [BusMessage(channel: elsewhere, payload: Array("end".utf8))])
+    }
+
+    @Test("bus: a cancelled consumer is unsubscribed", arguments: Backend.allCases)
+    func busUnsubscribesOnCancel(_ backend: Backend) async throws {
+        let harness = try await Harness.make(backend)
+        let bus = harness.coordination.bus
+        let channel = unique("typing")
+        let received = Mutex(0)
+        let consumer = Task {
+            for try await _ in bus.subscribe([channel]) { received.withLock { $0 += 1 } }
+        }
+        #expect(try await eventually { try await harness.subscriberCount(channel) == 1 })
+        try await bus.publish(channel, [1])
+        #expect(try await eventually { received.withLock { $0 } == 1 })
+
+        consumer.cancel()
+        #expect(try await eventually { try await harness.subscriberCount(channel) == 0 })
+        _ = try? await consumer.value
+        try await bus.publish(channel, [2])
+        #expect(received.withLock { $0 } == 1)
+    }
+
+    @Test("bus: publishing with nobody listening is not an error", arguments: Backend.allCases)
+    func busNoSubscribers(_ backend: Backend) async throws {
+        let bus = try await Harness.make(backend).coordination.bus
+        try await bus.publish(unique("nobody"), [1, 2, 3])
+    }
+}
+
+/// In-process only: time moved by hand, so the TTL and window edges are exact.
+@Suite("In-process implementations with a manual clock")
+struct InProcessClockTests {
+    @Test func presenceLapsesExactlyAtTheTTL() async throws {
+        let clock = ManualClock()
+        let presence = InProcessPresenceTracker(ttl: .seconds(300), now: { clock.now })
+        let user = ObjectId(), at = Date(timeIntervalSince1970: 1_750_000_000)
+        try await presence.connected(user, at: at)
+        clock.advance(by: .seconds(299))
+        #expect(try await presence.presence(of: user)?.online == true)
+        try await presence.heartbeat(user, at: at)
+        clock.advance(by: .seconds(299))
+        #expect(try await presence.presence(of: user)?.online == true)
+        clock.advance(by: .seconds(1))
+        #expect(try await presence.presence(of: user) == nil)
+    }
+
+    @Test func defaultPresenceTTLIsFiveMinutes() {
+        #expect(PresenceDefaults.ttl == .seconds(300))
+    }
+
+    @Test func rateLimitWindowEdges() async throws {
+        let clock = ManualClock()
+        let limiter = InProcessRateLimiter(now: { clock.now })
+        #expect(try await limiter.hit("k", limit: 2, window: .seconds(60)).allowed)
+        clock.advance(by: .seconds(10))
+        #expect(try await limiter.hit("k", limit: 2, window: .seconds(60)).allowed)
+        let denied = try await limiter.hit("k", limit: 2, window: .seconds(60))
+        #expect(!denied.allowed)
+        #expect(denied.retryAfter == .seconds(50))
+        clock.advance(by: .seconds(50))
+        let fresh = try await limiter.hit("k", limit: 2, window: .seconds(60))
+        #expect(fresh.allowed && fresh.remaining == 1)
+    }
+
+    @Test func zeroLimitDeniesEverything() async throws {
+        let decision = try await InProcessRateLimiter().hit("k", limit: 0, window: .seconds(1))
+        #expect(!decision.allowed && decision.retryAfter > .zero)
+    }
+
+    @Test func environmentChoosesTheImplementation() throws {
+        #expect(try Coordination.fromEnvironment([:]).redis == nil)
+        #expect(try Coordination.fromEnvironment(["REDIS_URL": "redis://127.0.0.1:1"]).redis != nil)
+        #expect(throws: (any Error).self) { try Coordination.fromEnvironment(["REDIS_URL": "http://x"]) }
+    }
+}

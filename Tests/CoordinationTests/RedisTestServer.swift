@@ -1,0 +1,128 @@
+import Foundation
+import ParleyRedis
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Redis server the tests use: `PARLEY_TEST_REDIS_URL` when set, otherwise a `redis-server` this test
+/// process starts once, on a free port, without persistence. It is stopped when the process exits, even
+/// by a crash: a shell watches a pipe only this process holds open, and kills the server at EOF.
+/// When no server can be had, the Redis tests fail with the reason (they never skip).
+enum RedisTestServer {
+    static func url() async throws -> String {
+        try await shared.value.url
+    }
+
+    static func configuration() async throws -> RedisConfiguration {
+        try RedisConfiguration(url: try await url())
+    }
+
+    /// A client of its own for one test, named so that its connections can be found in `CLIENT LIST`.
+    static func client(poolSize: Int = 2, name: String? = nil, commandTimeout: Duration? = nil) async throws -> RedisClient {
+        var configuration = try await configuration()
+        configuration.clientName = name ?? "parley-test"
+        if let commandTimeout { configuration.commandTimeout = commandTimeout }
+        return RedisClient(configuration: configuration, poolSize: poolSize)
+    }
+
+    private static let shared = Task<Running, Error> {
+        if let url = ProcessInfo.processInfo.environment["PARLEY_TEST_REDIS_URL"], !url.isEmpty {
+            return Running(url: url, process: nil, watchdog: nil)
+        }
+        return try await start()
+    }
+
+    private final class Running: Sendable {
+        let url: String
+        let process: Process?
+        /// Held open for the life of the test process; its EOF stops the server.
+        let watchdog: Pipe?
+
+        init(url: String, process: Process?, watchdog: Pipe?) {
+            self.url = url
+            self.process = process
+            self.watchdog = watchdog
+        }
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private static let executable = "/usr/bin/redis-server"
+
+    private static func start() async throws -> Running {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw StartFailure(description: """
+                Redis tests need a Redis server: \(executable) is missing. Install the Debian package \
+                redis-server, or set PARLEY_TEST_REDIS_URL=redis://host:port.
+                """)
+        }
+        let port = try freePort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("parley-test-redis-\(port).log").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [
+            "-c",
+            """
+            "$1" --port "$2" --bind 127.0.0.1 --save "" --appendonly no --logfile "$3" </dev/null & pid=$!
+            trap 'kill $pid 2>/dev/null; exit 0' TERM INT
+            read -r _ || true
+            kill $pid 2>/dev/null
+            wait $pid
+            """,
+            "parley-test-redis", executable, String(port), log,
+        ]
+        let watchdog = Pipe()
+        process.standardInput = watchdog
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw StartFailure(description: "Redis tests could not start \(executable): \(error)")
+        }
+
+        let url = "redis://127.0.0.1:\(port)"
+        let client = try RedisClient(url: url, poolSize: 1)
+        let deadline = ContinuousClock().now + .seconds(10)
+        var lastError: Error?
+        while ContinuousClock().now < deadline {
+            do {
+                try await client.ping()
+                return Running(url: url, process: process, watchdog: watchdog)
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        process.terminate()
+        let logTail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(10)
+            .joined(separator: "\n") ?? "(no log)"
+        throw StartFailure(description: """
+            Redis tests could not start \(executable) on port \(port) within 10 s \
+            (last error: \(lastError.map { "\($0)" } ?? "none")). Log \(log):
+            \(logTail)
+            """)
+    }
+
+    /// A port nothing listens on now: bind to port 0 and ask the kernel which one it picked.
+    private static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw StartFailure(description: "socket(): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw StartFailure(description: "finding a free port: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
