@@ -1,3 +1,4 @@
+import Coordination
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -11,11 +12,31 @@ public enum Gateway {
     /// Checks that the engines behind the gateway answer; throws when one does not.
     public typealias ReadinessCheck = @Sendable () async throws -> Void
 
-    public static func router(services: ServiceSet, security: any APISecurity, readiness: @escaping ReadinessCheck = {}) -> Router<Context> {
+    /// Cross-cutting behaviour in front of every route.
+    public struct Policies: Sendable {
+        public var allowedOrigins: [String]
+        public var production: Bool
+        public var rateLimiter: any RateLimiter
+        public var rateLimitScale: Double
+
+        public init(allowedOrigins: [String] = [], production: Bool = false, rateLimiter: any RateLimiter, rateLimitScale: Double = 1) {
+            self.allowedOrigins = allowedOrigins
+            self.production = production
+            self.rateLimiter = rateLimiter
+            self.rateLimitScale = rateLimitScale
+        }
+    }
+
+    public static func router(services: ServiceSet, security: any APISecurity, policies: Policies,
+                              identify: @escaping @Sendable (String) -> ObjectId? = { _ in nil },
+                              readiness: @escaping ReadinessCheck = {}) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(production: policies.production))
+        router.add(middleware: CORSMiddleware(allowedOrigins: Set(policies.allowedOrigins)))
         let probes = [APIRouteDescriptor(method: .get, path: "/healthz", operation: "healthz"), APIRouteDescriptor(method: .get, path: "/readyz", operation: "readyz")]
         router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes))
+        router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale, identify: identify))
         router.get("/healthz") { _, _ in status("ok") }
         router.get("/readyz") { _, context in
             do {
@@ -39,14 +60,8 @@ public enum Gateway {
         Response(status: .ok, headers: [.contentType: APIMediaType.json], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"\#(value)"}"#)))
     }
 
-    public static func application(configuration: GatewayConfiguration, services: ServiceSet = .inProcess(),
-                                   security: any APISecurity = DenyAllSecurity(), readiness: @escaping ReadinessCheck = {},
-                                   logger: Logger) -> some ApplicationProtocol {
-        Application(
-            router: router(services: services, security: security, readiness: readiness),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
-            logger: logger
-        )
+    public static func application(router: Router<Context>, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "parley"), logger: logger)
     }
 }
 

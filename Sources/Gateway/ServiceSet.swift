@@ -1,13 +1,17 @@
 import AuthService
 import ChatsService
+import Coordination
+import Foundation
 import MediaService
 import MessagesService
 import NotificationsService
 import ParleyAPI
+import ParleyStore
+import ServiceKit
 import UsersService
 
 /// The handlers behind the gateway, each reached through its generated protocol: the in-process service,
-/// or later the generated client of a service running in its own process.
+/// or the generated client of a service running in its own process.
 public struct ServiceSet: Sendable {
     public var auth: any AuthAPI
     public var users: any UsersAPI
@@ -26,10 +30,17 @@ public struct ServiceSet: Sendable {
         self.notifications = notifications
     }
 
-    /// Every service in this process.
-    public static func inProcess() -> ServiceSet {
-        ServiceSet(auth: AuthService(), users: UsersService(), chats: ChatsService(), messages: MessagesService(),
-                   media: MediaService(), notifications: NotificationsService())
+    /// Every service in this process, over one store.
+    public static func inProcess(store: any Store, tokens: TokenService, mailer: any Mailer, coordination: Coordination,
+                                 events: any EventPublisher, secureCookies: Bool) -> ServiceSet {
+        ServiceSet(
+            auth: AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
+            users: UsersService(store: store, presence: coordination.presence),
+            chats: ChatsService(store: store, events: events),
+            messages: MessagesService(store: store, events: events),
+            media: MediaService(),
+            notifications: NotificationsService()
+        )
     }
 
     /// Routes the gateway serves: every public service's (internal ones are never routed).

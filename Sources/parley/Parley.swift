@@ -1,8 +1,12 @@
 import ArgumentParser
+import AuthService
+import Coordination
 import Foundation
 import Gateway
 import Hummingbird
 import Logging
+import MongoStore
+import ParleyAPI
 import ParleyStore
 import SQLiteStore
 
@@ -14,68 +18,96 @@ struct Parley: AsyncParsableCommand {
     )
 }
 
-/// Options every command that touches the data shares; flags override the environment.
-struct DataOptions: ParsableArguments {
+/// Options every command shares; flags override the environment.
+struct CommonOptions: ParsableArguments {
     @Option(help: "Folder for embedded data (default: DATA_DIR or ./data).") var dataDir: String?
 
-    func configuration() throws -> GatewayConfiguration {
-        var configuration: GatewayConfiguration
+    func configuration() throws -> Configuration {
+        var configuration: Configuration
         do {
-            configuration = try GatewayConfiguration.fromEnvironment()
+            configuration = try Configuration.load()
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw ValidationError("configuration:\n\(error.description)")
         }
         if let dataDir { configuration.dataDirectory = URL(fileURLWithPath: dataDir) }
         return configuration
     }
 }
 
-extension GatewayConfiguration {
+extension Configuration {
     /// MongoDB when `MONGO_URI` is set, else the SQLite file in the data folder.
     func openStore(logger: Logger) throws -> any Store {
-        if mongoURI != nil {
-            throw ValidationError("MONGO_URI is set, but this build has no MongoDB store yet")
+        if let mongoURI {
+            logger.info("store: MongoDB")
+            return try MongoStore(uri: mongoURI)
         }
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let path = dataDirectory.appendingPathComponent("parley.sqlite").path
         logger.info("store: SQLite", metadata: ["path": "\(path)"])
         return try SQLiteStore(path: path)
     }
-}
 
-func makeLogger() -> Logger {
-    var logger = Logger(label: "parley")
-    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    return logger
+    /// Secrets from the environment; in development, the ones it leaves unset come from the data folder.
+    func secrets() throws -> AuthSecrets {
+        var secrets = try AuthSecrets.persisted(in: dataDirectory)
+        if let jwtAccessSecret { secrets.accessSecret = jwtAccessSecret }
+        if let jwtRefreshSecret { secrets.refreshSecret = jwtRefreshSecret }
+        if let internalSecret { secrets.internalSecret = internalSecret }
+        return secrets
+    }
+
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "parley")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        return logger
+    }
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Migrates the store, then starts the HTTP server with every generated route.")
+    static let configuration = CommandConfiguration(abstract: "Migrates the store, then serves every route of the API.")
 
     @Option(help: "Address to listen on (default: HOST or 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default: PORT or 8080).") var port: Int?
-    @OptionGroup var data: DataOptions
+    @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        var configuration = try data.configuration()
-        if let host { configuration.host = host }
-        if let port { configuration.port = port }
-        let logger = makeLogger()
-        let store = try configuration.openStore(logger: logger)
+        var config = try common.configuration()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        let logger = config.makeLogger()
+
+        let store = try config.openStore(logger: logger)
         try await store.migrate()
-        logger.info("starting", metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"])
-        try await Gateway.application(configuration: configuration, readiness: { try await store.ping() }, logger: logger).runService()
+        let secrets = try config.secrets()
+        let tokens = TokenService(secrets: secrets)
+        let coordination = try config.redisURL.map { try Coordination.redis(url: $0) } ?? .inProcess()
+        let services = ServiceSet.inProcess(
+            store: store, tokens: tokens, mailer: OutboxMailer(url: config.outbox), coordination: coordination,
+            events: BusEventPublisher(bus: coordination.bus, logger: logger), secureCookies: config.isProduction)
+        let router = Gateway.router(
+            services: services, security: TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret),
+            policies: .init(allowedOrigins: config.allowedOrigins, production: config.isProduction, rateLimiter: coordination.rateLimiter,
+                            rateLimitScale: config.rateLimitScale),
+            identify: { try? tokens.verifyAccessToken($0).userId },
+            readiness: {
+                try await store.ping()
+                try await coordination.checkReady()
+            })
+        logger.info("starting", metadata: ["host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
+                                           "redis": "\(config.redisURL != nil)"])
+        try await Gateway.application(router: router, host: config.host, port: config.port, logger: logger).runService()
     }
 }
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Creates the store's tables or collections and indexes; safe to run again.")
 
-    @OptionGroup var data: DataOptions
+    @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let logger = makeLogger()
-        let store = try data.configuration().openStore(logger: logger)
+        let config = try common.configuration()
+        let logger = config.makeLogger()
+        let store = try config.openStore(logger: logger)
         try await store.migrate()
         logger.info("store is migrated")
     }

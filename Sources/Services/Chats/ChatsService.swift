@@ -1,41 +1,172 @@
+import Foundation
 import ParleyAPI
+import ParleyStore
+import ServiceKit
 
-/// The chats service: direct and group chats, membership, admin rules, pin and archive.
-///
-/// Its handlers are not written yet: every route answers 501 `NOT_IMPLEMENTED`. Because the struct conforms to
-/// the generated protocol, a route added to the schema does not compile until it has a method here.
+/// Direct and group chats, membership with admin rules, metadata, pin and archive.
 public struct ChatsService: ChatsAPI {
-    public init() {}
+    let store: any Store
+    let events: any EventPublisher
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, events: any EventPublisher, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.events = events
+        self.now = now
+    }
 
     public func create(_ input: Chats.Create.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        throw APIError.notImplemented("chats.create")
+        let (chat, created) = try await ChatCreation(store: store, now: now).create(input.body, by: input.caller.userId)
+        if created { try await announce(chat) }
+        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(chat, for: input.caller.userId)), status: created ? .created : .ok)
     }
 
     public func list(_ input: Chats.List.Input, context: APIContext) async throws -> APIResponse<ChatListResponse> {
-        throw APIError.notImplemented("chats.list")
+        var cursor: ChatListKey?
+        if let text = input.query.cursor {
+            guard let key = ChatListKey(cursor: text) else { throw APIError.validation(path: "query.cursor", "is not a cursor this server issued") }
+            cursor = key
+        }
+        let limit = input.query.limit
+        let me = input.caller.userId
+        let listings = try await store.chats.list(userId: me, archived: input.query.archived, limit: limit, after: cursor)
+        var chats: [Chat] = []
+        for listing in listings {
+            let unread = try await store.messages.unreadCount(chatId: listing.chat.id, userId: me, after: listing.state.lastRead)
+            chats.append(listing.chat.api(state: listing.state, unreadCount: unread))
+        }
+        let next = listings.count == limit ? listings.last.map { ChatListKey(pinned: $0.state.pinned, updatedAt: $0.chat.updatedAt, id: $0.chat.id).cursor } : nil
+        return APIResponse(ChatListResponse(chats: chats, nextCursor: next))
     }
 
     public func get(_ input: Chats.Get.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        throw APIError.notImplemented("chats.get")
+        let chat = try await membership(input.path.id, input.caller.userId)
+        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(chat, for: input.caller.userId)))
     }
 
     public func update(_ input: Chats.Update.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        throw APIError.notImplemented("chats.update")
+        let chat = try await membership(input.path.id, input.caller.userId)
+        guard chat.kind == .group else { throw APIError.validation(path: "params.id", "a direct chat has no title or avatar") }
+        guard chat.admins.contains(input.caller.userId) else { throw APIError.forbidden("Only admins can change the group") }
+        guard let updated = try await store.chats.update(id: chat.id, title: input.body.title, avatarUrl: input.body.avatarUrl, at: now()) else {
+            throw APIError.notFound("No such chat")
+        }
+        try await announce(updated)
+        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(updated, for: input.caller.userId)))
     }
 
     public func addMember(_ input: Chats.AddMember.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        throw APIError.notImplemented("chats.addMember")
+        let chat = try await membership(input.path.id, input.caller.userId)
+        guard chat.kind == .group else { throw APIError.validation(path: "params.id", "members cannot be added to a direct chat") }
+        guard chat.admins.contains(input.caller.userId) else { throw APIError.forbidden("Only admins can add members") }
+        let newcomer = input.body.userId
+        guard !chat.participants.contains(newcomer) else { throw APIError.conflict("Already a member") }
+        guard try await store.users.find(id: newcomer) != nil else { throw APIError.notFound("No such user") }
+        guard try await !store.users.isBlocked(input.caller.userId, newcomer) else { throw APIError.forbidden("This user cannot be added") }
+        guard let updated = try await store.chats.addMember(chatId: chat.id, userId: newcomer, at: now()) else { throw APIError.notFound("No such chat") }
+        try await announce(updated)
+        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(updated, for: input.caller.userId)))
     }
 
     public func removeMember(_ input: Chats.RemoveMember.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        throw APIError.notImplemented("chats.removeMember")
+        let me = input.caller.userId
+        let chat = try await membership(input.path.id, me)
+        let target = input.path.userId
+        guard chat.kind == .group else { throw APIError.validation(path: "params.id", "members cannot be removed from a direct chat") }
+        guard target == me || chat.admins.contains(me) else { throw APIError.forbidden("Only admins can remove other members") }
+        guard chat.participants.contains(target) else { throw APIError.notFound("Not a member") }
+        guard var updated = try await store.chats.removeMember(chatId: chat.id, userId: target, at: now()) else { throw APIError.notFound("No such chat") }
+        // A group is never left without an admin: the longest-standing member takes over.
+        if updated.admins.isEmpty, let oldest = updated.participants.first,
+           let promoted = try await store.chats.setAdmins(chatId: chat.id, [oldest], at: now()) {
+            updated = promoted
+        }
+        let outsiderView = updated.api(state: ChatMemberState(), unreadCount: 0)
+        await events.publish(.chatUpdated(outsiderView), to: [.user(target)])
+        try await announce(updated)
+        return APIResponse(ChatResponse(chat: target == me ? outsiderView : try await ChatViews(store: store).view(updated, for: me)))
     }
 
     public func pin(_ input: Chats.Pin.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("chats.pin")
+        let chat = try await membership(input.path.id, input.caller.userId)
+        try await store.chats.setPinned(chatId: chat.id, userId: input.caller.userId, input.body.pinned)
+        return APIResponse(SuccessResponse(success: true))
     }
 
     public func archive(_ input: Chats.Archive.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("chats.archive")
+        let chat = try await membership(input.path.id, input.caller.userId)
+        try await store.chats.setArchived(chatId: chat.id, userId: input.caller.userId, input.body.archived)
+        return APIResponse(SuccessResponse(success: true))
+    }
+
+    /// The chat, when the caller is in it; 404 otherwise, so that strangers learn nothing.
+    private func membership(_ id: ObjectId, _ user: ObjectId) async throws -> ChatRecord {
+        guard let chat = try await store.chats.find(id: id), chat.participants.contains(user) else { throw APIError.notFound("No such chat") }
+        return chat
+    }
+
+    /// Publishes the changed chat to each member, in their own view (pin, archive, unread count).
+    private func announce(_ chat: ChatRecord) async throws {
+        let views = ChatViews(store: store)
+        for member in chat.participants {
+            await events.publish(.chatUpdated(try await views.view(chat, for: member)), to: [.user(member)])
+        }
+    }
+}
+
+/// A chat as one member sees it.
+struct ChatViews {
+    let store: any Store
+
+    func view(_ chat: ChatRecord, for user: ObjectId) async throws -> Chat {
+        let state = try await store.chats.memberState(chatId: chat.id, userId: user) ?? ChatMemberState()
+        let unread = try await store.messages.unreadCount(chatId: chat.id, userId: user, after: state.lastRead)
+        return chat.api(state: state, unreadCount: unread)
+    }
+}
+
+/// The rules for a new chat, shared by REST and the socket's `chat:create`.
+public struct ChatCreation: Sendable {
+    let store: any Store
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.now = now
+    }
+
+    /// The chat, and whether it was created (false: the direct chat already existed).
+    public func create(_ request: CreateChatRequest, by creator: ObjectId) async throws -> (ChatRecord, created: Bool) {
+        var others: [ObjectId] = []
+        for id in request.participantIds where id != creator && !others.contains(id) { others.append(id) }
+        switch request.type {
+        case .direct:
+            guard others.count == 1, request.participantIds.count == 1 else {
+                throw APIError.validation(path: "body.participantIds", "a direct chat needs exactly one other user")
+            }
+        case .group:
+            guard let title = request.title, !title.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIError.validation(path: "body.title", "a group needs a title")
+            }
+            guard !others.isEmpty else { throw APIError.validation(path: "body.participantIds", "a group needs at least one other user") }
+        }
+        let found = try await store.users.find(ids: others)
+        guard found.count == others.count else { throw APIError.notFound("No such user") }
+        for other in others where try await store.users.isBlocked(creator, other) {
+            throw APIError.forbidden("You cannot start a chat with this user")
+        }
+        let date = now()
+        let chat = request.type == .direct
+            ? ChatRecord(kind: .direct, participants: [creator] + others, createdAt: date)
+            : ChatRecord(kind: .group, participants: [creator] + others, admins: [creator], title: request.title, avatarUrl: request.avatarUrl, createdAt: date)
+        if let key = chat.directKey, let existing = try await store.chats.findDirect(key: key) { return (existing, false) }
+        do {
+            try await store.chats.insert(chat)
+            return (chat, true)
+        } catch StoreError.duplicate(key: "directKey") {
+            // Both users created it at once: the other request won.
+            guard let key = chat.directKey, let existing = try await store.chats.findDirect(key: key) else { throw APIError.internal }
+            return (existing, false)
+        }
     }
 }

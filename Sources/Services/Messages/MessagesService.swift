@@ -1,33 +1,185 @@
+import Foundation
 import ParleyAPI
+import ParleyStore
+import ServiceKit
 
-/// The messages service: message history, sending, edits, deletion, reactions and read receipts.
-///
-/// Its handlers are not written yet: every route answers 501 `NOT_IMPLEMENTED`. Because the struct conforms to
-/// the generated protocol, a route added to the schema does not compile until it has a method here.
+/// History, sending, edits, deletion, reactions and read receipts.
 public struct MessagesService: MessagesAPI {
-    public init() {}
+    static let deleteForEveryoneWindow: TimeInterval = 3600
+
+    let store: any Store
+    let events: any EventPublisher
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, events: any EventPublisher, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.events = events
+        self.now = now
+    }
 
     public func list(_ input: Messages.List.Input, context: APIContext) async throws -> APIResponse<MessagePage> {
-        throw APIError.notImplemented("messages.list")
+        let me = input.caller.userId
+        let chat = try await membership(input.path.chatId, me)
+        var cursor: MessageKey?
+        if let text = input.query.cursor {
+            guard let key = MessageKey(cursor: text) else { throw APIError.validation(path: "query.cursor", "is not a cursor this server issued") }
+            cursor = key
+        }
+        let limit = input.query.limit
+        let page = try await store.messages.page(chatId: chat.id, viewer: me, limit: limit, before: cursor)
+        let next = page.count == limit ? page.last?.key.cursor : nil
+        return APIResponse(MessagePage(messages: page.map { $0.api(for: me) }, nextCursor: next))
     }
 
     public func send(_ input: Messages.Send.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
-        throw APIError.notImplemented("messages.send")
+        let (message, created) = try await MessageSending(store: store, events: events, now: now)
+            .send(input.body, to: input.path.chatId, from: input.caller.userId)
+        return APIResponse(MessageResponse(message: message.api(for: input.caller.userId)), status: created ? .created : .ok)
     }
 
     public func edit(_ input: Messages.Edit.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
-        throw APIError.notImplemented("messages.edit")
+        let me = input.caller.userId
+        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
+        guard message.senderId == me else { throw APIError.forbidden("Only the sender can edit a message") }
+        guard let edited = try await store.messages.edit(id: message.id, body: input.body.body, at: now()) else { throw APIError.notFound("No such message") }
+        await events.publish(.messageEdit(edited.api(for: nil)), to: [.chat(chat.id)])
+        return APIResponse(MessageResponse(message: edited.api(for: me)))
     }
 
     public func delete(_ input: Messages.Delete.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("messages.delete")
+        let me = input.caller.userId
+        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
+        let event = ServerEvent.messageDelete(MessageDeletedEvent(chatId: chat.id, messageId: message.id))
+        if input.query.forEveryone {
+            guard message.senderId == me else { throw APIError.forbidden("Only the sender can delete a message for everyone") }
+            guard now().timeIntervalSince(message.createdAt) <= Self.deleteForEveryoneWindow else {
+                throw APIError.forbidden("A message can be deleted for everyone only within an hour of sending")
+            }
+            try await store.messages.deleteForEveryone(id: message.id)
+            await events.publish(event, to: [.chat(chat.id)])
+        } else {
+            try await store.messages.hide(id: message.id, for: me)
+            await events.publish(event, to: [.user(me)])
+        }
+        return APIResponse(SuccessResponse(success: true))
     }
 
     public func react(_ input: Messages.React.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
-        throw APIError.notImplemented("messages.react")
+        let me = input.caller.userId
+        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
+        let emoji = input.body.emoji
+        guard let updated = try await store.messages.setReaction(id: message.id, userId: me, emoji: emoji.isEmpty ? nil : emoji, at: now()) else {
+            throw APIError.notFound("No such message")
+        }
+        await events.publish(.messageEdit(updated.api(for: nil)), to: [.chat(chat.id)])
+        return APIResponse(MessageResponse(message: updated.api(for: me)))
     }
 
     public func markRead(_ input: Messages.MarkRead.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("messages.markRead")
+        let me = input.caller.userId
+        let (_, chat) = try await visibleMessage(input.path.messageId, to: me)
+        try await ReadReceipts(store: store, events: events).markRead(input.body.messageIds, in: chat, by: me)
+        return APIResponse(SuccessResponse(success: true))
+    }
+
+    private func membership(_ chatId: ObjectId, _ user: ObjectId) async throws -> ChatRecord {
+        guard let chat = try await store.chats.find(id: chatId), chat.participants.contains(user) else { throw APIError.notFound("No such chat") }
+        return chat
+    }
+
+    /// A message the user can see, in a chat they are in; 404 for anything else.
+    private func visibleMessage(_ id: ObjectId, to user: ObjectId) async throws -> (MessageRecord, ChatRecord) {
+        guard let message = try await store.messages.find(id: id), message.isVisible(to: user),
+              let chat = try await store.chats.find(id: message.chatId), chat.participants.contains(user)
+        else { throw APIError.notFound("No such message") }
+        return (message, chat)
+    }
+}
+
+/// Sending, shared by REST and the socket's `message:send`: acknowledged only once stored.
+public struct MessageSending: Sendable {
+    let store: any Store
+    let events: any EventPublisher
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, events: any EventPublisher, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.events = events
+        self.now = now
+    }
+
+    /// The stored message, and false when (sender, tempId) had already been sent: nothing new is stored.
+    public func send(_ request: SendMessageRequest, to chatId: ObjectId, from sender: ObjectId) async throws -> (MessageRecord, created: Bool) {
+        guard let chat = try await store.chats.find(id: chatId), chat.participants.contains(sender) else { throw APIError.notFound("No such chat") }
+        if let tempId = request.tempId, let earlier = try await store.messages.find(senderId: sender, tempId: tempId) { return (earlier, false) }
+        guard !request.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || request.mediaId != nil else {
+            throw APIError.validation(path: "body.body", "must not be empty unless a mediaId is attached")
+        }
+        if chat.kind == .direct, let other = chat.participants.first(where: { $0 != sender }), try await store.users.isBlocked(sender, other) {
+            throw APIError.forbidden("You cannot message this user")
+        }
+        var media: MessageMediaRecord?
+        if let mediaId = request.mediaId {
+            guard let record = try await store.media.find(id: mediaId), record.userId == sender else {
+                throw APIError.validation(path: "body.mediaId", "is not an upload of yours")
+            }
+            media = MessageMediaRecord(kind: MediaKind(fileType: record.fileType), url: record.url, mediaId: record.id)
+        }
+        var reply: ReplyRecord?
+        if let replyId = request.replyToId {
+            guard let original = try await store.messages.find(id: replyId), original.chatId == chat.id, original.isVisible(to: sender) else {
+                throw APIError.validation(path: "body.replyToId", "is not a message of this chat")
+            }
+            reply = ReplyRecord(messageId: original.id, body: String(original.body.prefix(200)), senderId: original.senderId)
+        }
+        let message = MessageRecord(chatId: chat.id, senderId: sender, body: request.body, media: media, replyTo: reply,
+                                    tempId: request.tempId, createdAt: now())
+        do {
+            try await store.messages.insert(message)
+        } catch StoreError.duplicate(key: "tempId") {
+            // The same send arrived twice at once; the first one stored is the answer.
+            guard let tempId = request.tempId, let earlier = try await store.messages.find(senderId: sender, tempId: tempId) else { throw APIError.internal }
+            return (earlier, false)
+        }
+        try await store.chats.setLastMessage(chatId: chat.id, LastMessageRecord(messageId: message.id, body: message.body, senderId: sender, createdAt: message.createdAt))
+        try await store.chats.markRead(chatId: chat.id, userId: sender, upTo: message.key)
+        await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
+        await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
+        return (message, true)
+    }
+}
+
+/// Read receipts in batches: the reader's position moves forward, and a message is `read` for its sender
+/// once every other participant has read it.
+public struct ReadReceipts: Sendable {
+    let store: any Store
+    let events: any EventPublisher
+
+    public init(store: any Store, events: any EventPublisher) {
+        self.store = store
+        self.events = events
+    }
+
+    public func markRead(_ ids: [ObjectId], in chat: ChatRecord, by reader: ObjectId) async throws {
+        let messages = try await store.messages.find(ids: ids)
+        guard messages.count == Set(ids).count, messages.allSatisfy({ $0.chatId == chat.id && $0.isVisible(to: reader) }) else {
+            throw APIError.validation(path: "body.messageIds", "must all be messages of this chat")
+        }
+        let updated = try await store.messages.markRead(ids: messages.map(\.id), by: reader)
+        var nowRead: [ObjectId] = []
+        for message in updated where message.senderId != reader && message.status != .read {
+            let recipients = chat.participants.filter { $0 != message.senderId }
+            if recipients.allSatisfy(message.readBy.contains) { nowRead.append(message.id) }
+        }
+        if !nowRead.isEmpty { try await store.messages.setStatus(ids: nowRead, .read) }
+        if let newest = messages.map(\.key).max() { try await store.chats.markRead(chatId: chat.id, userId: reader, upTo: newest) }
+        let receipt = ReceiptEvent(chatId: chat.id, messageIds: messages.map(\.id), userId: reader)
+        await events.publish(.receiptRead(receipt), to: [.chat(chat.id)])
+    }
+}
+
+extension MediaKind {
+    init(fileType: String) {
+        self = fileType.hasPrefix("image/") ? .image : fileType.hasPrefix("audio/") ? .audio : .document
     }
 }

@@ -1,33 +1,79 @@
+import Coordination
+import Foundation
 import ParleyAPI
+import ParleyStore
+import ServiceKit
 
-/// The users service: profiles, search, blocking and presence.
-///
-/// Its handlers are not written yet: every route answers 501 `NOT_IMPLEMENTED`. Because the struct conforms to
-/// the generated protocol, a route added to the schema does not compile until it has a method here.
+/// Profiles, search, blocking and presence.
 public struct UsersService: UsersAPI {
-    public init() {}
+    let store: any Store
+    let presenceTracker: any PresenceTracker
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, presence: any PresenceTracker, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.presenceTracker = presence
+        self.now = now
+    }
 
     public func search(_ input: Users.Search.Input, context: APIContext) async throws -> APIResponse<UserSearchResponse> {
-        throw APIError.notImplemented("users.search")
+        // Every word of the query must start a word of the user (username or a name word); the store
+        // narrows by the first word, the rest filter.
+        let words = input.query.q.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let first = words.first else { return APIResponse(UserSearchResponse(users: [])) }
+        let limit = input.query.limit
+        let candidates = try await store.users.search(prefix: first, viewer: input.caller.userId, limit: words.count == 1 ? limit : limit * 5)
+        let matches = candidates.filter { user in
+            let terms = user.searchTerms
+            return words.dropFirst().allSatisfy { word in terms.contains { $0.hasPrefix(word) } }
+        }
+        return APIResponse(UserSearchResponse(users: matches.prefix(limit).map(\.publicUser)))
     }
 
     public func getById(_ input: Users.GetById.Input, context: APIContext) async throws -> APIResponse<UserResponse> {
-        throw APIError.notImplemented("users.getById")
+        let user = try await visibleUser(input.path.id, to: input.caller.userId)
+        return APIResponse(UserResponse(user: user.publicUser))
     }
 
     public func updateMe(_ input: Users.UpdateMe.Input, context: APIContext) async throws -> APIResponse<MeResponse> {
-        throw APIError.notImplemented("users.updateMe")
+        let body = input.body
+        let changes = ProfileChanges(name: body.name, avatarUrl: body.avatarUrl, about: body.about)
+        guard let user = try await store.users.updateProfile(id: input.caller.userId, changes, at: now()) else {
+            throw APIError.unauthorized("Unknown user")
+        }
+        return APIResponse(MeResponse(user: user.me))
     }
 
     public func block(_ input: Users.Block.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("users.block")
+        let target = try await otherUser(input.body.userId, caller: input.caller.userId)
+        try await store.users.block(userId: input.caller.userId, target: target)
+        return APIResponse(SuccessResponse(success: true))
     }
 
     public func unblock(_ input: Users.Unblock.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("users.unblock")
+        let target = try await otherUser(input.body.userId, caller: input.caller.userId)
+        try await store.users.unblock(userId: input.caller.userId, target: target)
+        return APIResponse(SuccessResponse(success: true))
     }
 
-    public func presence(_ input: Users.Presence.Input, context: APIContext) async throws -> APIResponse<Presence> {
-        throw APIError.notImplemented("users.presence")
+    public func presence(_ input: Users.Presence.Input, context: APIContext) async throws -> APIResponse<ParleyAPI.Presence> {
+        let user = try await visibleUser(input.path.id, to: input.caller.userId)
+        let live = try await presenceTracker.presence(of: user.id)
+        let lastSeen = [live?.lastSeen, user.lastSeen].compactMap { $0 }.max()
+        return APIResponse(ParleyAPI.Presence(online: live?.online ?? false, lastSeen: lastSeen))
+    }
+
+    /// A user the caller may see: unknown users and users who blocked the caller are both 404.
+    private func visibleUser(_ id: ObjectId, to caller: ObjectId) async throws -> UserRecord {
+        guard let user = try await store.users.find(id: id), !user.blocked.contains(caller) else {
+            throw APIError.notFound("No such user")
+        }
+        return user
+    }
+
+    private func otherUser(_ id: ObjectId, caller: ObjectId) async throws -> ObjectId {
+        guard id != caller else { throw APIError.validation(path: "body.userId", "cannot be yourself") }
+        guard try await store.users.find(id: id) != nil else { throw APIError.notFound("No such user") }
+        return id
     }
 }

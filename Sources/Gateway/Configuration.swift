@@ -1,0 +1,100 @@
+import Foundation
+
+/// Everything Parley reads from its environment, checked once at start. In development a `.env` file in the
+/// working directory fills variables the environment leaves unset. `.env.example` lists every variable.
+public struct Configuration: Sendable {
+    public enum Mode: String, Sendable { case development, production }
+
+    public var mode: Mode = .development
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = URL(fileURLWithPath: "data")
+    /// MongoDB instead of the embedded SQLite file.
+    public var mongoURI: String?
+    /// Redis for presence, rate limits and cross-instance events instead of in-process state.
+    public var redisURL: String?
+    /// Unset in development: generated once and kept in the data folder.
+    public var jwtAccessSecret: String?
+    public var jwtRefreshSecret: String?
+    /// Browser origins allowed to call the API with credentials.
+    public var allowedOrigins: [String] = ["http://localhost:5173", "http://127.0.0.1:8080", "http://localhost:8080"]
+    /// Multiplies every rate limit (load tests and test suites from one address); never turns them off.
+    public var rateLimitScale = 1.0
+    /// Where the development mailer appends its JSON lines; default `<DATA_DIR>/outbox.jsonl`.
+    public var mailOutbox: URL?
+    /// The shared secret of internal routes; unset in development: generated and kept in the data folder.
+    public var internalSecret: String?
+    public var logLevel = "info"
+
+    public init() {}
+
+    public var isProduction: Bool { mode == .production }
+    public var outbox: URL { mailOutbox ?? dataDirectory.appendingPathComponent("outbox.jsonl") }
+
+    /// Reads and checks every variable; the error names each one that is wrong, not just the first.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment, dotEnv: URL? = URL(fileURLWithPath: ".env")) throws -> Configuration {
+        var env = environment
+        if let dotEnv, env["PARLEY_ENV"] != "production", let text = try? String(contentsOf: dotEnv, encoding: .utf8) {
+            for (key, value) in parseDotEnv(text) where env[key] == nil { env[key] = value }
+        }
+        var config = Configuration()
+        var problems: [String] = []
+        func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
+
+        if let mode = value("PARLEY_ENV") {
+            if let parsed = Mode(rawValue: mode) { config.mode = parsed } else { problems.append("PARLEY_ENV must be development or production, not '\(mode)'") }
+        }
+        if let host = value("HOST") { config.host = host }
+        if let text = value("PORT") {
+            if let port = Int(text), (0...65535).contains(port) { config.port = port } else { problems.append("PORT must be a port number between 0 and 65535, not '\(text)'") }
+        }
+        if let directory = value("DATA_DIR") { config.dataDirectory = URL(fileURLWithPath: directory) }
+        if let uri = value("MONGO_URI") {
+            if uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://") { config.mongoURI = uri } else { problems.append("MONGO_URI must start with mongodb:// or mongodb+srv://") }
+        }
+        if let url = value("REDIS_URL") {
+            if url.hasPrefix("redis://") { config.redisURL = url } else { problems.append("REDIS_URL must start with redis://") }
+        }
+        for (key, path) in [("JWT_ACCESS_SECRET", \Configuration.jwtAccessSecret), ("JWT_REFRESH_SECRET", \Configuration.jwtRefreshSecret),
+                            ("INTERNAL_SECRET", \Configuration.internalSecret)] {
+            guard let secret = value(key) else {
+                if config.isProduction { problems.append("\(key) is required in production") }
+                continue
+            }
+            if secret.utf8.count < 32 { problems.append("\(key) must be at least 32 characters") } else { config[keyPath: path] = secret }
+        }
+        if let origins = value("ALLOWED_ORIGINS") {
+            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let bad = list.filter { !(($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/")) }
+            if bad.isEmpty { config.allowedOrigins = list } else { problems.append("ALLOWED_ORIGINS must be comma-separated origins like https://chat.example.com, not \(bad.joined(separator: ", "))") }
+        }
+        if let text = value("RATE_LIMIT_SCALE") {
+            if let scale = Double(text), scale > 0, scale.isFinite { config.rateLimitScale = scale } else { problems.append("RATE_LIMIT_SCALE must be a positive number, not '\(text)'") }
+        }
+        if let outbox = value("MAIL_OUTBOX") { config.mailOutbox = URL(fileURLWithPath: outbox) }
+        if let level = value("LOG_LEVEL") {
+            if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) { config.logLevel = level } else { problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical") }
+        }
+        guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
+        return config
+    }
+
+    /// `KEY=value` lines; `#` comments, optional `export`, and single or double quotes around values.
+    static func parseDotEnv(_ text: String) -> [(String, String)] {
+        text.split(whereSeparator: \.isNewline).compactMap { raw in
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#") else { return nil }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
+            guard let eq = line.firstIndex(of: "=") else { return nil }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first { value = String(value.dropFirst().dropLast()) }
+            return key.isEmpty ? nil : (key, value)
+        }
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

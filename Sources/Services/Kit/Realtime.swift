@@ -1,0 +1,40 @@
+import ParleyAPI
+
+/// Who receives a realtime event: every socket of a user, or every member of a chat.
+public enum Room: Sendable, Hashable, CustomStringConvertible {
+    case user(ObjectId)
+    case chat(ObjectId)
+
+    /// The Socket.IO room name of the contract: `user:<id>`, `chat:<id>`.
+    public var description: String {
+        switch self {
+        case .user(let id): "user:\(id)"
+        case .chat(let id): "chat:\(id)"
+        }
+    }
+}
+
+/// Where services hand the changes other participants should see; the realtime gateway delivers them to
+/// sockets on every instance. Publishing never fails a request: a change is stored before it is published.
+public protocol EventPublisher: Sendable {
+    /// Delivers `event` to the sockets in `rooms`, except those of `excluded` (who got their own copy).
+    func publish(_ event: ServerEvent, to rooms: [Room], excluding excluded: ObjectId?) async
+}
+
+extension EventPublisher {
+    public func publish(_ event: ServerEvent, to rooms: [Room]) async { await publish(event, to: rooms, excluding: nil) }
+}
+
+/// Collects events in memory: for tests, and for a process that has no sockets.
+public actor RecordingEventPublisher: EventPublisher {
+    public private(set) var published: [(event: ServerEvent, rooms: [Room], excluded: ObjectId?)] = []
+
+    public init() {}
+
+    public func publish(_ event: ServerEvent, to rooms: [Room], excluding excluded: ObjectId?) async {
+        published.append((event, rooms, excluded))
+    }
+
+    public func names() -> [String] { published.map(\.event.name) }
+    public func clear() { published.removeAll() }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import ParleyAPI
+import ParleyStore
+
+// Records as the contract shows them: never a password hash, contacts, blocked list or deletedFor.
+
+extension UserRecord {
+    public var publicUser: User {
+        User(id: id, username: username, name: name, avatarUrl: avatarUrl, about: about, lastSeen: lastSeen, createdAt: createdAt)
+    }
+
+    public var me: Me {
+        Me(id: id, username: username, name: name, avatarUrl: avatarUrl, about: about, lastSeen: lastSeen, createdAt: createdAt, email: email)
+    }
+}
+
+extension ChatRecord {
+    /// The chat as `viewer` sees it: their pin, archive and unread count.
+    public func api(state: ChatMemberState, unreadCount: Int) -> Chat {
+        Chat(id: id, type: kind == .direct ? .direct : .group, participants: participants, admins: admins, title: title, avatarUrl: avatarUrl,
+             lastMessageRef: lastMessage.map { LastMessageRef(messageId: $0.messageId, body: $0.body, senderId: $0.senderId, createdAt: $0.createdAt) },
+             pinned: state.pinned, archived: state.archived, unreadCount: unreadCount, createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+extension MessageRecord {
+    /// The message for `viewer` (nil: a copy for everyone); only the sender's copy carries the tempId.
+    public func api(for viewer: ObjectId?) -> Message {
+        Message(id: id, chatId: chatId, senderId: senderId, body: body,
+                media: media.map { MessageMedia(type: MediaType(rawValue: $0.kind.rawValue) ?? .document, url: $0.url, mediaId: $0.mediaId, duration: $0.duration, thumbnailUrl: $0.thumbnailUrl) },
+                replyTo: replyTo.map { ReplyTo(messageId: $0.messageId, body: $0.body, senderId: $0.senderId) },
+                reactions: reactions.map { Reaction(userId: $0.userId, emoji: $0.emoji, createdAt: $0.createdAt) },
+                status: MessageStatus(rawValue: status.rawValue) ?? .sent, tempId: viewer == senderId ? tempId : nil, createdAt: createdAt,
+                editedAt: editedAt)
+    }
+
+    /// Whether `viewer` may see it at all.
+    public func isVisible(to viewer: ObjectId) -> Bool { !deletedForEveryone && !deletedFor.contains(viewer) }
+}
+
+extension StoreError {
+    /// Unique violations are the contract's 409; anything else is logged and answered 503 without details.
+    public func apiError(conflict message: String) -> APIError {
+        switch self {
+        case .duplicate: .conflict(message)
+        case .unavailable, .corrupt: .unavailable()
+        }
+    }
+}
