@@ -41,6 +41,11 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
+
+    public subscript(index: Int) -> JSONValue? {
+        guard let array = arrayValue, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
 }
 
 /// An ordered JSON object.

@@ -8,11 +8,14 @@ public struct APIRouteDescriptor: Sendable, Hashable {
     /// Full path with `:name` parameters.
     public var path: String
     public var operation: String
+    /// The security scheme the route requires, nil when public.
+    public var security: String?
 
-    public init(method: HTTPRequest.Method, path: String, operation: String) {
+    public init(method: HTTPRequest.Method, path: String, operation: String, security: String? = nil) {
         self.method = method
         self.path = path
         self.operation = operation
+        self.security = security
     }
 
     func matches(_ segments: [Substring]) -> Bool {

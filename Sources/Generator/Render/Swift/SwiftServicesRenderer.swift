@@ -23,7 +23,8 @@ struct SwiftServicesRenderer {
         out += "    /// Every route of the service, for the gateway's 405 answers and route listings.\n"
         out += "    public static let routes: [APIRouteDescriptor] = [\n"
         for route in service.routes {
-            out += "        APIRouteDescriptor(method: .\(route.method.rawValue.lowercased()), path: \(SwiftNames.stringLiteral(route.fullPath(in: service))), operation: \(SwiftNames.stringLiteral("\(service.name).\(route.name)"))),\n"
+            let security = route.security.map { ", security: \(SwiftNames.stringLiteral($0))" } ?? ""
+            out += "        APIRouteDescriptor(method: .\(route.method.rawValue.lowercased()), path: \(SwiftNames.stringLiteral(route.fullPath(in: service))), operation: \(SwiftNames.stringLiteral("\(service.name).\(route.name)"))\(security)),\n"
         }
         out += "    ]\n"
         for route in service.routes {

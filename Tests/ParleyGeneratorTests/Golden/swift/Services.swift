@@ -32,11 +32,11 @@ public protocol NotesAPI: Sendable {
 public enum Notes {
     /// Every route of the service, for the gateway's 405 answers and route listings.
     public static let routes: [APIRouteDescriptor] = [
-        APIRouteDescriptor(method: .post, path: "/api/notes", operation: "notes.create"),
-        APIRouteDescriptor(method: .get, path: "/api/notes", operation: "notes.list"),
-        APIRouteDescriptor(method: .get, path: "/api/notes/:id", operation: "notes.get"),
-        APIRouteDescriptor(method: .patch, path: "/api/notes/:id", operation: "notes.update"),
-        APIRouteDescriptor(method: .delete, path: "/api/notes/:id", operation: "notes.delete"),
+        APIRouteDescriptor(method: .post, path: "/api/notes", operation: "notes.create", security: "bearer"),
+        APIRouteDescriptor(method: .get, path: "/api/notes", operation: "notes.list", security: "bearer"),
+        APIRouteDescriptor(method: .get, path: "/api/notes/:id", operation: "notes.get", security: "bearer"),
+        APIRouteDescriptor(method: .patch, path: "/api/notes/:id", operation: "notes.update", security: "bearer"),
+        APIRouteDescriptor(method: .delete, path: "/api/notes/:id", operation: "notes.delete", security: "bearer"),
         APIRouteDescriptor(method: .post, path: "/api/notes/session", operation: "notes.session"),
     ]
 
