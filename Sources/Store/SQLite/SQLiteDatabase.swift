@@ -60,27 +60,29 @@ final class SQLiteDatabase: Sendable {
             return jobs
         }
         guard !jobs.isEmpty else { return }
+        // Transaction control goes through cached statements: parsing it again for every write would cost more
+        // than many of the writes themselves.
         do {
-            try writer.execute("BEGIN IMMEDIATE")
+            try writer.run("BEGIN IMMEDIATE")
         } catch {
             for job in jobs { job.fail(error) }
             return
         }
         for job in jobs {
             do {
-                try writer.execute("SAVEPOINT job")
-                if !job.run(writer) { try writer.execute("ROLLBACK TO job") }
-                try writer.execute("RELEASE job")
+                try writer.run("SAVEPOINT job")
+                if !job.run(writer) { try writer.run("ROLLBACK TO job") }
+                try writer.run("RELEASE job")
             } catch {
                 // The savepoint itself failed, so this job's changes are unknown: it fails even if the group commits.
                 job.fail(error)
             }
         }
         do {
-            try writer.execute("COMMIT")
+            try writer.run("COMMIT")
             for job in jobs { job.finish() }
         } catch {
-            try? writer.execute("ROLLBACK")
+            try? writer.run("ROLLBACK")
             for job in jobs { job.fail(error) }
         }
     }
