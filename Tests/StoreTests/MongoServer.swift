@@ -40,17 +40,26 @@ enum MongoTestServer {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("parley-secantus-\(port).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
 
-        // A shell runs the server and stops it when this process goes away, even by SIGKILL, so that an
-        // aborted test run leaves no server behind.
+        // A small Python watchdog runs the server and stops it when this process exits or goes away, even
+        // by SIGKILL, so that an aborted run leaves no server behind. It first unblocks signals: a process
+        // started by Foundation inherits a mask that blocks SIGTERM, which the server would never see.
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.executableURL = root.appendingPathComponent(".venv/bin/python")
         process.arguments = ["-c", """
-            "$0" --host 127.0.0.1 --port "$1" --storage-path :memory: --log-level WARNING &
-            server=$!
-            trap 'kill $server 2>/dev/null; wait $server; exit 0' TERM INT
-            while kill -0 "$2" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done
-            kill $server 2>/dev/null; wait $server
-            """, server, String(port), String(getpid())]
+            import os, signal, subprocess, sys, time
+            signal.pthread_sigmask(signal.SIG_SETMASK, set())
+            server, port = sys.argv[1], sys.argv[2]
+            parent = os.getppid()
+            child = subprocess.Popen([server, "--host", "127.0.0.1", "--port", port, "--storage-path", ":memory:", "--log-level", "WARNING"])
+            signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+            while child.poll() is None and os.getppid() == parent:
+                time.sleep(0.5)
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+            """, server, String(port)]
         let output = try FileHandle(forWritingTo: log)
         process.standardOutput = output
         process.standardError = output
@@ -65,7 +74,11 @@ enum MongoTestServer {
 
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if canConnect(port: port) { return "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=10000" }
+            if canConnect(port: port) {
+                // The server keeps writing to the open file; only a failed start needs the log by name.
+                try? FileManager.default.removeItem(at: log)
+                return "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=10000"
+            }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }

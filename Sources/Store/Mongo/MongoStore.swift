@@ -112,8 +112,16 @@ public final class MongoStore: Store {
 
 /// libmongoc's thread-safe client pool. Each operation pops a client and pushes it back when done.
 final class MongoClientPool: @unchecked Sendable {
-    /// `mongoc_init` once per process, before the first URI or pool.
-    static let initializeDriver: Void = mongoc_init()
+    /// `mongoc_init` once per process, before the first URI or pool. libmongoc's default log handler prints
+    /// its debug chatter (every failed heartbeat) to stderr; only warnings and worse get through here, and
+    /// failures reach callers as errors anyway.
+    static let initializeDriver: Void = {
+        mongoc_log_set_handler({ level, domain, message, _ in
+            guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue else { return }
+            mongoc_log_default_handler(level, domain, message, nil)
+        }, nil)
+        mongoc_init()
+    }()
 
     private let pool: OpaquePointer
     private let closed = Atomic<Bool>(false)

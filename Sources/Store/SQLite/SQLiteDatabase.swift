@@ -82,7 +82,7 @@ final class SQLiteDatabase: Sendable {
             try writer.run("COMMIT")
             for job in jobs { job.finish() }
         } catch {
-            try? writer.run("ROLLBACK")
+            _ = try? writer.run("ROLLBACK")
             for job in jobs { job.fail(error) }
         }
     }
