@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ParleyGenerator", targets: ["ParleyGenerator"]),
         .library(name: "ParleyStore", targets: ["ParleyStore"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "MongoStore", targets: ["MongoStore"]),
         .library(name: "ParleyRedis", targets: ["ParleyRedis"]),
         .library(name: "Coordination", targets: ["Coordination"]),
         .plugin(name: "ParleyAPIPlugin", targets: ["ParleyAPIPlugin"]),

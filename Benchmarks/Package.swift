@@ -17,6 +17,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ParleyStore", package: "Parley"),
                 .product(name: "SQLiteStore", package: "Parley"),
+                .product(name: "MongoStore", package: "Parley"),
             ],
             path: "Benchmarks/StoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

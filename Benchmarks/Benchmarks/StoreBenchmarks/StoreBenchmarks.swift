@@ -2,12 +2,19 @@ import Benchmark
 import Foundation
 import ParleyAPIRuntime
 import ParleyStore
+import MongoStore
 import SQLiteStore
 
 /// State made by the setup hooks (which return nothing) for the benchmark bodies.
 enum Fixtures {
     nonisolated(unsafe) static var insertStore: (any Store)?
     nonisolated(unsafe) static var bigChat: (store: any Store, chat: ObjectId, first: Date, count: Int)?
+    nonisolated(unsafe) static var mongoInsertStore: (any Store)?
+    nonisolated(unsafe) static var mongoChat: (store: any Store, chat: ObjectId, first: Date, count: Int)?
+
+    /// The MongoDB-wire server to measure, e.g. a SecantusDB started for the purpose; unset skips those benchmarks.
+    static let mongoURI = ProcessInfo.processInfo.environment["PARLEY_BENCH_MONGO_URI"]
+    static let mongoChatSize = Int(ProcessInfo.processInfo.environment["PARLEY_BENCH_MONGO_CHAT_SIZE"] ?? "") ?? 100_000
 
     static let senders = 64
     static let bigChatSize = 1_000_000
@@ -36,21 +43,27 @@ enum Fixtures {
         }
     }
 
-    /// A chat of a million messages, one per millisecond, kept in the temporary folder between runs.
-    static func millionMessageChat() async throws -> (store: any Store, chat: ObjectId, first: Date, count: Int) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("parley-bench-1m.sqlite").path
+    /// A chat of `size` messages, one per millisecond, built once and kept by the store between runs.
+    static func largeChat(in store: any Store, size: Int) async throws -> (store: any Store, chat: ObjectId, first: Date, count: Int) {
         let chat = ObjectId(high: 0x6565_6565_6565_6565, low: 0x6565_6565)
         let first = Date(timeIntervalSince1970: 1_800_000_000)
-        let store = try SQLiteStore(path: path)
         try await store.migrate()
         let present = try await store.messages.unreadCount(chatId: chat, userId: ObjectId(), after: nil)
-        if present < bigChatSize {
-            FileHandle.standardError.write(Data("building a chat of \(bigChatSize) messages in \(path)...\n".utf8))
-            let remaining = bigChatSize - present
-            let start = first.addingTimeInterval(Double(present) / 1000)
-            try await send(remaining, into: chat, store: store, firstAt: start)
+        if present < size {
+            FileHandle.standardError.write(Data("building a chat of \(size) messages...\n".utf8))
+            try await send(size - present, into: chat, store: store, firstAt: first.addingTimeInterval(Double(present) / 1000))
         }
-        return (store, chat, first, bigChatSize)
+        return (store, chat, first, size)
+    }
+
+    static func pageBenchmark(_ benchmark: Benchmark, _ fixture: (store: any Store, chat: ObjectId, first: Date, count: Int)?) async throws {
+        guard let (store, chat, first, count) = fixture else { return }
+        let cursor = MessageKey(createdAt: first.addingTimeInterval(Double(Int.random(in: 50..<count)) / 1000), id: ObjectId(high: 0, low: 0))
+        benchmark.startMeasurement()
+        let page = try await store.messages.page(chatId: chat, viewer: ObjectId(), limit: 50, before: cursor)
+        benchmark.stopMeasurement()
+        precondition(page.count == 50)
+        blackHole(page)
     }
 }
 
@@ -72,15 +85,38 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "SQLite page of 50 from a chat of 1,000,000 messages",
         configuration: .init(metrics: [.wallClock, .throughput], maxIterations: 20_000),
+        closure: { benchmark in try await Fixtures.pageBenchmark(benchmark, Fixtures.bigChat) },
+        setup: {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("parley-bench-1m.sqlite").path
+            Fixtures.bigChat = try await Fixtures.largeChat(in: try SQLiteStore(path: path), size: Fixtures.bigChatSize)
+        }
+    )
+
+    // The same two against a MongoDB-wire server. Against SecantusDB (pure Python, the CI server) these measure
+    // that server far more than this store.
+    Benchmark(
+        "MongoDB durable message inserts, 64 concurrent senders",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .kilo, maxDuration: .seconds(60), maxIterations: 5,
+                             skip: Fixtures.mongoURI == nil),
         closure: { benchmark in
-            guard let (store, chat, first, count) = Fixtures.bigChat else { return }
-            let cursor = MessageKey(createdAt: first.addingTimeInterval(Double(Int.random(in: 50..<count)) / 1000), id: ObjectId(high: 0, low: 0))
-            benchmark.startMeasurement()
-            let page = try await store.messages.page(chatId: chat, viewer: ObjectId(), limit: 50, before: cursor)
-            benchmark.stopMeasurement()
-            precondition(page.count == 50)
-            blackHole(page)
+            guard let store = Fixtures.mongoInsertStore else { return }
+            try await Fixtures.send(benchmark.scaledIterations.count, into: ObjectId(), store: store)
         },
-        setup: { Fixtures.bigChat = try await Fixtures.millionMessageChat() }
+        setup: {
+            guard let uri = Fixtures.mongoURI else { return }
+            let store = try MongoStore(uri: uri, database: "bench_inserts_\(UInt32.random(in: 0..<UInt32.max))")
+            try await store.migrate()
+            Fixtures.mongoInsertStore = store
+        }
+    )
+
+    Benchmark(
+        "MongoDB page of 50 from a large chat",
+        configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(30), maxIterations: 2_000, skip: Fixtures.mongoURI == nil),
+        closure: { benchmark in try await Fixtures.pageBenchmark(benchmark, Fixtures.mongoChat) },
+        setup: {
+            guard let uri = Fixtures.mongoURI else { return }
+            Fixtures.mongoChat = try await Fixtures.largeChat(in: try MongoStore(uri: uri, database: "bench_pages"), size: Fixtures.mongoChatSize)
+        }
     )
 }

@@ -71,13 +71,6 @@ extension APISecurity {
     }
 }
 
-/// Security that accepts nothing: every protected route answers 401.
-public struct DenyAllSecurity: APISecurity {
-    public init() {}
-    public func authenticate(bearer token: String, context: APIContext) async throws -> Caller { throw APIError.unauthorized("Invalid token") }
-    public func verify(scheme: String, credential: String, context: APIContext) async throws { throw APIError.unauthorized() }
-}
-
 extension APIRequestContext {
     /// Hummingbird's per-request id, also in every log line of the request.
     public var requestID: String { id }

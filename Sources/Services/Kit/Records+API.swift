@@ -37,13 +37,3 @@ extension MessageRecord {
     /// Whether `viewer` may see it at all.
     public func isVisible(to viewer: ObjectId) -> Bool { !deletedForEveryone && !deletedFor.contains(viewer) }
 }
-
-extension StoreError {
-    /// Unique violations are the contract's 409; anything else is logged and answered 503 without details.
-    public func apiError(conflict message: String) -> APIError {
-        switch self {
-        case .duplicate: .conflict(message)
-        case .unavailable, .corrupt: .unavailable()
-        }
-    }
-}

@@ -36,11 +36,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-    /// Versions applied, for tests and `migrate` output.
-    public func appliedMigrations() async throws -> [Int] {
-        try await database.read { db in try db.rows("SELECT version FROM schema_migrations ORDER BY version") { Int($0.int(0)) } }
-    }
-
     public func ping() async throws {
         _ = try await database.read { db in try db.first("SELECT 1") { $0.int(0) } }
     }
