@@ -28,7 +28,7 @@ final class RedisConnection {
     /// Connects, then authenticates, selects the database and names the client, as configured.
     init(_ configuration: RedisConfiguration) throws(RedisError) {
         _ = Self.ignoreSIGPIPE
-        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port),
+        guard let context = redisConnectWithTimeout(configuration.host, Int32(clamping: configuration.port),
                                                     configuration.connectTimeout.redisTimeval)
         else { throw .connection("cannot allocate a Redis context") }
         if context.pointee.err != 0 {
@@ -152,7 +152,12 @@ final class RedisConnection {
 
     private var currentError: RedisError {
         let message = Self.errorString(context)
-        return context.pointee.err == REDIS_ERR_PROTOCOL ? .protocolError(message) : .connection(message)
+        switch context.pointee.err {
+        case REDIS_ERR_PROTOCOL: return .protocolError(message)
+        // hiredis reports an expired socket timeout as EAGAIN's text.
+        case REDIS_ERR_IO where message == String(cString: strerror(EAGAIN)): return .connection("timed out")
+        default: return .connection(message)
+        }
     }
 
     private static func errorString(_ context: UnsafeMutablePointer<redisContext>) -> String {

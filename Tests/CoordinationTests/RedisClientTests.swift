@@ -123,7 +123,7 @@ struct RedisClientTests {
     @Test func commandTimeoutDropsTheConnectionAndTheNextCommandWorks() async throws {
         let redis = try await RedisTestServer.client(poolSize: 1, commandTimeout: .milliseconds(200))
         let started = ContinuousClock().now
-        await #expect(throws: RedisError.self) { try await redis.command(["BLPOP", unique("empty"), "2"]) }
+        await #expect(throws: RedisError.connection("timed out")) { try await redis.command(["BLPOP", unique("empty"), "2"]) }
         #expect(ContinuousClock().now - started < .milliseconds(1500))
         try await redis.ping()
     }
@@ -236,8 +236,9 @@ struct RedisClientTests {
         return list.split(separator: "\n").compactMap { line -> String? in
             let fields = Dictionary(
                 line.split(separator: " ").compactMap { field -> (String, String)? in
-                    guard let equals = field.firstIndex(of: "=") else { return nil }
-                    return (String(field[..<equals]), String(field[field.index(after: equals)...]))
+                    let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    guard parts.count == 2 else { return nil }
+                    return (String(parts[0]), String(parts[1]))
                 },
                 uniquingKeysWith: { first, _ in first })
             return fields["name"] == name ? fields["id"] : nil

@@ -28,20 +28,18 @@ enum RedisTestServer {
 
     private static let shared = Task<Running, Error> {
         if let url = ProcessInfo.processInfo.environment["PARLEY_TEST_REDIS_URL"], !url.isEmpty {
-            return Running(url: url, process: nil, watchdog: nil)
+            return Running(url: url, watchdog: nil)
         }
         return try await start()
     }
 
     private final class Running: Sendable {
         let url: String
-        let process: Process?
-        /// Held open for the life of the test process; its EOF stops the server.
-        let watchdog: Pipe?
+        /// The write end of the watchdog pipe, held open for the life of the test process.
+        let watchdog: Int32?
 
-        init(url: String, process: Process?, watchdog: Pipe?) {
+        init(url: String, watchdog: Int32?) {
             self.url = url
-            self.process = process
             self.watchdog = watchdog
         }
     }
@@ -61,28 +59,13 @@ enum RedisTestServer {
         }
         let port = try freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("parley-test-redis-\(port).log").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c",
-            """
+        let script = """
             "$1" --port "$2" --bind 127.0.0.1 --save "" --appendonly no --logfile "$3" </dev/null & pid=$!
-            trap 'kill $pid 2>/dev/null; exit 0' TERM INT
             read -r _ || true
             kill $pid 2>/dev/null
             wait $pid
-            """,
-            "parley-test-redis", executable, String(port), log,
-        ]
-        let watchdog = Pipe()
-        process.standardInput = watchdog
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw StartFailure(description: "Redis tests could not start \(executable): \(error)")
-        }
+            """
+        let watchdog = try spawnWatched(["/bin/sh", "-c", script, "parley-test-redis", executable, String(port), log])
 
         let url = "redis://127.0.0.1:\(port)"
         let client = try RedisClient(url: url, poolSize: 1)
@@ -91,13 +74,13 @@ enum RedisTestServer {
         while ContinuousClock().now < deadline {
             do {
                 try await client.ping()
-                return Running(url: url, process: process, watchdog: watchdog)
+                return Running(url: url, watchdog: watchdog)
             } catch {
                 lastError = error
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
-        process.terminate()
+        close(watchdog)
         let logTail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(10)
             .joined(separator: "\n") ?? "(no log)"
         throw StartFailure(description: """
@@ -105,6 +88,47 @@ enum RedisTestServer {
             (last error: \(lastError.map { "\($0)" } ?? "none")). Log \(log):
             \(logTail)
             """)
+    }
+
+    /// Starts `arguments` with the read end of a new pipe as its stdin and returns the write end. The
+    /// child gets a clean signal mask: the test runner's threads block SIGTERM and SIGCHLD, and a child
+    /// inheriting that could be neither stopped nor wait for its own child.
+    private static func spawnWatched(_ arguments: [String]) throws -> Int32 {
+        var pipe: [Int32] = [-1, -1]
+        guard Glibc.pipe(&pipe) == 0 else {
+            throw StartFailure(description: "pipe(): \(String(cString: strerror(errno)))")
+        }
+        // Close-on-exec, so that no other child of this process keeps the write end open.
+        for end in pipe { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipe[0], 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGCHLD, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        close(pipe[0])
+        guard status == 0 else {
+            close(pipe[1])
+            throw StartFailure(description: "Redis tests could not start \(arguments[0]): \(String(cString: strerror(status)))")
+        }
+        return pipe[1]
     }
 
     /// A port nothing listens on now: bind to port 0 and ask the kernel which one it picked.

@@ -1,0 +1,216 @@
+import json
+
+import pytest
+import requests
+
+from conftest import (ALLOWED_ORIGIN, api, assert_error, create_chat, expect, new_session, register, send, start_server,
+                      stop_process, stop_server)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def raw(server, method, path, **kwargs):
+    return requests.request(method, server.url + path, timeout=30, **kwargs)
+
+
+def test_health_and_readiness(server):
+    assert expect(raw(server, "GET", "/healthz"), 200)
+    assert expect(raw(server, "GET", "/readyz"), 200)
+
+
+def test_unknown_path_is_404(server):
+    _, token, _ = register(server, "gw404")
+    assert_error(raw(server, "GET", "/api/nothing/here"), 404)
+    assert_error(raw(server, "GET", "/api/nothing/here", headers={"Authorization": f"Bearer {token}"}), 404)
+    assert_error(raw(server, "GET", "/definitely-not-a-route"), 404)
+    assert_error(raw(server, "POST", "/api/auth/nope", json={}), 404)
+
+
+def test_wrong_method_is_405_with_allow(server):
+    r = raw(server, "DELETE", "/api/auth/login")
+    assert_error(r, 405)
+    assert "POST" in [m.strip() for m in r.headers["Allow"].split(",")], r.headers["Allow"]
+    r = raw(server, "PUT", "/api/auth/register", json={})
+    assert_error(r, 405)
+    assert "POST" in r.headers["Allow"]
+    r = raw(server, "POST", "/healthz")
+    assert_error(r, 405)
+    assert "GET" in r.headers["Allow"]
+
+
+def test_malformed_json_is_400(server):
+    headers = {"Content-Type": "application/json"}
+    assert_error(raw(server, "POST", "/api/auth/login", data=b'{"email": "a@example.com", ', headers=headers), 400)
+    assert_error(raw(server, "POST", "/api/auth/login", data=b"[1, 2, 3]", headers=headers), 400)
+    assert_error(raw(server, "POST", "/api/auth/login", data=b"\xff\xfe", headers=headers), 400)
+    s, token, _ = register(server, "badjson")
+    r = raw(server, "PATCH", "/api/users/me", data=b"{nope}",
+            headers={**headers, "Authorization": f"Bearer {token}"})
+    assert_error(r, 400)
+
+
+def test_body_over_one_mebibyte_is_413(server):
+    big = json.dumps({"email": "a@example.com", "password": "x" * (1024 * 1024 + 10)}).encode()
+    r = raw(server, "POST", "/api/auth/login", data=big, headers={"Content-Type": "application/json"})
+    assert_error(r, 413)
+    assert r.headers.get("X-Request-Id")
+    # just under the limit is not a 413 (the validator rejects the long password instead)
+    ok_size = json.dumps({"email": "a@example.com", "password": "x" * (1024 * 1024 - 100)}).encode()
+    assert len(ok_size) < 1024 * 1024
+    r = raw(server, "POST", "/api/auth/login", data=ok_size, headers={"Content-Type": "application/json"})
+    assert r.status_code != 413, r.text[:200]
+
+
+def test_cors(server):
+    pre = raw(server, "OPTIONS", "/api/auth/login", headers={
+        "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, authorization"})
+    assert pre.status_code in (200, 204), pre.status_code
+    assert pre.headers.get("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    assert pre.headers.get("Access-Control-Allow-Credentials") == "true"
+    assert "POST" in pre.headers.get("Access-Control-Allow-Methods", "")
+    allowed_headers = pre.headers.get("Access-Control-Allow-Headers", "").lower()
+    assert "authorization" in allowed_headers and "content-type" in allowed_headers
+    assert pre.headers.get("X-Request-Id")
+
+    evil = raw(server, "OPTIONS", "/api/auth/login", headers={
+        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in evil.headers
+    assert "Access-Control-Allow-Credentials" not in evil.headers
+
+    r = raw(server, "GET", "/healthz", headers={"Origin": ALLOWED_ORIGIN})
+    assert r.headers.get("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    assert r.headers.get("Access-Control-Allow-Credentials") == "true"
+    r = raw(server, "POST", "/api/auth/login", json={"email": "x@example.com", "password": "whatever-1"},
+            headers={"Origin": ALLOWED_ORIGIN})
+    assert_error(r, 401)
+    assert r.headers.get("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    r = raw(server, "GET", "/healthz", headers={"Origin": "https://evil.example.com"})
+    assert "Access-Control-Allow-Origin" not in r.headers
+    # the default development origins are replaced by ALLOWED_ORIGINS
+    r = raw(server, "GET", "/healthz", headers={"Origin": "http://localhost:5173"})
+    assert "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_security_headers_and_request_id_everywhere(server):
+    s, token, user = register(server, "headers")
+    responses = [
+        raw(server, "GET", "/healthz"),
+        raw(server, "GET", "/readyz"),
+        raw(server, "GET", "/api/auth/me", headers={"Authorization": f"Bearer {token}"}),
+        raw(server, "GET", "/api/auth/me"),
+        raw(server, "GET", "/api/nowhere"),
+        raw(server, "DELETE", "/api/auth/login"),
+        raw(server, "POST", "/api/auth/login", data=b"{", headers={"Content-Type": "application/json"}),
+        raw(server, "OPTIONS", "/api/auth/login", headers={"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST"}),
+        api(s, "POST", "/api/auth/refresh"),
+    ]
+    ids = []
+    for r in responses:
+        where = f"{r.request.method} {r.request.url} -> {r.status_code}"
+        for name, value in SECURITY_HEADERS.items():
+            assert r.headers.get(name) == value, f"{where}: {name}={r.headers.get(name)!r}"
+        assert r.headers.get("Referrer-Policy"), f"{where}: no Referrer-Policy"
+        csp = r.headers.get("Content-Security-Policy", "")
+        assert "default-src" in csp, f"{where}: Content-Security-Policy {csp!r}"
+        assert "Strict-Transport-Security" not in r.headers, f"{where}: HSTS only in production"
+        rid = r.headers.get("X-Request-Id")
+        assert rid, f"{where}: no X-Request-Id"
+        ids.append(rid)
+    assert len(set(ids)) == len(ids), f"request ids repeat: {ids}"
+
+
+def test_allow_header_matches_the_routes(server):
+    """For every route path: an unused method is 405 with an Allow listing each accepted method once, including the
+    contract's; and every method the Allow header offers is really routed (neither 404 nor 405)."""
+    sa, ta, a = register(server, "allow_a")
+    sb, tb, b = register(server, "allow_b")
+    group = create_chat(sa, ta, [b], title="Allow", status=201)
+    g, m = group["_id"], send(sa, ta, group["_id"], "x")["_id"]
+    routes = {
+        "/api/auth/register": {"POST"}, "/api/auth/login": {"POST"}, "/api/auth/refresh": {"POST"},
+        "/api/auth/password/forgot": {"POST"}, "/api/auth/password/reset": {"POST"}, "/api/auth/me": {"GET"},
+        "/api/users/search": {"GET"}, "/api/users/me": {"PATCH"}, "/api/users/block": {"POST"},
+        "/api/users/unblock": {"POST"}, f"/api/users/{b['_id']}": {"GET"}, f"/api/users/presence/{b['_id']}": {"GET"},
+        "/api/chats": {"GET", "POST"}, f"/api/chats/{g}": {"GET", "PATCH"}, f"/api/chats/{g}/members": {"POST"},
+        f"/api/chats/{g}/pin": {"POST"}, f"/api/chats/{g}/archive": {"POST"},
+        f"/api/messages/{m}/react": {"POST"}, f"/api/messages/{m}/read": {"POST"},
+        "/healthz": {"GET"}, "/readyz": {"GET"},
+    }
+    problems = []
+    for path, methods in routes.items():
+        shown = path.replace(b["_id"], ":userId").replace(g, ":chatId").replace(m, ":messageId")
+        r = api(sa, "PUT", path, ta)
+        assert_error(r, 405)
+        allow = [x.strip() for x in r.headers["Allow"].split(",")]
+        if len(allow) != len(set(allow)):
+            problems.append(f"PUT {shown}: Allow repeats a method: {r.headers['Allow']!r}")
+        if not methods <= set(allow):
+            problems.append(f"PUT {shown}: Allow {r.headers['Allow']!r} lacks {sorted(methods - set(allow))}")
+        for method in sorted(set(allow) - {"PUT", "OPTIONS", "HEAD"}):
+            answer = api(sa, method, path, ta)
+            if answer.status_code in (404, 405):
+                problems.append(f"{method} {shown}: Allow offers {method}, but it answers {answer.status_code} "
+                                f"{answer.text[:120]}")
+        for method in sorted({"GET", "POST", "PATCH", "DELETE"} - set(allow)):
+            answer = api(sa, method, path, ta)
+            if answer.status_code != 405:
+                problems.append(f"{method} {shown}: not in Allow {r.headers['Allow']!r}, expected 405, "
+                                f"got {answer.status_code} {answer.text[:120]}")
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------------------------- rate limits
+
+@pytest.fixture(scope="module")
+def strict_server(parley_bin):
+    srv = start_server(parley_bin, "embedded", {"RATE_LIMIT_SCALE": "1"})
+    yield srv
+    stop_server(srv)
+
+
+def test_login_rate_limit(strict_server):
+    s = new_session(strict_server)
+    statuses = []
+    limited = None
+    for _ in range(15):
+        r = api(s, "POST", "/api/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"})
+        statuses.append(r.status_code)
+        if r.status_code == 429:
+            limited = r
+            break
+    assert limited is not None, f"no 429 after {len(statuses)} logins: {statuses}"
+    assert statuses[:10] == [401] * 10, f"the first 10 logins in a minute are allowed: {statuses}"
+    assert_error(limited, 429)
+    retry = int(limited.headers["Retry-After"])
+    assert 0 < retry <= 60, retry
+    assert limited.headers.get("X-Request-Id")
+    # still limited on the next try; other routes are not limited by the login counter
+    assert_error(api(s, "POST", "/api/auth/login", json={"email": "nobody@example.com", "password": "x" * 8}), 429)
+    expect(requests.get(strict_server.url + "/healthz", timeout=30), 200)
+    assert_error(api(s, "GET", "/api/auth/me"), 401)
+
+
+# ------------------------------------------------------------------------------------------ backing outage
+
+@pytest.fixture(scope="module")
+def outage_server(parley_bin):
+    srv = start_server(parley_bin, "scaled")
+    yield srv
+    stop_server(srv)
+
+
+def test_redis_outage_is_503_not_500(outage_server):
+    """With Redis gone: liveness stays up, readiness and the API answer 503 UNAVAILABLE (never a bare 500)."""
+    srv = outage_server
+    s, token, user = register(srv, "outage")
+    expect(requests.get(srv.url + "/readyz", timeout=30), 200)
+    redis = [b for b in srv.backing if "redis" in " ".join(b.proc.args)][0]
+    stop_process(redis.proc)
+    expect(requests.get(srv.url + "/healthz", timeout=30), 200)
+    assert_error(requests.get(srv.url + "/readyz", timeout=30), 503)
+    assert_error(api(s, "GET", "/api/auth/me", token), 503)
+    assert_error(api(new_session(srv), "POST", "/api/auth/login", json={"email": user["email"], "password": s.password}), 503)
