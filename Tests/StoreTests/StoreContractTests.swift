@@ -264,6 +264,14 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         #expect(read.lastMessage == newer)
         #expect(read.updatedAt == at(20))
 
+        let edited = LastMessageRecord(messageId: newer.messageId, body: "edited", senderId: me, createdAt: at(20))
+        try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: ObjectId(), with: nil)
+        #expect(try await store.chats.find(id: chat.id)?.lastMessage == newer, "only while it is the current one")
+        try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: newer.messageId, with: edited)
+        #expect(try await store.chats.find(id: chat.id)?.lastMessage == edited)
+        try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: newer.messageId, with: nil)
+        #expect(try await store.chats.find(id: chat.id)?.lastMessage == nil)
+
         let k2 = MessageKey(createdAt: at(20), id: ObjectId())
         try await store.chats.markRead(chatId: chat.id, userId: me, upTo: k2)
         try await store.chats.markRead(chatId: chat.id, userId: me, upTo: MessageKey(createdAt: at(10), id: ObjectId()))

@@ -23,6 +23,16 @@ public struct APIRouteDescriptor: Sendable, Hashable {
         guard pattern.count == segments.count else { return false }
         return zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
     }
+
+    /// Per segment, whether it is literal: the router takes a literal segment over a parameter, so of the
+    /// descriptors matching a path only the most literal ones are the routes it can reach.
+    var literalness: [Bool] { path.split(separator: "/").map { !$0.hasPrefix(":") } }
+}
+
+/// An error from below the handlers (a store, Redis) that knows its place in the contract, e.g. 503 when an
+/// engine is unreachable, so that it is not answered as an opaque 500.
+public protocol APIErrorConvertible: Error {
+    var apiError: APIError { get }
 }
 
 /// Turns every error into the contract's error shape: the router's 404 becomes 405 when the path exists
@@ -42,6 +52,10 @@ public struct APIErrorMiddleware<Context: APIRequestContext>: RouterMiddleware {
             return error.httpResponse()
         } catch let error as any HTTPResponseError {
             return translate(error, request: request).httpResponse()
+        } catch let error as any APIErrorConvertible {
+            let converted = error.apiError
+            context.logger.error("request failed", metadata: ["status": "\(converted.status.code)", "error": "\(String(reflecting: error))"])
+            return converted.httpResponse()
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return APIError.internal.httpResponse()
@@ -52,7 +66,15 @@ public struct APIErrorMiddleware<Context: APIRequestContext>: RouterMiddleware {
         switch error.status {
         case .notFound:
             let segments = request.uri.path.split(separator: "/")
-            let allowed = routes.filter { $0.matches(segments) }.map(\.method)
+            let matching = routes.filter { $0.matches(segments) }
+            let reachable = matching.filter { candidate in
+                !matching.contains { other in
+                    // `other` is more literal at the first segment where the two differ.
+                    zip(other.literalness, candidate.literalness).first { $0 != $1 }.map { $0.0 } ?? false
+                }
+            }
+            var allowed: [HTTPRequest.Method] = []
+            for route in reachable where !allowed.contains(route.method) { allowed.append(route.method) }
             if !allowed.isEmpty, !allowed.contains(request.method) {
                 return .methodNotAllowed(allowed: allowed)
             }

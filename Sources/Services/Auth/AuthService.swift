@@ -76,7 +76,11 @@ public struct AuthService: AuthAPI {
             let next = tokens.newRefreshToken()
             guard try await store.sessions.rotate(sessionId: session.id, from: hash, to: tokens.hash(next),
                                                   expiresAt: date.addingTimeInterval(TokenService.refreshLifetime))
-            else { throw APIError.unauthorized("Refresh token was already used") }
+            else {
+                // Another request rotated this same token a moment ago: a replay, even if a concurrent one.
+                try await store.sessions.delete(id: session.id)
+                throw APIError.unauthorized("Refresh token was already used; the session has been revoked")
+            }
             return APIResponse(RefreshResponse(accessToken: tokens.accessToken(userId: user.id, email: user.email, now: date)),
                                cookies: [refreshCookie(next)])
         }

@@ -42,6 +42,7 @@ public struct MessagesService: MessagesAPI {
         let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
         guard message.senderId == me else { throw APIError.forbidden("Only the sender can edit a message") }
         guard let edited = try await store.messages.edit(id: message.id, body: input.body.body, at: now()) else { throw APIError.notFound("No such message") }
+        try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: edited.id, with: edited.lastMessage)
         await events.publish(.messageEdit(edited.api(for: nil)), to: [.chat(chat.id)])
         return APIResponse(MessageResponse(message: edited.api(for: me)))
     }
@@ -56,6 +57,9 @@ public struct MessagesService: MessagesAPI {
                 throw APIError.forbidden("A message can be deleted for everyone only within an hour of sending")
             }
             try await store.messages.deleteForEveryone(id: message.id)
+            // The chat list's preview falls back to the newest message still there.
+            let previous = try await store.messages.page(chatId: chat.id, viewer: ObjectId(high: 0, low: 0), limit: 1, before: nil).first
+            try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: message.id, with: previous?.lastMessage)
             await events.publish(event, to: [.chat(chat.id)])
         } else {
             try await store.messages.hide(id: message.id, for: me)
@@ -141,7 +145,7 @@ public struct MessageSending: Sendable {
             guard let tempId = request.tempId, let earlier = try await store.messages.find(senderId: sender, tempId: tempId) else { throw APIError.internal }
             return (earlier, false)
         }
-        try await store.chats.setLastMessage(chatId: chat.id, LastMessageRecord(messageId: message.id, body: message.body, senderId: sender, createdAt: message.createdAt))
+        try await store.chats.setLastMessage(chatId: chat.id, message.lastMessage)
         try await store.chats.markRead(chatId: chat.id, userId: sender, upTo: message.key)
         await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
         await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
@@ -176,6 +180,11 @@ public struct ReadReceipts: Sendable {
         let receipt = ReceiptEvent(chatId: chat.id, messageIds: messages.map(\.id), userId: reader)
         await events.publish(.receiptRead(receipt), to: [.chat(chat.id)])
     }
+}
+
+extension MessageRecord {
+    /// The chat list's preview of this message.
+    var lastMessage: LastMessageRecord { LastMessageRecord(messageId: id, body: body, senderId: senderId, createdAt: createdAt) }
 }
 
 extension MediaKind {

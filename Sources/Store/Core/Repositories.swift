@@ -21,6 +21,17 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension StoreError: APIErrorConvertible {
+    /// A unique key nobody checked first is a conflict; an unreachable engine is 503; unreadable data is 500.
+    public var apiError: APIError {
+        switch self {
+        case .duplicate: .conflict("Already exists")
+        case .unavailable: .unavailable("The data store is not reachable")
+        case .corrupt: .internal
+        }
+    }
+}
+
 public protocol UserRepository: Sendable {
     /// Throws `.duplicate(key: "username" | "email")`.
     func insert(_ user: UserRecord) async throws
@@ -77,6 +88,9 @@ public protocol ChatRepository: Sendable {
     func setArchived(chatId: ObjectId, userId: ObjectId, _ archived: Bool) async throws
     /// Records the latest message unless a newer one is already recorded, and bumps `updatedAt`.
     func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws
+    /// Replaces the recorded latest message while it is still `messageId` (after an edit, or with the one
+    /// before it after a deletion; nil clears it). No change when a newer message has been recorded since.
+    func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws
     /// Moves the user's read position forward (never back).
     func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws
 }

@@ -189,6 +189,16 @@ struct MongoChats: ChatRepository {
         }
     }
 
+    func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws {
+        let collection = collection
+        try await store.run { connection in
+            let filter: Document = ["_id": chatId.bson, "lastMessage.messageId": messageId.bson]
+            let update: Document = message.map { ["$set": .document(["lastMessage": Self.lastMessageDocument($0).bson])] }
+                ?? ["$set": .document(["lastMessage": .null])]
+            _ = try connection.updateOne(collection, filter, update)
+        }
+    }
+
     func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws {
         let collection = collection
         let field = "lastRead.\(userId)"

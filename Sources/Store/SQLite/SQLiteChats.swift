@@ -123,6 +123,18 @@ struct SQLiteChats: ChatRepository {
         }
     }
 
+    func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws {
+        try await database.write { db in
+            try db.run("""
+                UPDATE chats SET last_message_id = ?, last_message_body = ?, last_message_sender = ?, last_message_at = ?
+                WHERE id = ? AND last_message_id = ?
+                """, [
+                    message?.messageId.sql ?? .null, message?.body.sql ?? .null, message?.senderId.sql ?? .null, message?.createdAt.sql ?? .null,
+                    chatId.sql, messageId.sql,
+                ])
+        }
+    }
+
     func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws {
         try await database.write { db in
             try db.run("""
