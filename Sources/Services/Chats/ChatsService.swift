@@ -40,12 +40,12 @@ public struct ChatsService: ChatsAPI {
     }
 
     public func get(_ input: Chats.Get.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        let chat = try await membership(input.path.id, input.caller.userId)
+        let chat = try await store.chats.find(id: input.path.id, member: input.caller.userId)
         return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(chat, for: input.caller.userId)))
     }
 
     public func update(_ input: Chats.Update.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        let chat = try await membership(input.path.id, input.caller.userId)
+        let chat = try await store.chats.find(id: input.path.id, member: input.caller.userId)
         guard chat.kind == .group else { throw APIError.validation(path: "params.id", "a direct chat has no title or avatar") }
         guard chat.admins.contains(input.caller.userId) else { throw APIError.forbidden("Only admins can change the group") }
         guard let updated = try await store.chats.update(id: chat.id, title: input.body.title, avatarUrl: input.body.avatarUrl, at: now()) else {
@@ -56,7 +56,7 @@ public struct ChatsService: ChatsAPI {
     }
 
     public func addMember(_ input: Chats.AddMember.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        let chat = try await membership(input.path.id, input.caller.userId)
+        let chat = try await store.chats.find(id: input.path.id, member: input.caller.userId)
         guard chat.kind == .group else { throw APIError.validation(path: "params.id", "members cannot be added to a direct chat") }
         guard chat.admins.contains(input.caller.userId) else { throw APIError.forbidden("Only admins can add members") }
         let newcomer = input.body.userId
@@ -70,7 +70,7 @@ public struct ChatsService: ChatsAPI {
 
     public func removeMember(_ input: Chats.RemoveMember.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
         let me = input.caller.userId
-        let chat = try await membership(input.path.id, me)
+        let chat = try await store.chats.find(id: input.path.id, member: me)
         let target = input.path.userId
         guard chat.kind == .group else { throw APIError.validation(path: "params.id", "members cannot be removed from a direct chat") }
         guard target == me || chat.admins.contains(me) else { throw APIError.forbidden("Only admins can remove other members") }
@@ -88,21 +88,15 @@ public struct ChatsService: ChatsAPI {
     }
 
     public func pin(_ input: Chats.Pin.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        let chat = try await membership(input.path.id, input.caller.userId)
+        let chat = try await store.chats.find(id: input.path.id, member: input.caller.userId)
         try await store.chats.setPinned(chatId: chat.id, userId: input.caller.userId, input.body.pinned)
         return APIResponse(SuccessResponse(success: true))
     }
 
     public func archive(_ input: Chats.Archive.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        let chat = try await membership(input.path.id, input.caller.userId)
+        let chat = try await store.chats.find(id: input.path.id, member: input.caller.userId)
         try await store.chats.setArchived(chatId: chat.id, userId: input.caller.userId, input.body.archived)
         return APIResponse(SuccessResponse(success: true))
-    }
-
-    /// The chat, when the caller is in it; 404 otherwise, so that strangers learn nothing.
-    private func membership(_ id: ObjectId, _ user: ObjectId) async throws -> ChatRecord {
-        guard let chat = try await store.chats.find(id: id), chat.participants.contains(user) else { throw APIError.notFound("No such chat") }
-        return chat
     }
 
     /// Publishes the changed chat to each member, in their own view (pin, archive, unread count).

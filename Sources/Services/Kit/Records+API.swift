@@ -37,3 +37,11 @@ extension MessageRecord {
     /// Whether `viewer` may see it at all.
     public func isVisible(to viewer: ObjectId) -> Bool { !deletedForEveryone && !deletedFor.contains(viewer) }
 }
+
+extension ChatRepository {
+    /// The chat when `user` is in it; 404 otherwise, so that strangers learn nothing about it.
+    public func find(id: ObjectId, member user: ObjectId) async throws -> ChatRecord {
+        guard let chat = try await find(id: id), chat.participants.contains(user) else { throw APIError.notFound("No such chat") }
+        return chat
+    }
+}

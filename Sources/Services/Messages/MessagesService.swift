@@ -19,7 +19,7 @@ public struct MessagesService: MessagesAPI {
 
     public func list(_ input: Messages.List.Input, context: APIContext) async throws -> APIResponse<MessagePage> {
         let me = input.caller.userId
-        let chat = try await membership(input.path.chatId, me)
+        let chat = try await store.chats.find(id: input.path.chatId, member: me)
         var cursor: MessageKey?
         if let text = input.query.cursor {
             guard let key = MessageKey(cursor: text) else { throw APIError.validation(path: "query.cursor", "is not a cursor this server issued") }
@@ -86,11 +86,6 @@ public struct MessagesService: MessagesAPI {
         return APIResponse(SuccessResponse(success: true))
     }
 
-    private func membership(_ chatId: ObjectId, _ user: ObjectId) async throws -> ChatRecord {
-        guard let chat = try await store.chats.find(id: chatId), chat.participants.contains(user) else { throw APIError.notFound("No such chat") }
-        return chat
-    }
-
     /// A message the user can see, in a chat they are in; 404 for anything else.
     private func visibleMessage(_ id: ObjectId, to user: ObjectId) async throws -> (MessageRecord, ChatRecord) {
         guard let message = try await store.messages.find(id: id), message.isVisible(to: user),
@@ -114,7 +109,7 @@ public struct MessageSending: Sendable {
 
     /// The stored message, and false when (sender, tempId) had already been sent: nothing new is stored.
     public func send(_ request: SendMessageRequest, to chatId: ObjectId, from sender: ObjectId) async throws -> (MessageRecord, created: Bool) {
-        guard let chat = try await store.chats.find(id: chatId), chat.participants.contains(sender) else { throw APIError.notFound("No such chat") }
+        let chat = try await store.chats.find(id: chatId, member: sender)
         if let tempId = request.tempId, let earlier = try await store.messages.find(senderId: sender, tempId: tempId) { return (earlier, false) }
         guard !request.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || request.mediaId != nil else {
             throw APIError.validation(path: "body.body", "must not be empty unless a mediaId is attached")
