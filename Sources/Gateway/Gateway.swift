@@ -30,7 +30,7 @@ public enum Gateway {
     public static func router(services: ServiceSet, security: any APISecurity, policies: Policies,
                               identify: @escaping @Sendable (String) -> ObjectId? = { _ in nil },
                               readiness: @escaping ReadinessCheck = {}) -> Router<Context> {
-        let router = Router(context: Context.self)
+        let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware(production: policies.production))
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(policies.allowedOrigins)))

@@ -232,7 +232,7 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
                 let chat = try await client.call(.post, "/api/chats", as: m1, json: #"{"type":"direct","participantIds":["\#(other.id)"]}"#)
                 ids.append(try #require(chat.json["chat"]?["_id"]?.stringValue))
             }
-            #expect(try await client.call(.post, "/api/chats/\(ids[0])/pin", as: m1, json: "{}").status == .ok)
+            #expect(try await client.call(.post, "/api/chats/\(ids[0])/pin", as: m1).status == .ok, "no body: pinned defaults to true")
             #expect(try await client.call(.post, "/api/chats/\(ids[1])/archive", as: m1, json: #"{"archived":true}"#).status == .ok)
             let first = try await client.call(.get, "/api/chats?limit=1", as: m1)
             #expect(first.json["chats"]?[0]?["_id"]?.stringValue == ids[0])

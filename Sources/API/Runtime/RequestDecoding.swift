@@ -29,9 +29,12 @@ extension Request {
 }
 
 extension Validation {
-    /// Decodes a route's body, reporting an absent body as a missing field.
+    /// Decodes a route's body. An absent body counts as `{}` when that is valid (every field optional or
+    /// defaulted, as in `{"pinned": true}` by default); otherwise it is reported missing.
     public mutating func body<T: JSONDecodable>(_ json: JSONValue, as type: T.Type) -> T? {
         if case .null = json {
+            var empty = Validation(rejectsUnknownFields: rejectsUnknownFields)
+            if let value = T.decode(.object(JSONObject()), at: "body", &empty) { return value }
             report("body", "is required (a JSON object)")
             return nil
         }
