@@ -236,7 +236,15 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         var read = try #require(try await store.chats.addMember(chatId: chat.id, userId: c, at: at(5)))
         #expect(read.participants == [a, b, c], "join order is kept")
         #expect(read.updatedAt == at(5))
-        read = try #require(try await store.chats.addMember(chatId: chat.id, userId: c, at: at(6)))
+        await expectDuplicate("member") { _ = try await store.chats.addMember(chatId: chat.id, userId: c, at: at(6)) }
+        #expect(try await store.chats.find(id: chat.id)?.participants == [a, b, c])
+        let d = ObjectId()
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<5 { group.addTask { (try? await store.chats.addMember(chatId: chat.id, userId: d, at: at(6))) != nil } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1, "exactly one concurrent add succeeds")
+        read = try #require(try await store.chats.removeMember(chatId: chat.id, userId: d, at: at(6)))
         #expect(read.participants == [a, b, c])
         read = try #require(try await store.chats.removeMember(chatId: chat.id, userId: a, at: at(7)))
         #expect(read.participants == [b, c])

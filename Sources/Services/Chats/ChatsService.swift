@@ -63,7 +63,13 @@ public struct ChatsService: ChatsAPI {
         guard !chat.participants.contains(newcomer) else { throw APIError.conflict("Already a member") }
         guard try await store.users.find(id: newcomer) != nil else { throw APIError.notFound("No such user") }
         guard try await !store.users.isBlocked(input.caller.userId, newcomer) else { throw APIError.forbidden("This user cannot be added") }
-        guard let updated = try await store.chats.addMember(chatId: chat.id, userId: newcomer, at: now()) else { throw APIError.notFound("No such chat") }
+        let added: ChatRecord?
+        do {
+            added = try await store.chats.addMember(chatId: chat.id, userId: newcomer, at: now())
+        } catch StoreError.duplicate(key: "member") {
+            throw APIError.conflict("Already a member")
+        }
+        guard let updated = added else { throw APIError.notFound("No such chat") }
         try await announce(updated)
         return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(updated, for: input.caller.userId)))
     }

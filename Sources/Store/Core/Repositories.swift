@@ -5,7 +5,7 @@ import ParleyAPIRuntime
 // same behaviour; `StoreContractTests` holds them to it.
 
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// A unique key is taken: `username`, `email`, `directKey`, `tempId`, `endpoint`.
+    /// A unique key is taken: `username`, `email`, `directKey`, `tempId`, `endpoint`, `member`.
     case duplicate(key: String)
     /// The engine could not be reached or failed; the message is for logs, never for clients.
     case unavailable(String)
@@ -79,7 +79,8 @@ public protocol ChatRepository: Sendable {
     func chatIds(userId: ObjectId) async throws -> [ObjectId]
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState?
     func update(id: ObjectId, title: String?, avatarUrl: String?, at date: Date) async throws -> ChatRecord?
-    /// Appends a participant (no change if present).
+    /// Appends a participant; throws `.duplicate(key: "member")` when they are one already (also when two
+    /// requests add them at once: exactly one succeeds).
     func addMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord?
     /// Removes a participant and their admin role.
     func removeMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord?

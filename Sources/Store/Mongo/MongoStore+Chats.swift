@@ -129,11 +129,17 @@ struct MongoChats: ChatRepository {
     }
 
     func addMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord? {
-        // $addToSet appends, so join order is kept and a member already present is left where they are.
-        try await modify(chatId, .document([
-            "$addToSet": .document(["participants": userId.bson]),
-            "$max": .document(["updatedAt": date.bson]),
-        ]))
+        // Matching only while the user is absent makes concurrent adds race-free: one update wins.
+        let collection = collection
+        let added = try await store.run { connection in
+            try connection.findAndModify(collection, ["_id": chatId.bson, "participants": .document(["$ne": userId.bson])], update: .document([
+                "$push": .document(["participants": userId.bson]),
+                "$max": .document(["updatedAt": date.bson]),
+            ])).map(Self.record)
+        }
+        if let added { return added }
+        guard try await find(id: chatId) != nil else { return nil }
+        throw StoreError.duplicate(key: "member")
     }
 
     func removeMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord? {

@@ -71,7 +71,7 @@ struct SQLiteChats: ChatRepository {
         try await database.write { db in
             guard try db.first("SELECT 1 FROM chats WHERE id = ?", [chatId.sql], { _ in true }) != nil else { return nil }
             try db.run("""
-                INSERT OR IGNORE INTO chat_members (chat_id, user_id, position)
+                INSERT INTO chat_members (chat_id, user_id, position)
                 VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM chat_members WHERE chat_id = ?))
                 """, [chatId.sql, userId.sql, chatId.sql])
             try db.run("UPDATE chats SET updated_at = max(updated_at, ?) WHERE id = ?", [date.sql, chatId.sql])

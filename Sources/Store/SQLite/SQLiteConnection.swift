@@ -190,6 +190,6 @@ final class SQLiteConnection: @unchecked Sendable {
         "users.username": "username", "users.email_key": "email", "chats.direct_key": "directKey",
         "messages.sender_id": "tempId", "push_subscriptions.endpoint": "endpoint", "users.id": "id", "messages.id": "id",
         "chats.id": "id", "sessions.id": "id", "sessions.token_hash": "tokenHash", "media.id": "id",
-        "password_resets.token_hash": "tokenHash",
+        "password_resets.token_hash": "tokenHash", "chat_members.chat_id": "member",
     ]
 }
