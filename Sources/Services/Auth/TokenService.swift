@@ -17,19 +17,19 @@ public struct TokenService: Sendable {
 
     public func accessToken(userId: ObjectId, email: String, now: Date = Date()) -> String {
         let iat = Int(now.timeIntervalSince1970)
-        let header = Self.base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let header = Base64URL.encode(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         let claims: JSONValue = ["sub": .string(userId.description), "email": .string(email), "iat": .integer(iat),
                                  "exp": .integer(iat + Int(Self.accessLifetime))]
-        let payload = Self.base64URL(Data(claims.serialized().utf8))
+        let payload = Base64URL.encode(Data(claims.serialized().utf8))
         let signature = HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: accessKey)
-        return "\(header).\(payload).\(Self.base64URL(Data(signature)))"
+        return "\(header).\(payload).\(Base64URL.encode(Data(signature)))"
     }
 
     /// The caller of a valid, unexpired HS256 token signed with our key; `APIError.unauthorized` otherwise.
     public func verifyAccessToken(_ token: String, now: Date = Date()) throws(APIError) -> Caller {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Self.decodeBase64URL(parts[0]), let payloadData = Self.decodeBase64URL(parts[1]),
-              let signature = Self.decodeBase64URL(parts[2])
+        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let payloadData = Base64URL.decode(parts[1]),
+              let signature = Base64URL.decode(parts[2])
         else { throw APIError.unauthorized("Malformed token") }
         // Only HS256: a token naming another algorithm (or "none") is refused before its signature is looked at.
         guard let header = try? JSONParser.parse(Array(headerData)), header["alg"]?.stringValue == "HS256" else {
@@ -46,23 +46,11 @@ public struct TokenService: Sendable {
     }
 
     /// A new refresh token: 32 random bytes, base64url.
-    public func newRefreshToken() -> String { Self.base64URL(Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })) }
+    public func newRefreshToken() -> String { Self.randomSecret() }
 
     /// What the store keeps instead of a refresh or reset token: HMAC-SHA256 under the refresh secret.
     public func hash(_ token: String) -> String {
-        Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: refreshKey)))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decodeBase64URL(_ text: Substring) -> Data? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
+        Base64URL.encode(Data(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: refreshKey)))
     }
 }
 
@@ -101,5 +89,5 @@ public struct AuthSecrets: Sendable {
 }
 
 extension TokenService {
-    static func randomSecret() -> String { base64URL(Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })) }
+    static func randomSecret() -> String { Base64URL.encode(Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })) }
 }

@@ -23,15 +23,12 @@ public struct MessageKey: Sendable, Hashable, Comparable {
         withUnsafeBytes(of: createdAt.millisecondsSince1970.bigEndian) { bytes += $0 }
         withUnsafeBytes(of: id.bytes.0.bigEndian) { bytes += $0 }
         withUnsafeBytes(of: id.bytes.1.bigEndian) { bytes += $0 }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(bytes)
     }
 
     /// Nil for anything a server did not hand out.
     public init?(cursor: String) {
-        guard cursor.count == 27, cursor.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        let base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "="
-        guard let data = Data(base64Encoded: base64), data.count == 20 else { return nil }
+        guard cursor.count == 27, let data = Base64URL.decode(cursor), data.count == 20 else { return nil }
         let bytes = Array(data)
         func integer<T: FixedWidthInteger>(_ range: Range<Int>, _: T.Type) -> T { bytes[range].reduce(T.zero) { $0 << 8 | T($1) } }
         self.init(createdAt: Date(millisecondsSince1970: integer(0..<8, Int64.self)),
