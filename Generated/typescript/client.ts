@@ -116,7 +116,7 @@ export class ParleyClient {
       query: {
         /**
          * Search text.
-         * 1 to 64 characters.
+         * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
          */
         q: string;
         /**
@@ -394,10 +394,10 @@ export class ParleyClient {
     /**
      * Send a message
      *
-     * 201 with the new message; a repeat with the same (sender, tempId) returns the first message with 200 and stores nothing. 403 when blocked in a direct chat; 404 for an unknown chat, media or replied message.
+     * 201 with the new message; a repeat with the same (sender, tempId) returns the first message with 200 and stores nothing, or 409 when the sender can no longer see that message (left the chat, deleted it). 403 when blocked in a direct chat (either way); 404 for an unknown chat.
      *
      * `POST /api/messages/:chatId`, with the access token.
-     * Errors (`ApiError`): 400 `VALIDATION_FAILED`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 413 `PAYLOAD_TOO_LARGE`, 429 `RATE_LIMITED`, 500 `INTERNAL`.
+     * Errors (`ApiError`): 400 `VALIDATION_FAILED`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 429 `RATE_LIMITED`, 500 `INTERNAL`.
      * @param chatId The chat. ObjectId: 24 lowercase hexadecimal characters.
      */
     send: (
@@ -408,7 +408,7 @@ export class ParleyClient {
     /**
      * Edit a message's text
      *
-     * Sender only (403). The answer carries editedAt.
+     * Sender only (403); 403 too in a direct chat where either user blocked the other. The answer carries editedAt.
      *
      * `PATCH /api/messages/:messageId`, with the access token.
      * Errors (`ApiError`): 400 `VALIDATION_FAILED`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 413 `PAYLOAD_TOO_LARGE`, 429 `RATE_LIMITED`, 500 `INTERNAL`.
@@ -442,10 +442,10 @@ export class ParleyClient {
     /**
      * Set or remove the caller's reaction
      *
-     * One reaction per user: a new emoji replaces the previous one, "" removes it.
+     * One reaction per user: a new emoji replaces the previous one, "" removes it. 403 in a direct chat where either user blocked the other.
      *
      * `POST /api/messages/:messageId/react`, with the access token.
-     * Errors (`ApiError`): 400 `VALIDATION_FAILED`, 401 `UNAUTHORIZED`, 404 `NOT_FOUND`, 413 `PAYLOAD_TOO_LARGE`, 429 `RATE_LIMITED`, 500 `INTERNAL`.
+     * Errors (`ApiError`): 400 `VALIDATION_FAILED`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 413 `PAYLOAD_TOO_LARGE`, 429 `RATE_LIMITED`, 500 `INTERNAL`.
      * @param messageId The message. ObjectId: 24 lowercase hexadecimal characters.
      */
     react: (

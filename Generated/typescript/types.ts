@@ -65,7 +65,7 @@ export interface User {
   username: string;
   /**
    * Display name.
-   * 1 to 64 characters.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
    */
   name: string;
   /**
@@ -75,7 +75,7 @@ export interface User {
   avatarUrl?: string;
   /**
    * Status line.
-   * At most 140 characters.
+   * At most 140 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
    */
   about?: string;
   /**
@@ -98,7 +98,7 @@ export interface Me {
   username: string;
   /**
    * Display name.
-   * 1 to 64 characters.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
    */
   name: string;
   /**
@@ -108,7 +108,7 @@ export interface Me {
   avatarUrl?: string;
   /**
    * Status line.
-   * At most 140 characters.
+   * At most 140 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
    */
   about?: string;
   /**
@@ -145,7 +145,7 @@ export interface UserSearchResponse {
 export interface UpdateMeRequest {
   /**
    * New display name.
-   * 1 to 64 characters.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
    */
   name?: string;
   /**
@@ -155,7 +155,7 @@ export interface UpdateMeRequest {
   avatarUrl?: string;
   /**
    * New status line; "" clears it.
-   * At most 140 characters.
+   * At most 140 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
    */
   about?: string;
 }
@@ -165,10 +165,10 @@ export interface Presence {
   /** True while the user has at least one connected socket. */
   online: boolean;
   /**
-   * Last time the user was connected (now while online); absent if never.
+   * Last time the user was connected (now while online); null if never.
    * Date-time: ISO 8601 in UTC with milliseconds, e.g. `2026-11-20T10:15:30.123Z`.
    */
-  lastSeen?: string;
+  lastSeen: string | null;
 }
 
 /** A new account. */
@@ -190,7 +190,7 @@ export interface RegisterRequest {
   password: string;
   /**
    * Display name.
-   * 1 to 64 characters.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
    */
   name: string;
 }
@@ -280,7 +280,7 @@ export interface Chat {
   admins: string[];
   /**
    * Group title; absent for a direct chat.
-   * 1 to 100 characters.
+   * 1 to 100 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
    */
   title?: string;
   /**
@@ -319,7 +319,7 @@ export interface CreateChatRequest {
   participantIds: string[];
   /**
    * Required for a group (1 to 100 characters); not used by a direct chat.
-   * 1 to 100 characters.
+   * 1 to 100 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
    */
   title?: string;
   /**
@@ -346,7 +346,7 @@ export interface ChatListResponse {
 export interface UpdateChatRequest {
   /**
    * New group title.
-   * 1 to 100 characters.
+   * 1 to 100 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
    */
   title?: string;
   /**
@@ -453,7 +453,7 @@ export interface Message {
   status: MessageStatus;
   /**
    * The sender's client id; only in the sender's own copies.
-   * 1 to 64 characters.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
    */
   tempId?: string;
   /** Date-time: ISO 8601 in UTC with milliseconds, e.g. `2026-11-20T10:15:30.123Z`. */
@@ -498,7 +498,7 @@ export interface SendMessageRequest {
   replyToId?: string;
   /**
    * The client's id for the message: a repeat with the same (sender, tempId) returns the first message with 200 and stores nothing.
-   * 1 to 64 characters.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
    */
   tempId?: string;
 }
@@ -515,7 +515,7 @@ export interface EditMessageRequest {
 /** Sets or removes the caller's reaction. */
 export interface ReactRequest {
   /**
-   * The emoji; "" removes the caller's reaction.
+   * One emoji (a single grapheme cluster of emoji code points: ZWJ sequences, flags and keycaps included; 400 otherwise); "" removes the caller's reaction.
    * At most 32 characters.
    */
   emoji: string;
@@ -538,7 +538,7 @@ export type MediaContentType = "image/jpeg" | "image/png" | "image/gif" | "image
 export interface PresignRequest {
   /**
    * Original file name.
-   * 1 to 255 characters.
+   * 1 to 255 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
    */
   fileName: string;
   /** MIME type; the upload must use it as Content-Type. */
@@ -702,7 +702,7 @@ export interface SendMessageEvent {
   replyToId?: string;
   /**
    * The client's id for the message, echoed in the ack and in the sender's message:new; a repeat returns the first message and stores nothing.
-   * 1 to 64 characters.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*$`.
    */
   tempId: string;
 }
@@ -742,7 +742,7 @@ export interface SetReactionEvent {
    */
   messageId: string;
   /**
-   * The emoji; "" removes the reaction.
+   * One emoji (a single grapheme cluster of emoji code points: ZWJ sequences, flags and keycaps included); "" removes the reaction.
    * At most 32 characters.
    */
   emoji: string;

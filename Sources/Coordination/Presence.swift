@@ -60,7 +60,7 @@ enum PresenceEvent: String {
 public final class InProcessPresenceTracker: PresenceTracker {
     private struct Entry {
         var connections: Int
-        var lastSeen: Int64  // milliseconds since the epoch
+        var lastSeen: Date
         var expires: ContinuousClock.Instant
     }
 
@@ -90,13 +90,13 @@ public final class InProcessPresenceTracker: PresenceTracker {
         let now = now()
         return state.withLock { state in
             guard let entry = state.entries[user], entry.expires > now else { return nil }
-            return Presence(online: entry.connections > 0, lastSeen: Timestamps.date(milliseconds: entry.lastSeen))
+            return Presence(online: entry.connections > 0, lastSeen: entry.lastSeen)
         }
     }
 
     private func record(_ event: PresenceEvent, _ user: ObjectId, _ at: Date) {
         let now = now()
-        let lastSeen = Timestamps.milliseconds(at)
+        let lastSeen = at.storePrecision
         state.withLock { state in
             let current = state.entries[user].flatMap { $0.expires > now ? $0.connections : nil }
             guard let connections = event.apply(to: current) else { return }
@@ -161,11 +161,11 @@ public final class RedisPresenceTracker: PresenceTracker {
         } catch {
             throw RedisError.protocolError("presence record for \(user) is not valid JSON: \(error)")
         }
-        return Presence(online: record.online, lastSeen: record.lastSeen.map(Timestamps.date(milliseconds:)))
+        return Presence(online: record.online, lastSeen: record.lastSeen)
     }
 
     private func record(_ event: PresenceEvent, _ user: ObjectId, _ at: Date) async throws {
-        let lastSeen = "\"" + Timestamps.iso8601(milliseconds: Timestamps.milliseconds(at)) + "\""
+        let lastSeen = "\"" + Timestamp.format(at) + "\""
         let key = Self.key(user)
         _ = try await client.run(
             Self.script, keys: [key, key + ":conns"],
@@ -179,7 +179,7 @@ public final class RedisPresenceTracker: PresenceTracker {
     /// another writer (the seed's Node services) may have stored them.
     private struct Record: Decodable {
         var online: Bool
-        var lastSeen: Int64?
+        var lastSeen: Date?
 
         enum CodingKeys: String, CodingKey { case online, lastSeen }
 
@@ -187,13 +187,13 @@ public final class RedisPresenceTracker: PresenceTracker {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             online = try container.decodeIfPresent(Bool.self, forKey: .online) ?? false
             if let text = try? container.decodeIfPresent(String.self, forKey: .lastSeen) {
-                guard let millis = Timestamps.milliseconds(iso8601: text) else {
+                guard let date = Timestamp.parse(text) else {
                     throw DecodingError.dataCorruptedError(
                         forKey: .lastSeen, in: container, debugDescription: "not an ISO 8601 date")
                 }
-                lastSeen = millis
+                lastSeen = date
             } else {
-                lastSeen = try container.decodeIfPresent(Double.self, forKey: .lastSeen).map { Int64($0) }
+                lastSeen = try container.decodeIfPresent(Double.self, forKey: .lastSeen).map { Date(timeIntervalSince1970: $0 / 1000) }
             }
         }
     }

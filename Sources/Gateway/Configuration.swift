@@ -16,10 +16,15 @@ public struct Configuration: Sendable {
     /// Unset in development: generated once and kept in the data folder.
     public var jwtAccessSecret: String?
     public var jwtRefreshSecret: String?
-    /// Browser origins allowed to call the API with credentials.
+    /// Browser origins allowed to call the API with credentials; production must name its own.
     public var allowedOrigins: [String] = ["http://localhost:5173", "http://127.0.0.1:8080", "http://localhost:8080"]
     /// Multiplies every rate limit (load tests and test suites from one address); never turns them off.
     public var rateLimitScale = 1.0
+    /// Load balancers whose `X-Forwarded-For` names the client; empty: the peer is the client.
+    public var trustedProxies: [CIDR] = []
+    /// How long a connection may idle between requests, and a request body may stall, before it is closed.
+    public var idleTimeout: Duration = .seconds(75)
+    public var bodyTimeout: Duration = .seconds(30)
     /// Where the development mailer appends its JSON lines; default `<DATA_DIR>/outbox.jsonl`.
     public var mailOutbox: URL?
     /// The shared secret of internal routes; unset in development: generated and kept in the data folder.
@@ -27,6 +32,9 @@ public struct Configuration: Sendable {
     public var logLevel = "info"
 
     public init() {}
+
+    /// Far above any test or load run, and small enough that a scaled limit stays an exact integer.
+    public static let maximumRateLimitScale = 1_000_000.0
 
     public var isProduction: Bool { mode == .production }
     public var outbox: URL { mailOutbox ?? dataDirectory.appendingPathComponent("outbox.jsonl") }
@@ -63,13 +71,32 @@ public struct Configuration: Sendable {
             }
             if secret.utf8.count < 32 { problems.append("\(key) must be at least 32 characters") } else { config[keyPath: path] = secret }
         }
+        if config.isProduction, value("ALLOWED_ORIGINS") == nil {
+            problems.append("ALLOWED_ORIGINS is required in production (the web app's origins, e.g. https://chat.example.com)")
+        }
         if let origins = value("ALLOWED_ORIGINS") {
             let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let bad = list.filter { !(($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/")) }
             if bad.isEmpty { config.allowedOrigins = list } else { problems.append("ALLOWED_ORIGINS must be comma-separated origins like https://chat.example.com, not \(bad.joined(separator: ", "))") }
         }
         if let text = value("RATE_LIMIT_SCALE") {
-            if let scale = Double(text), scale > 0, scale.isFinite { config.rateLimitScale = scale } else { problems.append("RATE_LIMIT_SCALE must be a positive number, not '\(text)'") }
+            if let scale = Double(text), scale > 0, scale <= Self.maximumRateLimitScale {
+                config.rateLimitScale = scale
+            } else {
+                problems.append("RATE_LIMIT_SCALE must be a positive number up to \(Int(Self.maximumRateLimitScale)), not '\(text)'")
+            }
+        }
+        if let text = value("TRUSTED_PROXIES") {
+            let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let parsed = entries.map { ($0, CIDR($0)) }
+            let bad = parsed.filter { $0.1 == nil }.map(\.0)
+            if bad.isEmpty { config.trustedProxies = parsed.compactMap(\.1) } else { problems.append("TRUSTED_PROXIES must be comma-separated addresses or CIDRs like 10.0.0.0/8, not \(bad.joined(separator: ", "))") }
+        }
+        for (key, path) in [("HTTP_IDLE_TIMEOUT", \Configuration.idleTimeout), ("HTTP_BODY_TIMEOUT", \Configuration.bodyTimeout)] {
+            guard let text = value(key) else { continue }
+            if let seconds = Double(text), seconds > 0, seconds <= 86_400 { config[keyPath: path] = .milliseconds(Int64((seconds * 1000).rounded(.up))) } else {
+                problems.append("\(key) must be a number of seconds between 0 and 86400, not '\(text)'")
+            }
         }
         if let outbox = value("MAIL_OUTBOX") { config.mailOutbox = URL(fileURLWithPath: outbox) }
         if let level = value("LOG_LEVEL") {

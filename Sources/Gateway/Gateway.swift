@@ -2,6 +2,7 @@ import Coordination
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import ParleyAPI
 
 /// The public HTTP door: every public route of the schema, health checks, and the contract's error shape
@@ -18,12 +19,15 @@ public enum Gateway {
         public var production: Bool
         public var rateLimiter: any RateLimiter
         public var rateLimitScale: Double
+        public var trustedProxies: [CIDR]
 
-        public init(allowedOrigins: [String] = [], production: Bool = false, rateLimiter: any RateLimiter, rateLimitScale: Double = 1) {
+        public init(allowedOrigins: [String] = [], production: Bool = false, rateLimiter: any RateLimiter, rateLimitScale: Double = 1,
+                    trustedProxies: [CIDR] = []) {
             self.allowedOrigins = allowedOrigins
             self.production = production
             self.rateLimiter = rateLimiter
             self.rateLimitScale = rateLimitScale
+            self.trustedProxies = trustedProxies
         }
     }
 
@@ -31,6 +35,7 @@ public enum Gateway {
                               identify: @escaping @Sendable (String) -> ObjectId? = { _ in nil },
                               readiness: @escaping ReadinessCheck = {}) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: ClientAddressMiddleware(trustedProxies: policies.trustedProxies))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware(production: policies.production))
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(policies.allowedOrigins)))
@@ -60,8 +65,15 @@ public enum Gateway {
         Response(status: .ok, headers: [.contentType: APIMediaType.json], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"\#(value)"}"#)))
     }
 
-    public static func application(router: Router<Context>, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "parley"), logger: logger)
+    /// `idleTimeout`: between requests a connection may idle this long; `bodyTimeout`: a body may stall this long.
+    public static func application(router: Router<Context>, host: String, port: Int, production: Bool = false,
+                                   idleTimeout: Duration = .seconds(75), bodyTimeout: Duration = .seconds(30),
+                                   logger: Logger) -> some ApplicationProtocol {
+        Application(
+            router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(bodyStall: TimeAmount(bodyTimeout), production: production)],
+                                                idleTimeout: TimeAmount(idleTimeout))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "parley"), logger: logger)
     }
 }
 

@@ -30,6 +30,13 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("configuration:\n\(error.description)")
         }
         if let dataDir { configuration.dataDirectory = URL(fileURLWithPath: dataDir) }
+        // What Parley writes (the SQLite files, development secrets, the mail outbox) is readable by this user only,
+        // from the moment it is created: a later chmod would leave a window open.
+        umask(0o077)
+        let folder = configuration.dataDirectory.path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A folder made by an earlier version with the default 0755 is narrowed too.
+        try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
         return configuration
     }
 }
@@ -41,7 +48,6 @@ extension Configuration {
             logger.info("store: MongoDB")
             return try MongoStore(uri: mongoURI)
         }
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let path = dataDirectory.appendingPathComponent("parley.sqlite").path
         logger.info("store: SQLite", metadata: ["path": "\(path)"])
         return try SQLiteStore(path: path)
@@ -87,7 +93,7 @@ struct Serve: AsyncParsableCommand {
         let router = Gateway.router(
             services: services, security: TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret),
             policies: .init(allowedOrigins: config.allowedOrigins, production: config.isProduction, rateLimiter: coordination.rateLimiter,
-                            rateLimitScale: config.rateLimitScale),
+                            rateLimitScale: config.rateLimitScale, trustedProxies: config.trustedProxies),
             identify: { try? tokens.verifyAccessToken($0).userId },
             readiness: {
                 try await store.ping()
@@ -95,7 +101,8 @@ struct Serve: AsyncParsableCommand {
             })
         logger.info("starting", metadata: ["host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
                                            "redis": "\(config.redisURL != nil)"])
-        try await Gateway.application(router: router, host: config.host, port: config.port, logger: logger).runService()
+        try await Gateway.application(router: router, host: config.host, port: config.port, production: config.isProduction,
+                                      idleTimeout: config.idleTimeout, bodyTimeout: config.bodyTimeout, logger: logger).runService()
     }
 }
 

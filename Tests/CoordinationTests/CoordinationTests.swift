@@ -73,11 +73,11 @@ struct CoordinationContractTests {
 
     // MARK: Rate limits
 
-    @Test("rate limit: allows `limit` hits, denies with a retryAfter, resets after the window", arguments: Backend.allCases)
+    @Test("rate limit: a burst of `limit` hits, then denied with a retryAfter until the window slides", arguments: Backend.allCases)
     func rateLimit(_ backend: Backend) async throws {
         let limiter = try await Harness.make(backend).coordination.rateLimiter
-        let key = unique("login"), window = Duration.milliseconds(800)
-
+        // A window long enough that a slow, loaded machine cannot refill it between the hits.
+        let key = unique("login"), window = Duration.seconds(60)
         for expectedRemaining in (0..<5).reversed() {
             let decision = try await limiter.hit(key, limit: 5, window: window)
             #expect(decision.allowed)
@@ -87,15 +87,20 @@ struct CoordinationContractTests {
         let denied = try await limiter.hit(key, limit: 5, window: window)
         #expect(!denied.allowed)
         #expect(denied.remaining == 0)
-        #expect(denied.retryAfter > .zero && denied.retryAfter <= window)
-
-        // Another key has a window of its own.
+        // One hit back per window / limit (12 s), not the whole window.
+        #expect(denied.retryAfter > .seconds(11) && denied.retryAfter <= .seconds(12))
+        // Another key has a bucket of its own.
         #expect(try await limiter.hit(unique("other"), limit: 5, window: window).allowed)
 
-        try await Task.sleep(for: denied.retryAfter + .milliseconds(100))
-        let afterReset = try await limiter.hit(key, limit: 5, window: window)
-        #expect(afterReset.allowed)
-        #expect(afterReset.remaining == 4)
+        // Waiting out the retryAfter allows the next hit.
+        let short = unique("short")
+        #expect(try await limiter.hit(short, limit: 1, window: .milliseconds(400)).allowed)
+        let wait = try await limiter.hit(short, limit: 1, window: .milliseconds(400))
+        if !wait.allowed {
+            #expect(wait.retryAfter <= .milliseconds(400))
+            try await Task.sleep(for: wait.retryAfter + .milliseconds(50))
+        }
+        #expect(try await limiter.hit(short, limit: 1, window: .milliseconds(400)).allowed)
     }
 
     @Test("rate limit: concurrent hits never exceed the limit", arguments: Backend.allCases)
@@ -186,18 +191,36 @@ struct InProcessClockTests {
         #expect(PresenceDefaults.ttl == .seconds(300))
     }
 
-    @Test func rateLimitWindowEdges() async throws {
+    @Test func rateLimitsSlideInsteadOfResettingAtAWindowBoundary() async throws {
         let clock = ManualClock()
         let limiter = InProcessRateLimiter(now: { clock.now })
-        #expect(try await limiter.hit("k", limit: 2, window: .seconds(60)).allowed)
-        clock.advance(by: .seconds(10))
-        #expect(try await limiter.hit("k", limit: 2, window: .seconds(60)).allowed)
-        let denied = try await limiter.hit("k", limit: 2, window: .seconds(60))
+        func hit() async throws -> RateLimitDecision { try await limiter.hit("k", limit: 10, window: .seconds(60)) }
+        for _ in 0..<10 { #expect(try await hit().allowed) }
+        let denied = try await hit()
         #expect(!denied.allowed)
-        #expect(denied.retryAfter == .seconds(50))
-        clock.advance(by: .seconds(50))
-        let fresh = try await limiter.hit("k", limit: 2, window: .seconds(60))
-        #expect(fresh.allowed && fresh.remaining == 1)
+        #expect(denied.retryAfter == .seconds(6))
+        // A fixed window would allow 10 more at its boundary; the sliding one gives one back per 6 s.
+        clock.advance(by: .seconds(60))
+        var allowed = 0
+        for _ in 0..<25 where try await hit().allowed { allowed += 1 }
+        #expect(allowed == 10)
+        clock.advance(by: .seconds(6))
+        #expect(try await hit().allowed)
+        #expect(try await hit().allowed == false)
+        clock.advance(by: .seconds(120))
+        #expect(try await hit().remaining == 9, "idle for a whole window: a full burst again")
+    }
+
+    @Test func inProcessRateLimitMemoryIsBounded() async throws {
+        let clock = ManualClock()
+        let limiter = InProcessRateLimiter(capacity: 1000, now: { clock.now })
+        for i in 0..<500 { _ = try await limiter.hit("victim-\(i)", limit: 1, window: .seconds(600)) }
+        clock.advance(by: .seconds(1))
+        // Ten thousand addresses spraying new keys keep the table at its capacity.
+        for i in 0..<10_000 { _ = try await limiter.hit("spray-\(i)", limit: 1, window: .seconds(60)) }
+        #expect(limiter.keyCount <= 1000)
+        // The keys furthest from lapsing stayed: the victims' ten-minute denials still hold.
+        #expect(try await limiter.hit("victim-5", limit: 1, window: .seconds(600)).allowed == false)
     }
 
     @Test func zeroLimitDeniesEverything() async throws {

@@ -15,7 +15,8 @@ import Testing
 
     @Test func everyBadVariableIsNamed() {
         let environment = ["PORT": "eighty", "MONGO_URI": "localhost", "REDIS_URL": "http://x", "RATE_LIMIT_SCALE": "0",
-                           "JWT_ACCESS_SECRET": "short", "ALLOWED_ORIGINS": "chat.example.com", "LOG_LEVEL": "loud", "PARLEY_ENV": "staging"]
+                           "JWT_ACCESS_SECRET": "short", "ALLOWED_ORIGINS": "chat.example.com", "LOG_LEVEL": "loud", "PARLEY_ENV": "staging",
+                           "TRUSTED_PROXIES": "10.0.0.0/99"]
         do {
             _ = try Configuration.load(environment: environment, dotEnv: nil)
             Issue.record("bad configuration accepted")
@@ -25,12 +26,28 @@ import Testing
         }
     }
 
-    @Test func productionRequiresSecrets() {
+    @Test func productionRequiresSecretsAndItsOwnOrigins() throws {
         #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["PARLEY_ENV": "production"], dotEnv: nil) }
         let secret = String(repeating: "s", count: 32)
-        let config = try? Configuration.load(environment: ["PARLEY_ENV": "production", "JWT_ACCESS_SECRET": secret, "JWT_REFRESH_SECRET": secret,
-                                                           "INTERNAL_SECRET": secret], dotEnv: nil)
-        #expect(config?.isProduction == true)
+        let secrets = ["PARLEY_ENV": "production", "JWT_ACCESS_SECRET": secret, "JWT_REFRESH_SECRET": secret, "INTERNAL_SECRET": secret]
+        // Without ALLOWED_ORIGINS production would grant the development localhost origins.
+        do {
+            _ = try Configuration.load(environment: secrets, dotEnv: nil)
+            Issue.record("production started without ALLOWED_ORIGINS")
+        } catch {
+            #expect("\(error)".contains("ALLOWED_ORIGINS"))
+        }
+        let config = try Configuration.load(environment: secrets.merging(["ALLOWED_ORIGINS": "https://chat.example.com"]) { $1 }, dotEnv: nil)
+        #expect(config.isProduction)
+        #expect(config.allowedOrigins == ["https://chat.example.com"])
+    }
+
+    @Test func trustedProxiesAndTheRateLimitScaleAreChecked() throws {
+        let config = try Configuration.load(environment: ["TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32,192.168.1.1"], dotEnv: nil)
+        #expect(config.trustedProxies.map(\.description) == ["10.0.0.0/8", "2001:db8::/32", "192.168.1.1"])
+        for (key, value) in [("TRUSTED_PROXIES", "10.0.0.0/40"), ("TRUSTED_PROXIES", "everyone"), ("RATE_LIMIT_SCALE", "1e300"), ("RATE_LIMIT_SCALE", "inf")] {
+            #expect(throws: ConfigurationError.self, "\(key)=\(value)") { try Configuration.load(environment: [key: value], dotEnv: nil) }
+        }
     }
 
     @Test func dotEnvFillsOnlyWhatTheEnvironmentLeavesUnset() throws {

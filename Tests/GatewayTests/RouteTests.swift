@@ -119,7 +119,7 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             #expect(lines.count == 1, "only the known address gets mail")
             let mail = try JSONParser.parse(String(lines[0]))
             #expect(mail["to"]?.stringValue == "dave@example.com")
-            #expect(mail["kind"]?.stringValue == "password-reset")
+            #expect(mail["kind"]?.stringValue == "password_reset")
             let token = try #require(mail["token"]?.stringValue)
 
             let reset = try await client.call(.post, "/api/auth/password/reset", json: #"{"token":"\#(token)","newPassword":"new password"}"#)

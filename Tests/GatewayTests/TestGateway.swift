@@ -21,7 +21,8 @@ struct TestGateway {
     static let secrets = AuthSecrets(accessSecret: String(repeating: "a", count: 32), refreshSecret: String(repeating: "r", count: 32),
                                      internalSecret: String(repeating: "i", count: 32))
 
-    init(rateLimitScale: Double = 1000, production: Bool = false, readiness: @escaping Gateway.ReadinessCheck = {}) throws {
+    init(rateLimitScale: Double = 1000, production: Bool = false, trustedProxies: [String] = [],
+         readiness: @escaping Gateway.ReadinessCheck = {}) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-gateway-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         store = try SQLiteStore(path: folder.appendingPathComponent("parley.sqlite").path)
@@ -35,7 +36,7 @@ struct TestGateway {
         router = Gateway.router(
             services: services, security: TokenSecurity(tokens: tokens, internalSecret: Self.secrets.internalSecret),
             policies: .init(allowedOrigins: ["https://chat.example.com"], production: production, rateLimiter: coordination.rateLimiter,
-                            rateLimitScale: rateLimitScale),
+                            rateLimitScale: rateLimitScale, trustedProxies: trustedProxies.compactMap(CIDR.init)),
             identify: { try? tokens.verifyAccessToken($0).userId }, readiness: readiness)
     }
 

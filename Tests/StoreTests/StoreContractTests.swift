@@ -440,6 +440,11 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
     }
 }
 
+/// A cursor as the server writes one, for any milliseconds.
+func cursor(milliseconds: Int64) -> String {
+    withUnsafeBytes(of: milliseconds.bigEndian) { Base64URL.encode(Array($0) + [UInt8](repeating: 7, count: 12)) }
+}
+
 @Suite struct CursorTests {
     @Test func messageCursorsRoundTripAndRejectForgeries() throws {
         let key = MessageKey(createdAt: Date(timeIntervalSince1970: 1_800_000_000.123), id: ObjectId())
@@ -451,5 +456,97 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         let chat = ChatListKey(pinned: true, updatedAt: Date(timeIntervalSince1970: 5), id: ObjectId())
         #expect(ChatListKey(cursor: chat.cursor) == chat)
         #expect(ChatListKey(cursor: "x" + chat.cursor.dropFirst()) == nil)
+    }
+
+    /// Cursors that decode but carry a date no store holds (the first once crashed the server with SIGILL), and those
+    /// one millisecond past either end of the storable years.
+    @Test(arguments: ["f_________8AAAAAAAAAAAAAAAA", "gAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                      cursor(milliseconds: Date.storableMilliseconds.upperBound + 1), cursor(milliseconds: Date.storableMilliseconds.lowerBound - 1)])
+    func cursorsWithImpossibleDatesAreRefused(cursor: String) {
+        #expect(MessageKey(cursor: cursor) == nil)
+        #expect(ChatListKey(cursor: "u" + cursor) == nil)
+        #expect(ChatListKey(cursor: "p" + cursor) == nil)
+    }
+
+    /// Fuzzing the decoder: random text, random bytes as base64url, and mutations of a good cursor never trap, and
+    /// whatever decodes encodes back to itself.
+    @Test func cursorDecodingSurvivesFuzzing() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/.%é\u{0}")
+        let good = MessageKey(createdAt: Date(), id: ObjectId()).cursor
+        for round in 0..<20_000 {
+            let text: String
+            switch round % 3 {
+            case 0: text = String((0..<Int.random(in: 0...30, using: &generator)).map { _ in alphabet.randomElement(using: &generator) ?? "A" })
+            case 1: text = Base64URL.encode((0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            default:
+                var characters = Array(good)
+                characters[Int.random(in: 0..<characters.count, using: &generator)] = alphabet.randomElement(using: &generator) ?? "A"
+                text = String(characters)
+            }
+            if let key = MessageKey(cursor: text) {
+                #expect(Date.storableMilliseconds.contains(key.createdAt.millisecondsSince1970))
+                #expect(MessageKey(cursor: key.cursor) == key, "\(text)")
+            }
+            _ = ChatListKey(cursor: "u" + text)
+        }
+    }
+
+    @Test func theStorableYearsRoundTrip() {
+        for milliseconds in [Date.storableMilliseconds.lowerBound, -1, 0, 1_800_000_000_123, Date.storableMilliseconds.upperBound] {
+            #expect(MessageKey(cursor: cursor(milliseconds: milliseconds))?.createdAt.millisecondsSince1970 == milliseconds)
+        }
+    }
+
+    @Test func datesOutsideTheStorableYearsClampInsteadOfTrapping() {
+        for seconds in [Double.greatestFiniteMagnitude, -Double.greatestFiniteMagnitude, .infinity, -.infinity, .nan, 9.3e15, -9.3e15] {
+            let milliseconds = Date(timeIntervalSince1970: seconds).millisecondsSince1970
+            #expect(Date.storableMilliseconds.contains(milliseconds), "\(seconds)")
+        }
+    }
+}
+
+/// What a store is given is what it gives back, byte for byte: NUL, controls, combining marks, RTL marks, 4-byte emoji.
+@Suite struct TextFidelityContractTests {
+    static let hostile = ["before\u{0}after", "\u{0}", "tab\tnew\nline\r", "e\u{301}\u{301}", "\u{202E}gpj.exe", "👨‍👩‍👧 🇫🇷 1️⃣", "\u{7F}\u{85}\u{FEFF}"]
+
+    @Test(arguments: StoreKind.allCases)
+    func everyTextFieldRoundTrips(kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
+        for (i, text) in Self.hostile.enumerated() {
+            var record = user("fidelity\(i)", name: text, email: "fidelity\(i)\(text)@example.com")
+            record.about = text
+            try await store.users.insert(record)
+            let stored = try #require(try await store.users.find(id: record.id))
+            #expect(stored.name == text && stored.about == text && stored.email == record.email, "\(text.unicodeScalars.map(\.value))")
+            #expect(try await store.users.find(email: record.email)?.id == record.id)
+
+            let chat = ChatRecord(kind: .group, participants: [record.id], admins: [record.id], title: text)
+            try await store.chats.insert(chat)
+            #expect(try await store.chats.find(id: chat.id)?.title == text)
+
+            let message = MessageRecord(chatId: chat.id, senderId: record.id, body: text, tempId: "t\(i)\(text)")
+            try await store.messages.insert(message)
+            #expect(try await store.messages.find(id: message.id)?.body == text)
+            #expect(try await store.messages.find(senderId: record.id, tempId: "t\(i)\(text)")?.id == message.id)
+            let edited = try await store.messages.edit(id: message.id, body: text + text, at: at(1))
+            #expect(edited?.body == text + text)
+            #expect(try await store.messages.setReaction(id: message.id, userId: record.id, emoji: text, at: at(2))?.reactions.first?.emoji == text)
+        }
+    }
+}
+
+@Suite struct PasswordResetContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func aResetUsesUpEveryOutstandingTokenOfTheUser(kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
+        let (alice, bob) = (ObjectId(), ObjectId())
+        for (hash, owner) in [("a1", alice), ("a2", alice), ("b1", bob)] {
+            try await store.passwordResets.insert(PasswordResetRecord(tokenHash: hash, userId: owner, createdAt: at(0), expiresAt: at(3600)))
+        }
+        #expect(try await store.passwordResets.consume(tokenHash: "a2", at: at(10)) == alice)
+        #expect(try await store.passwordResets.consume(tokenHash: "a1", at: at(20)) == nil, "the older token died with the reset")
+        #expect(try await store.passwordResets.consume(tokenHash: "a2", at: at(30)) == nil)
+        #expect(try await store.passwordResets.consume(tokenHash: "b1", at: at(40)) == bob, "another user's token is untouched")
     }
 }

@@ -1,3 +1,5 @@
+import os
+import stat
 import threading
 import time
 from email.utils import parsedate_to_datetime
@@ -307,3 +309,30 @@ def test_concurrent_reuse_of_a_refresh_token_revokes_the_session(server):
                                 f"then the issued cookie answered {later.status_code}")
     assert not problems, ("POST /api/auth/refresh presented concurrently with one refresh cookie: the losers got 401 "
                           "but the session was not revoked:\n" + "\n".join(problems))
+
+
+def test_a_reset_voids_every_older_reset_token(server):
+    _, _, user = register(server, "resettwice", password="first-password-1")
+    anon = new_session(server)
+    for _ in range(2):
+        expect(api(anon, "POST", "/api/auth/password/forgot", json={"email": user["email"]}), 200)
+    tokens = [line["token"] for line in server.outbox_lines() if line.get("to", "").lower() == user["email"].lower()]
+    assert len(tokens) == 2, tokens
+    assert all(line["kind"] == "password_reset" for line in server.outbox_lines())
+    expect(api(anon, "POST", "/api/auth/password/reset", json={"token": tokens[1], "newPassword": "second-password-2"}), 200)
+    # the first mail's token died with the reset made by the second
+    assert_error(api(anon, "POST", "/api/auth/password/reset", json={"token": tokens[0], "newPassword": "third-password-3"}), 400)
+    expect(api(new_session(server), "POST", "/api/auth/login",
+               json={"email": user["email"], "password": "second-password-2"}), 200)
+
+
+def test_data_files_are_private_from_creation(server):
+    register(server, "private")
+    expect(api(new_session(server), "POST", "/api/auth/password/forgot", json={"email": "nobody@example.com"}), 200)
+    assert stat.S_IMODE(os.stat(server.data_dir).st_mode) == 0o700, oct(os.stat(server.data_dir).st_mode)
+    files = [p for p in server.data_dir.iterdir() if p.is_file()] + ([server.outbox] if server.outbox.exists() else [])
+    assert any(p.name == "secrets.json" for p in files), files
+    if server.mode == "embedded":
+        assert any(p.name.startswith("parley.sqlite") for p in files), files
+    loose = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files if stat.S_IMODE(p.stat().st_mode) & 0o077}
+    assert not loose, f"readable by others: {loose}"

@@ -1,4 +1,8 @@
+import http.client
 import json
+import socket
+import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -194,6 +198,55 @@ def test_login_rate_limit(strict_server):
     assert_error(api(s, "GET", "/api/auth/me"), 401)
 
 
+# Each strict route with its limit per address (RATE_LIMIT_SCALE=1), and other spellings of its path that the
+# router normalises to the same route: every one must count against the same limit.
+STRICT_ROUTES = {
+    "/api/auth/login": 10,
+    "/api/auth/register": 5,
+    "/api/auth/password/forgot": 5,
+    "/api/auth/password/reset": 10,
+    "/api/auth/refresh": 30,
+}
+
+
+def spellings(path: str) -> list[str]:
+    last = path.rsplit("/", 1)[1]
+    encoded = path[: -len(last)] + "%" + format(ord(last[0]), "02X") + last[1:]
+    return [path + "/", "/" + path.replace("/auth/", "//auth//"), encoded, path + "?x=1", path + "/?"]
+
+
+_next_address = iter(range(2, 250))
+
+
+def post_from(server, source: str, path: str) -> int:
+    """POST an empty JSON object from a loopback source address of our own, so each case has a fresh bucket."""
+    conn = http.client.HTTPConnection("127.0.0.1", urlsplit(server.url).port, timeout=30, source_address=(source, 0))
+    try:
+        conn.request("POST", path, body=b"{}", headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("route", sorted(STRICT_ROUTES))
+def test_strict_limit_counts_every_spelling_of_the_route(strict_server, route):
+    limit = STRICT_ROUTES[route]
+    routed = []
+    for spelling in spellings(route):
+        source = f"127.0.0.{next(_next_address)}"
+        statuses = [post_from(strict_server, source, spelling) for _ in range(limit)]
+        if statuses == [404] * limit:
+            continue  # the router does not route this spelling at all: it reaches no handler
+        routed.append(spelling)
+        assert 429 not in statuses and 404 not in statuses, f"{spelling}: {statuses}"
+        # The spelling spent the route's own budget: the canonical path and the spelling are both refused now.
+        after = [post_from(strict_server, source, route), post_from(strict_server, source, spelling)]
+        assert after == [429, 429], f"{route} after {limit} × {spelling}: {statuses} then {after}"
+    assert route + "/" in routed, f"the trailing slash is routed, so it must be tested: {routed}"
+
+
 # ------------------------------------------------------------------------------------------ backing outage
 
 @pytest.fixture(scope="module")
@@ -214,3 +267,67 @@ def test_redis_outage_is_503_not_500(outage_server):
     assert_error(requests.get(srv.url + "/readyz", timeout=30), 503)
     assert_error(api(s, "GET", "/api/auth/me", token), 503)
     assert_error(api(new_session(srv), "POST", "/api/auth/login", json={"email": user["email"], "password": s.password}), 503)
+
+
+# ------------------------------------------------------------------------------------------ connection level
+
+@pytest.fixture(scope="module")
+def impatient_server(parley_bin):
+    srv = start_server(parley_bin, "embedded", {"HTTP_IDLE_TIMEOUT": "1", "HTTP_BODY_TIMEOUT": "1"})
+    yield srv
+    stop_server(srv)
+
+
+def raw_exchange(server, payload: bytes, wait: float = 10.0) -> bytes:
+    """Sends bytes as they are and reads until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", urlsplit(server.url).port), timeout=wait) as conn:
+        conn.sendall(payload)
+        chunks = []
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def parse_raw_response(raw_bytes: bytes) -> tuple[int, dict, bytes]:
+    head, _, body = raw_bytes.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split(" ")[1]), headers, body
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", 431),
+    (b"GET /api/users/search?q=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431),
+    (b"BREW /healthz HTCPCP/1.0\r\n\r\n", 400),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n", 400),
+])
+def test_requests_that_do_not_parse_get_the_error_shape(server, request_bytes, status):
+    code, headers, body = parse_raw_response(raw_exchange(server, request_bytes))
+    assert code == status, (code, headers, body[:200])
+    assert headers.get("content-type") == "application/json; charset=utf-8", headers
+    assert headers.get("x-content-type-options") == "nosniff", headers
+    error = json.loads(body)["error"]
+    assert error["statusCode"] == status and error["message"], error
+    assert error["code"] == ("PAYLOAD_TOO_LARGE" if status == 431 else "VALIDATION_FAILED"), error
+
+
+def test_an_idle_connection_is_closed(impatient_server):
+    started = time.monotonic()
+    assert raw_exchange(impatient_server, b"") == b""
+    assert time.monotonic() - started < 5
+
+
+def test_a_stalled_body_is_cut_off(impatient_server):
+    started = time.monotonic()
+    partial = (b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 1000\r\n\r\n{\"email\":")
+    answer = raw_exchange(impatient_server, partial)
+    assert time.monotonic() - started < 5
+    # Closed without a handler ever seeing the request (or with a 400 for the cut-off body): never a 500.
+    assert b" 500 " not in answer.split(b"\r\n", 1)[0], answer[:200]
+    assert "unhandled" not in impatient_server.log_tail().lower()

@@ -79,7 +79,8 @@ extension APIRequestContext {
 /// A request context with what generated routes need; enough for a server that adds nothing of its own.
 public struct BasicAPIRequestContext: APIRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: String?
+    /// The peer's address; the client's, from `X-Forwarded-For`, when the gateway trusts the peer as a proxy.
+    public var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)

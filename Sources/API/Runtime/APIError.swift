@@ -10,6 +10,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var details: [ValidationIssue]?
     /// Extra response headers, such as `Retry-After` or `Allow`.
     public var headers: HTTPFields
+    /// For the log only, never the client: why a 500 happened.
+    public var cause: String?
 
     public init(_ status: HTTPResponse.Status, code: String? = nil, message: String, details: [ValidationIssue]? = nil, headers: HTTPFields = [:]) {
         self.status = status
@@ -71,6 +73,12 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(.notImplemented, message: "\(operation) is not implemented yet")
     }
     public static let `internal` = APIError(.internalServerError, message: "Internal server error")
+
+    public static func `internal`(cause: String) -> APIError {
+        var error = APIError.internal
+        error.cause = cause
+        return error
+    }
     public static func unavailable(_ message: String = "Service unavailable") -> APIError { APIError(.serviceUnavailable, message: message) }
 
     /// The JSON body.

@@ -47,7 +47,7 @@ public struct APIErrorMiddleware<Context: APIRequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             if error.status.code >= 500, error.status != .notImplemented {
-                context.logger.error("request failed", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
+                context.logger.error("request failed", metadata: ["status": "\(error.status.code)", "error": "\(error.cause ?? error.message)"])
             }
             return error.httpResponse()
         } catch let error as any HTTPResponseError {

@@ -24,7 +24,9 @@ public struct APIResponse<Body: JSONEncodable>: Sendable {
     /// The HTTP response; a status the schema does not list for the route is a programming error.
     public func httpResponse(statuses: [Int]) throws(APIError) -> Response {
         let status = self.status ?? HTTPResponse.Status(code: statuses.first ?? 200)
-        guard statuses.contains(status.code) else { throw APIError.internal }
+        guard statuses.contains(status.code) else {
+            throw APIError.internal(cause: "the handler answered \(status.code), which the schema does not list for this route (\(statuses))")
+        }
         var headers = HTTPFields()
         headers[.contentType] = APIMediaType.json
         for cookie in setCookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }

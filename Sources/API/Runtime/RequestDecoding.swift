@@ -17,6 +17,9 @@ extension Request {
             buffer = try await collectBody(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit: limit)
+        } catch {
+            // The client went away or broke off mid-body: its problem, not ours, and nobody reads the answer.
+            throw APIError(.badRequest, message: "The request body was not received completely")
         }
         guard buffer.readableBytes > 0 else { return .null }
         do {
@@ -39,5 +42,55 @@ extension Validation {
             return nil
         }
         return T.decode(json, at: "body", &self)
+    }
+}
+
+extension Validation {
+    /// The first `name=value` of the query, percent-decoded (`+` is a space, as forms and `URLSearchParams` write it).
+    /// Strict where Hummingbird's own decoding is lenient: a broken escape, or escapes that decode to bytes that are not
+    /// UTF-8 (`%FF`), is reported instead of becoming U+FFFD.
+    public mutating func query(_ request: Request, _ name: String) -> String? {
+        guard let query = request.uri.query else { return nil }
+        for pair in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard Self.formDecoded(parts[0]) == name else { continue }
+            guard let value = parts.count == 2 ? Self.formDecoded(parts[1]) : "" else {
+                report(Self.join("query", name), "is not valid percent-encoded UTF-8")
+                return nil
+            }
+            return value
+        }
+        return nil
+    }
+
+    static func formDecoded(_ encoded: some Collection<UInt8>) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(encoded.count)
+        var index = encoded.startIndex
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        while index != encoded.endIndex {
+            let byte = encoded[index]
+            index = encoded.index(after: index)
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard index != encoded.endIndex, let high = hex(encoded[index]) else { return nil }
+                index = encoded.index(after: index)
+                guard index != encoded.endIndex, let low = hex(encoded[index]) else { return nil }
+                index = encoded.index(after: index)
+                bytes.append(high << 4 | low)
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 }

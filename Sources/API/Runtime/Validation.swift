@@ -90,7 +90,9 @@ public struct Validation: Sendable {
 
     public mutating func requiredText<T: TextDecodable>(_ raw: String?, _ key: String, at path: String) -> T? {
         guard raw != nil else {
-            report(Self.join(path, key), "is required")
+            // Present but undecodable (a query value that is not UTF-8) has been reported already.
+            let where_ = Self.join(path, key)
+            if !issues.contains(where: { $0.path == where_ }) { report(where_, "is required") }
             return nil
         }
         return text(raw, key, at: path)
@@ -101,13 +103,15 @@ public struct Validation: Sendable {
     public mutating func check(_ value: String, at path: String, _ key: String, minLength: Int? = nil, maxLength: Int? = nil,
                                pattern: Pattern? = nil, oneOf allowed: [String]? = nil) {
         if minLength != nil || maxLength != nil {
-            let length = value.count
+            // Unicode scalars, as JSON Schema counts: a grapheme cluster may carry any number of combining marks,
+            // so counting clusters would bound nothing ("a" + 300,000 × U+0301 is one character).
+            let length = value.unicodeScalars.count
             if let minLength, length < minLength {
                 report(Self.join(path, key), minLength == 1 ? "must not be empty" : "must be at least \(minLength) characters")
             }
             if let maxLength, length > maxLength { report(Self.join(path, key), "must be at most \(maxLength) characters") }
         }
-        if let pattern, !pattern.matches(value) { report(Self.join(path, key), "must match \(pattern.source)") }
+        if let pattern, !pattern.matches(value) { report(Self.join(path, key), pattern.message) }
         if let allowed, !allowed.contains(value) {
             report(Self.join(path, key), "must be one of: \(allowed.joined(separator: ", "))")
         }
@@ -120,7 +124,7 @@ public struct Validation: Sendable {
 
     public mutating func checkURL(_ value: String, at path: String, _ key: String, schemes: [String], allowsRelative: Bool,
                                   maxLength: Int? = nil) {
-        if let maxLength, value.count > maxLength { report(Self.join(path, key), "must be at most \(maxLength) characters") }
+        if let maxLength, value.unicodeScalars.count > maxLength { report(Self.join(path, key), "must be at most \(maxLength) characters") }
         if allowsRelative, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains(where: \.isWhitespace) { return }
         guard let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
               let host = url.host, !host.isEmpty
@@ -148,8 +152,17 @@ public struct Validation: Sendable {
     }
 
     static func isEmail(_ value: String) -> Bool {
+        // Invisible characters (zero-width spaces, bidi marks), controls and unassigned code points make addresses that
+        // look like someone else's.
+        let invisible = value.unicodeScalars.contains { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .privateUse, .surrogate, .unassigned, .spaceSeparator, .lineSeparator, .paragraphSeparator: true
+            default: false
+            }
+        }
+        guard !invisible else { return false }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, let local = parts.first, let domain = parts.last, !local.isEmpty, local.count <= 64,
+        guard parts.count == 2, let local = parts.first, let domain = parts.last, !local.isEmpty, local.unicodeScalars.count <= 64,
               domain.count >= 3, domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..")
         else { return false }
         return !value.contains { $0.isWhitespace || $0.isNewline || $0 == "<" || $0 == ">" || $0 == "," || $0 == ";" }
@@ -160,11 +173,14 @@ public struct Validation: Sendable {
 /// A compiled pattern from the schema; the whole value must match.
 public struct Pattern: Sendable {
     public let source: String
+    /// What a value that does not match is told.
+    public let message: String
     private let regex: NSRegularExpression?
 
     /// The generator has already checked that the pattern compiles; one that does not matches nothing.
-    public init(_ source: String) {
+    public init(_ source: String, message: String? = nil) {
         self.source = source
+        self.message = message ?? "must match \(source)"
         self.regex = try? NSRegularExpression(pattern: source)
     }
 

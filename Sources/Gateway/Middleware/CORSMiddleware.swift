@@ -8,10 +8,14 @@ struct CORSMiddleware<Context: APIRequestContext>: RouterMiddleware {
     let allowedOrigins: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let isPreflight = request.method == .options && request.headers[.accessControlRequestMethod] != nil
         guard let origin = request.headers[.origin], allowedOrigins.contains(origin) else {
+            // A preflight from another origin is still a preflight: answered, but granted nothing, so the browser
+            // refuses the real request.
+            if isPreflight { return Response(status: .noContent) }
             return try await next(request, context)
         }
-        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+        if isPreflight {
             var headers = corsHeaders(origin)
             headers[.accessControlAllowMethods] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
             headers[.accessControlAllowHeaders] = "Authorization, Content-Type, X-Request-Id"
@@ -37,19 +41,27 @@ struct CORSMiddleware<Context: APIRequestContext>: RouterMiddleware {
 struct SecurityHeadersMiddleware<Context: APIRequestContext>: RouterMiddleware {
     let production: Bool
 
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        for (name, value) in SecurityHeaders.fields(production: production) { response.headers[name] = value }
+        return response
+    }
+}
+
+/// The security headers, also for the answers written below the router (`ConnectionGuard`).
+enum SecurityHeaders {
+    static func fields(production: Bool) -> [(HTTPField.Name, String)] {
+        var fields: [(HTTPField.Name, String)] = [
+            (.xContentTypeOptions, "nosniff"), (.xFrameOptions, "DENY"), (.referrerPolicy, "strict-origin-when-cross-origin"),
+            (.contentSecurityPolicy, contentSecurityPolicy),
+        ]
+        if production { fields.append((.strictTransportSecurity, "max-age=31536000; includeSubDomains")) }
+        return fields
+    }
+
     static var contentSecurityPolicy: String {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; "
             + "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.xFrameOptions] = "DENY"
-        response.headers[.referrerPolicy] = "strict-origin-when-cross-origin"
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        if production { response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
-        return response
     }
 }
 

@@ -21,6 +21,8 @@ struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
             "/api/auth/register": Limit(count: 5, window: .seconds(60)),
             "/api/auth/password/forgot": Limit(count: 5, window: .seconds(15 * 60)),
             "/api/auth/password/reset": Limit(count: 10, window: .seconds(15 * 60)),
+            // A client refreshes every 15 minutes per tab; more than this from one address is guessing.
+            "/api/auth/refresh": Limit(count: 30, window: .seconds(60)),
         ]
     }
 
@@ -30,10 +32,12 @@ struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
     let identify: @Sendable (String) -> ObjectId?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/api/") else { return try await next(request, context) }
+        // Health probes come from a load balancer's few addresses, polling often: never limited.
+        if let route = context.endpointPath, !route.hasPrefix("/api/") { return try await next(request, context) }
         let address = context.remoteAddress ?? "unknown"
-        if let limit = Self.strict[path] { try await check("route:\(path):\(address)", limit) }
+        // The route the router matched, never the raw path: `/api/auth/login/` and `//api/auth//login` reach the
+        // same handler, so they must count against the same limit.
+        if let route = context.endpointPath, let limit = Self.strict[route] { try await check("route:\(route):\(address)", limit) }
         try await check("ip:\(address)", Self.perAddress)
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "), let user = identify(String(header.dropFirst(7))) {
             try await check("user:\(user)", Self.perUser)
@@ -42,10 +46,11 @@ struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
     }
 
     private func check(_ key: String, _ limit: Limit) async throws {
+        // The configuration bounds the scale, so this product is far inside Int's range.
         let decision = try await limiter.hit(key, limit: max(1, Int((Double(limit.count) * scale).rounded())), window: limit.window)
         guard decision.allowed else {
-            let seconds = Int((Double(decision.retryAfter.components.seconds) + Double(decision.retryAfter.components.attoseconds) / 1e18).rounded(.up))
-            throw APIError.rateLimited(retryAfter: seconds)
+            let (seconds, attoseconds) = decision.retryAfter.components
+            throw APIError.rateLimited(retryAfter: Int(clamping: seconds) + (attoseconds > 0 ? 1 : 0))
         }
     }
 }

@@ -110,12 +110,16 @@ public struct StringConstraints: Sendable, Equatable {
     public var minLength: Int?
     public var maxLength: Int?
     public var pattern: String?
+    /// What a value breaking `pattern` is told ("must not contain control characters"), instead of the pattern itself.
+    public var patternMessage: String?
     /// Allowed values, when the string is an inline enumeration.
     public var enumeration: [String]?
-    public init(minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil, enumeration: [String]? = nil) {
+    public init(minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil, patternMessage: String? = nil,
+                enumeration: [String]? = nil) {
         self.minLength = minLength
         self.maxLength = maxLength
         self.pattern = pattern
+        self.patternMessage = patternMessage
         self.enumeration = enumeration
     }
 }

@@ -364,7 +364,7 @@ public struct SchemaParser {
     private static func allowedKeys(for type: String) -> [String] {
         let common = ["type", "description", "optional", "nullable", "default"]
         switch type {
-        case "string": return common + ["minLength", "maxLength", "pattern", "enum"]
+        case "string": return common + ["minLength", "maxLength", "pattern", "patternMessage", "enum"]
         case "email": return common + ["minLength", "maxLength"]
         case "url": return common + ["maxLength", "schemes", "relative"]
         case "integer", "number": return common + ["minimum", "maximum"]
@@ -412,8 +412,11 @@ public struct SchemaParser {
             if let pattern, (try? NSRegularExpression(pattern: pattern)) == nil {
                 error(path.appending("pattern"), "'\(pattern)' is not a valid regular expression")
             }
+            let patternMessage = string(def["patternMessage"], path.appending("patternMessage"), what: "'patternMessage'")
+            if patternMessage != nil, pattern == nil { error(path.appending("patternMessage"), "'patternMessage' needs a 'pattern'") }
             let enumeration = stringList(def["enum"], path.appending("enum"), what: "'enum'", nonEmpty: true)
-            return .string(StringConstraints(minLength: minLength, maxLength: maxLength, pattern: pattern, enumeration: enumeration))
+            return .string(StringConstraints(minLength: minLength, maxLength: maxLength, pattern: pattern, patternMessage: patternMessage,
+                                             enumeration: enumeration))
         case "email":
             return .email(StringConstraints(minLength: minLength, maxLength: maxLength))
         case "url":

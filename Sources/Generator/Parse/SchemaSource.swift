@@ -1,4 +1,5 @@
 import Foundation
+import ParleyJSON
 
 /// The text of a schema: the entry file and the files it includes, keyed by path relative to the schema
 /// folder. Parsing works on this value, so tests can hand it files without touching a disk.
@@ -54,5 +55,3 @@ public struct SchemaSource: Sendable {
         return urls
     }
 }
-
-import ParleyJSON

@@ -1,16 +1,15 @@
 import Foundation
-import HummingbirdBcrypt
+import Hummingbird
 import ParleyAPI
 import ParleyStore
 import ServiceKit
 
 /// Registration, login, refresh-token rotation, logout, password reset and the current user.
 public struct AuthService: AuthAPI {
-    static let bcryptCost: UInt8 = 10
     static let resetLifetime: TimeInterval = 3600
     static let refreshCookie = "refreshToken"
     /// A hash of nothing anyone knows, verified when the email is unknown so that both failures take as long.
-    static let decoyHash = Bcrypt.hash("parley-decoy-password", cost: bcryptCost)
+    static let decoyHash = PasswordHasher.hash("parley-decoy-password")
 
     let store: any Store
     let tokens: TokenService
@@ -30,9 +29,11 @@ public struct AuthService: AuthAPI {
     public func register(_ input: Auth.Register.Input, context: APIContext) async throws -> APIResponse<AuthResponse> {
         let body = input.body
         let password = body.password
-        let hash = try await offload { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        if let problem = PasswordPolicy.problem(with: password) { throw APIError.validation(path: "body.password", problem) }
+        let hash = try await offload { PasswordHasher.hash(password) }
         let date = now()
-        let user = UserRecord(username: body.username, email: body.email, passwordHash: hash, name: body.name, createdAt: date)
+        let user = UserRecord(username: body.username, email: Self.normalized(email: body.email), passwordHash: hash, name: body.name,
+                              createdAt: date)
         do {
             try await store.users.insert(user)
         } catch StoreError.duplicate(let key) {
@@ -44,9 +45,9 @@ public struct AuthService: AuthAPI {
 
     public func login(_ input: Auth.Login.Input, context: APIContext) async throws -> APIResponse<AuthResponse> {
         let password = input.body.password
-        let user = try await store.users.find(email: input.body.email)
+        let user = try await store.users.find(email: Self.normalized(email: input.body.email))
         let hash = user?.passwordHash ?? Self.decoyHash
-        let valid = try await offload { Bcrypt.verify(password, hash: hash) }
+        let valid = try await offload { PasswordHasher.verify(password, hash: hash) }
         guard let user, valid else { throw APIError.unauthorized("Invalid email or password") }
         let (accessToken, cookie) = try await startSession(for: user, context: context)
         return APIResponse(AuthResponse(user: user.me, accessToken: accessToken), cookies: [cookie])
@@ -98,23 +99,25 @@ public struct AuthService: AuthAPI {
 
     public func forgotPassword(_ input: Auth.ForgotPassword.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         // The same answer whether or not the address is known.
-        if let user = try await store.users.find(email: input.body.email) {
+        if let user = try await store.users.find(email: Self.normalized(email: input.body.email)) {
             let token = tokens.newRefreshToken()
             let date = now()
             try await store.passwordResets.insert(PasswordResetRecord(tokenHash: tokens.hash(token), userId: user.id, createdAt: date,
                                                                       expiresAt: date.addingTimeInterval(Self.resetLifetime)))
-            try await mailer.send(to: user.email, kind: "password-reset", token: token)
+            try await mailer.send(to: user.email, kind: "password_reset", token: token)
             context.logger.info("password reset mail sent", metadata: ["user": "\(user.id)"])
         }
         return APIResponse(SuccessResponse(success: true))
     }
 
     public func resetPassword(_ input: Auth.ResetPassword.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
+        let password = input.body.newPassword
+        // Before the token is used up, so that a refused password leaves it usable.
+        if let problem = PasswordPolicy.problem(with: password) { throw APIError.validation(path: "body.newPassword", problem) }
         guard let userId = try await store.passwordResets.consume(tokenHash: tokens.hash(input.body.token), at: now()) else {
             throw APIError.validation(path: "body.token", "is invalid, expired or already used")
         }
-        let password = input.body.newPassword
-        let hash = try await offload { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        let hash = try await offload { PasswordHasher.hash(password) }
         try await store.users.setPasswordHash(id: userId, hash, at: now())
         try await store.sessions.deleteAll(userId: userId)
         return APIResponse(SuccessResponse(success: true))
@@ -124,6 +127,9 @@ public struct AuthService: AuthAPI {
         guard let user = try await store.users.find(id: input.caller.userId) else { throw APIError.unauthorized("Unknown user") }
         return APIResponse(MeResponse(user: user.me))
     }
+
+    /// NFC, so that `josé` typed precomposed or as `e` + U+0301 is one address (the store compares without case).
+    static func normalized(email: String) -> String { email.precomposedStringWithCanonicalMapping }
 
     // MARK: - Sessions
 
@@ -140,5 +146,3 @@ public struct AuthService: AuthAPI {
         Cookie(name: Self.refreshCookie, value: value, maxAge: maxAge, path: "/api/auth", secure: secureCookies, httpOnly: true, sameSite: .lax)
     }
 }
-
-import Hummingbird

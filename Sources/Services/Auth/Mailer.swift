@@ -1,4 +1,5 @@
 import Foundation
+import ParleyAPI
 import Synchronization
 
 /// Sends the mails the auth service needs; the token never goes to the ordinary log.
@@ -19,15 +20,19 @@ public final class OutboxMailer: Mailer {
         let data = Data((line.serialized() + "\n").utf8)
         try lock.withLock { _ in
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: url.path) {
-                _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
-            }
-            let handle = try FileHandle(forWritingTo: url)
+            let handle = try FileHandle.privateFile(at: url, flags: O_APPEND)
             defer { try? handle.close() }
-            try handle.seekToEnd()
             try handle.write(contentsOf: data)
         }
     }
 }
 
-import ParleyAPI
+extension FileHandle {
+    /// Opens `url` for writing, creating it readable by this user only (0600) in the same call, so that no other user
+    /// can open it in between. `flags`: `O_APPEND`, or `O_EXCL` to insist on a new file.
+    static func privateFile(at url: URL, flags: Int32) throws -> FileHandle {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0o600)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+}

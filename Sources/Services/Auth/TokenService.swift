@@ -79,11 +79,11 @@ public struct AuthSecrets: Sendable {
                                   internalSecret: TokenService.randomSecret())
         let json: JSONValue = ["jwtAccessSecret": .string(secrets.accessSecret), "jwtRefreshSecret": .string(secrets.refreshSecret),
                                "internalSecret": .string(secrets.internalSecret)]
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try? FileManager.default.removeItem(at: file)
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(json.serialized(pretty: true).utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
+        let handle = try FileHandle.privateFile(at: file, flags: O_EXCL)
+        defer { try? handle.close() }
+        try handle.write(contentsOf: Data(json.serialized(pretty: true).utf8))
         return secrets
     }
 }

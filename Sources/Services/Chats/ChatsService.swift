@@ -145,7 +145,8 @@ public struct ChatCreation: Sendable {
                 throw APIError.validation(path: "body.participantIds", "a direct chat needs exactly one other user")
             }
         case .group:
-            guard let title = request.title, !title.trimmingCharacters(in: .whitespaces).isEmpty else {
+            // The schema's pattern has already refused a blank title.
+            guard request.title != nil else {
                 throw APIError.validation(path: "body.title", "a group needs a title")
             }
             guard !others.isEmpty else { throw APIError.validation(path: "body.participantIds", "a group needs at least one other user") }

@@ -41,6 +41,7 @@ public struct MessagesService: MessagesAPI {
         let me = input.caller.userId
         let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
         guard message.senderId == me else { throw APIError.forbidden("Only the sender can edit a message") }
+        try await BlockCheck(store: store).ensureCanWrite(in: chat, as: me)
         guard let edited = try await store.messages.edit(id: message.id, body: input.body.body, at: now()) else { throw APIError.notFound("No such message") }
         try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: edited.id, with: edited.lastMessage)
         await events.publish(.messageEdit(edited.api(for: nil)), to: [.chat(chat.id)])
@@ -70,8 +71,10 @@ public struct MessagesService: MessagesAPI {
 
     public func react(_ input: Messages.React.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
         let me = input.caller.userId
-        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
         let emoji = input.body.emoji
+        guard emoji.isEmpty || Emoji.isSingle(emoji) else { throw APIError.validation(path: "body.emoji", "must be one emoji, or \"\" to remove") }
+        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
+        try await BlockCheck(store: store).ensureCanWrite(in: chat, as: me)
         guard let updated = try await store.messages.setReaction(id: message.id, userId: me, emoji: emoji.isEmpty ? nil : emoji, at: now()) else {
             throw APIError.notFound("No such message")
         }
@@ -110,13 +113,11 @@ public struct MessageSending: Sendable {
     /// The stored message, and false when (sender, tempId) had already been sent: nothing new is stored.
     public func send(_ request: SendMessageRequest, to chatId: ObjectId, from sender: ObjectId) async throws -> (MessageRecord, created: Bool) {
         let chat = try await store.chats.find(id: chatId, member: sender)
-        if let tempId = request.tempId, let earlier = try await store.messages.find(senderId: sender, tempId: tempId) { return (earlier, false) }
+        if let tempId = request.tempId, let earlier = try await earlierSend(tempId: tempId, from: sender) { return (earlier, false) }
         guard !request.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || request.mediaId != nil else {
             throw APIError.validation(path: "body.body", "must not be empty unless a mediaId is attached")
         }
-        if chat.kind == .direct, let other = chat.participants.first(where: { $0 != sender }), try await store.users.isBlocked(sender, other) {
-            throw APIError.forbidden("You cannot message this user")
-        }
+        try await BlockCheck(store: store).ensureCanWrite(in: chat, as: sender)
         var media: MessageMediaRecord?
         if let mediaId = request.mediaId {
             guard let record = try await store.media.find(id: mediaId), record.userId == sender else {
@@ -137,7 +138,9 @@ public struct MessageSending: Sendable {
             try await store.messages.insert(message)
         } catch StoreError.duplicate(key: "tempId") {
             // The same send arrived twice at once; the first one stored is the answer.
-            guard let tempId = request.tempId, let earlier = try await store.messages.find(senderId: sender, tempId: tempId) else { throw APIError.internal }
+            guard let tempId = request.tempId, let earlier = try await earlierSend(tempId: tempId, from: sender) else {
+                throw APIError.conflict("tempId was already used")
+            }
             return (earlier, false)
         }
         try await store.chats.setLastMessage(chatId: chat.id, message.lastMessage)
@@ -145,6 +148,26 @@ public struct MessageSending: Sendable {
         await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
         await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
         return (message, true)
+    }
+
+    /// The message an earlier send with this tempId stored, while the sender can still see it: a resend after the
+    /// sender left that chat, or after the message was deleted, is a conflict instead of showing it again.
+    private func earlierSend(tempId: String, from sender: ObjectId) async throws -> MessageRecord? {
+        guard let earlier = try await store.messages.find(senderId: sender, tempId: tempId) else { return nil }
+        guard earlier.isVisible(to: sender), try await store.chats.find(id: earlier.chatId)?.participants.contains(sender) == true else {
+            throw APIError.conflict("tempId was already used for a message you can no longer see")
+        }
+        return earlier
+    }
+}
+
+/// Blocking holds in a direct chat whoever blocked whom: neither side sends, edits or reacts there.
+struct BlockCheck: Sendable {
+    let store: any Store
+
+    func ensureCanWrite(in chat: ChatRecord, as user: ObjectId) async throws {
+        guard chat.kind == .direct, let other = chat.participants.first(where: { $0 != user }) else { return }
+        if try await store.users.isBlocked(user, other) { throw APIError.forbidden("You cannot message this user") }
     }
 }
 

@@ -37,9 +37,6 @@ public struct UsersService: UsersAPI {
 
     public func updateMe(_ input: Users.UpdateMe.Input, context: APIContext) async throws -> APIResponse<MeResponse> {
         let body = input.body
-        if let name = body.name, name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw APIError.validation(path: "body.name", "must not be blank")
-        }
         let changes = ProfileChanges(name: body.name, avatarUrl: body.avatarUrl, about: body.about)
         guard let user = try await store.users.updateProfile(id: input.caller.userId, changes, at: now()) else {
             throw APIError.unauthorized("Unknown user")

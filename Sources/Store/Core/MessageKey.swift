@@ -31,7 +31,10 @@ public struct MessageKey: Sendable, Hashable, Comparable {
         guard cursor.count == 27, let data = Base64URL.decode(cursor), data.count == 20 else { return nil }
         let bytes = Array(data)
         func integer<T: FixedWidthInteger>(_ range: Range<Int>, _: T.Type) -> T { bytes[range].reduce(T.zero) { $0 << 8 | T($1) } }
-        self.init(createdAt: Date(millisecondsSince1970: integer(0..<8, Int64.self)),
+        // Only dates a store can hold: any other value would not survive the round trip through `Date`.
+        let milliseconds = integer(0..<8, Int64.self)
+        guard Date.storableMilliseconds.contains(milliseconds) else { return nil }
+        self.init(createdAt: Date(millisecondsSince1970: milliseconds),
                   id: ObjectId(high: integer(8..<16, UInt64.self), low: integer(16..<20, UInt32.self)))
     }
 }

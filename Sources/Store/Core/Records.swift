@@ -312,15 +312,3 @@ public struct PushSubscriptionRecord: Sendable, Hashable {
         self.createdAt = createdAt.storePrecision
     }
 }
-
-extension Date {
-    /// Stores keep milliseconds, as the wire does; records round to them so a value read back equals the one written.
-    public var storePrecision: Date {
-        Date(millisecondsSince1970: millisecondsSince1970)
-    }
-
-    /// Rounded to the nearest, so that a date made from milliseconds gives the same milliseconds back.
-    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    public init(millisecondsSince1970 ms: Int64) { self.init(timeIntervalSince1970: Double(ms) / 1000) }
-}

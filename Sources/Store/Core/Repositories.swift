@@ -65,7 +65,8 @@ public protocol SessionRepository: Sendable {
 
 public protocol PasswordResetRepository: Sendable {
     func insert(_ token: PasswordResetRecord) async throws
-    /// The user of an unused, unexpired token, which is used up by this call; nil otherwise.
+    /// The user of an unused, unexpired token, which is used up by this call together with every other outstanding
+    /// token of that user; nil otherwise.
     func consume(tokenHash: String, at date: Date) async throws -> ObjectId?
 }
 

@@ -88,12 +88,17 @@ struct MongoPasswordResets: PasswordResetRepository {
         let use = ObjectId()
         return try await store.run { connection in
             let filter: Document = ["_id": tokenHash.bson, "usedAt": .null, "expiresAt": .document(["$gt": date.bson])]
+            var user: ObjectId?
             if let used = try connection.findAndModify(collection, filter, update: .document(["$set": .document(["usedAt": date.bson, "usedBy": use.bson])]),
                                                        projection: ["userId": .int32(1)]) {
-                return try used.objectId("userId")
+                user = try used.objectId("userId")
+            } else if connection.retried {
+                user = try connection.findOne(collection, ["_id": tokenHash.bson, "usedBy": use.bson], projection: ["userId": .int32(1)])?.objectId("userId")
             }
-            guard connection.retried else { return nil }
-            return try connection.findOne(collection, ["_id": tokenHash.bson, "usedBy": use.bson], projection: ["userId": .int32(1)])?.objectId("userId")
+            guard let user else { return nil }
+            // Idempotent, so a retry after a lost reply does no harm.
+            _ = try connection.updateMany(collection, ["userId": user.bson, "usedAt": .null], ["$set": .document(["usedAt": date.bson])])
+            return user
         }
     }
 }

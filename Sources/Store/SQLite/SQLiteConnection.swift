@@ -82,6 +82,12 @@ final class SQLiteConnection: @unchecked Sendable {
     private var statements: [String: OpaquePointer] = [:]
 
     init(path: String, readOnly: Bool) throws {
+        if !readOnly, path != ":memory:" {
+            // SQLite would create the file 0644 and give its -wal and -shm files the same mode; created 0600 here
+            // first, all three hold messages and password hashes for this user's eyes only.
+            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { close(descriptor) }
+        }
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
@@ -158,8 +164,13 @@ final class SQLiteConnection: @unchecked Sendable {
             case .null: code = sqlite3_bind_null(statement, index)
             case .integer(let v): code = sqlite3_bind_int64(statement, index, v)
             case .double(let v): code = sqlite3_bind_double(statement, index, v)
-            case .text(let v): code = sqlite3_bind_text(statement, index, v, -1, SQLiteConnection.transient)
-            case .blob(let v): code = v.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), SQLiteConnection.transient) }
+            case .text(let v):
+                // With its byte length: a NUL inside the text is part of the value, never its end.
+                code = v.utf8CString.withUnsafeBufferPointer { bytes in
+                    sqlite3_bind_text64(statement, index, bytes.baseAddress, UInt64(bytes.count - 1), SQLiteConnection.transient, UInt8(SQLITE_UTF8))
+                }
+            case .blob(let v):
+                code = v.withUnsafeBytes { sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), SQLiteConnection.transient) }
             }
             guard code == SQLITE_OK else { throw error(code, nil) }
         }

@@ -73,5 +73,9 @@ enum SQLiteSchema {
         ) WITHOUT ROWID;
         CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);
         """),
+        (2, """
+        -- A reset voids the user's other outstanding reset tokens.
+        CREATE INDEX password_resets_user ON password_resets (user_id) WHERE used_at IS NULL;
+        """),
     ]
 }

@@ -187,8 +187,10 @@ struct SQLitePasswordResets: PasswordResetRepository {
         try await database.write { db in
             let used = try db.run("UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
                                   [date.sql, tokenHash.sql, date.sql])
-            guard used == 1 else { return nil }
-            return try db.first("SELECT user_id FROM password_resets WHERE token_hash = ?", [tokenHash.sql]) { try $0.id(0) }
+            guard used == 1, let user = try db.first("SELECT user_id FROM password_resets WHERE token_hash = ?", [tokenHash.sql], { try $0.id(0) })
+            else { return nil }
+            try db.run("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL", [date.sql, user.sql])
+            return user
         }
     }
 }

@@ -28,18 +28,27 @@ public enum SwiftRenderer {
 
 /// The schema's regular expressions, compiled once each.
 struct PatternTable {
-    private var sources: [String] = []
+    private struct Entry: Equatable {
+        var source: String
+        var message: String?
+    }
 
-    mutating func reference(_ source: String) -> String {
-        if let index = sources.firstIndex(of: source) { return "SchemaPatterns.p\(index)" }
-        sources.append(source)
-        return "SchemaPatterns.p\(sources.count - 1)"
+    private var entries: [Entry] = []
+
+    mutating func reference(_ source: String, message: String?) -> String {
+        let entry = Entry(source: source, message: message)
+        if let index = entries.firstIndex(of: entry) { return "SchemaPatterns.p\(index)" }
+        entries.append(entry)
+        return "SchemaPatterns.p\(entries.count - 1)"
     }
 
     func render() -> String {
-        guard !sources.isEmpty else { return "" }
+        guard !entries.isEmpty else { return "" }
         var out = "enum SchemaPatterns {\n"
-        for (i, source) in sources.enumerated() { out += "    static let p\(i) = Pattern(\(SwiftNames.stringLiteral(source)))\n" }
+        for (i, entry) in entries.enumerated() {
+            let message = entry.message.map { ", message: \(SwiftNames.stringLiteral($0))" } ?? ""
+            out += "    static let p\(i) = Pattern(\(SwiftNames.stringLiteral(entry.source))\(message))\n"
+        }
         return out + "}\n"
     }
 }
@@ -54,7 +63,7 @@ enum ConstraintChecks {
             var args: [String] = []
             if let v = c.minLength { args.append("minLength: \(v)") }
             if let v = c.maxLength { args.append("maxLength: \(v)") }
-            if let p = c.pattern { args.append("pattern: \(patterns.reference(p))") }
+            if let p = c.pattern { args.append("pattern: \(patterns.reference(p, message: c.patternMessage))") }
             if let e = c.enumeration { args.append("oneOf: [\(e.map(SwiftNames.stringLiteral).joined(separator: ", "))]") }
             guard !args.isEmpty else { return [] }
             return ["\(indent)v_.check(\(value), at: \(path), \(key), \(args.joined(separator: ", ")))"]

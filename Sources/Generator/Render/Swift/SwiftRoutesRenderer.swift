@@ -70,7 +70,7 @@ struct SwiftRoutesRenderer {
             args.append("\(label): \(operation).\(type)(\(members.joined(separator: ", ")))")
         }
         group(route.params, source: { "context.parameters.get(\(SwiftNames.stringLiteral(positions[$0] ?? $0)))" }, section: "params", label: "path", type: "Path")
-        group(route.query, source: { "request.uri.queryParameters[\(SwiftNames.stringLiteral($0))].map(String.init)" }, section: "query", label: "query", type: "Query")
+        group(route.query, source: { "v_.query(request, \(SwiftNames.stringLiteral($0)))" }, section: "query", label: "query", type: "Query")
         group(route.cookies, source: { "request.cookies[\(SwiftNames.stringLiteral($0))]?.value" }, section: "cookies", label: "cookies", type: "Cookies")
         if let body = route.body {
             out += "\(i)let body = v_.body(json, as: \(body).self)\n"

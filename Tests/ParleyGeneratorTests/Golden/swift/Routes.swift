@@ -21,12 +21,12 @@ extension NotesAPI {
             let api = APIContext(request: request, context: context)
             let caller = try await security.caller(from: request, context: api)
             var v_ = Validation()
-            let query_limit: Int? = v_.text(request.uri.queryParameters["limit"].map(String.init), "limit", at: "query")
+            let query_limit: Int? = v_.text(v_.query(request, "limit"), "limit", at: "query")
             if let value_ = query_limit {
                 v_.check(value_, at: "query", "limit", minimum: 1, maximum: 100)
             }
-            let query_cursor: String? = v_.text(request.uri.queryParameters["cursor"].map(String.init), "cursor", at: "query")
-            let query_archived: Bool? = v_.text(request.uri.queryParameters["archived"].map(String.init), "archived", at: "query")
+            let query_cursor: String? = v_.text(v_.query(request, "cursor"), "cursor", at: "query")
+            let query_archived: Bool? = v_.text(v_.query(request, "archived"), "archived", at: "query")
             guard v_.issues.isEmpty else { throw APIError.validation(v_.issues) }
             let input = Notes.List.Input(caller: caller, query: Notes.List.Query(limit: query_limit ?? 20, cursor: query_cursor, archived: query_archived ?? false))
             return try await self.list(input, context: api).httpResponse(statuses: Notes.List.statuses)
