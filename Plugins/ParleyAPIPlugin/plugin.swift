@@ -10,7 +10,7 @@ import PackagePlugin
 @main
 struct ParleyAPIPlugin: BuildToolPlugin {
     /// Must equal `SwiftRenderer.fileNames`; a generator test checks that it does.
-    static let outputFileNames = ["Types.swift", "Services.swift", "Routes.swift", "Clients.swift", "Events.swift"]
+    static let outputFileNames = ["Types.swift", "Services.swift", "Routes.swift", "Clients.swift", "Events.swift", "Documents.swift"]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let config = target.directoryURL.appending(path: "parley-generator.json")

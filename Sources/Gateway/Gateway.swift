@@ -39,15 +39,24 @@ public enum Gateway {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware(production: policies.production))
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(policies.allowedOrigins)))
-        let probes = [APIRouteDescriptor(method: .get, path: "/healthz", operation: "healthz"), APIRouteDescriptor(method: .get, path: "/readyz", operation: "readyz")]
+        let documents: [(path: String, type: String, body: String)] = [
+            ("/openapi.json", APIMediaType.json, APIDocuments.openAPI), ("/asyncapi.json", APIMediaType.json, APIDocuments.asyncAPI),
+            ("/docs", "text/html; charset=utf-8", APIDocuments.reference),
+        ]
+        let probes = (["/healthz", "/readyz"] + documents.map(\.path)).map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }
         router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes))
         router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale, identify: identify))
         router.get("/healthz") { _, _ in status("ok") }
+        for document in documents {
+            let body = ByteBuffer(string: document.body)
+            router.get(RouterPath(document.path)) { _, _ in
+                Response(status: .ok, headers: [.contentType: document.type, .cacheControl: "no-cache"], body: .init(byteBuffer: body))
+            }
+        }
+        let probe = ReadinessProbe(check: readiness)
         router.get("/readyz") { _, context in
-            do {
-                try await readiness()
-            } catch {
-                context.logger.warning("not ready", metadata: ["error": "\(error)"])
+            if let problem = await probe.problem() {
+                context.logger.warning("not ready", metadata: ["error": "\(problem)"])
                 throw APIError.unavailable("A backing service is not reachable")
             }
             return status("ready")

@@ -14,6 +14,7 @@ import SQLiteStore
 struct Parley: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parley: a chat backend whose API is generated from schema/.",
+        version: "\(APIInfo.title) \(APIInfo.version)",
         subcommands: [Serve.self, Migrate.self]
     )
 }

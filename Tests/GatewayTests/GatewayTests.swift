@@ -61,6 +61,23 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
         }
     }
 
+    @Test func aHangingBackingServiceIsNotReadyWithinASecondAndChecksAreShared() async throws {
+        let calls = Counter()
+        // A MongoDB that is down takes its whole server-selection timeout to fail.
+        try await gateway(readiness: {
+            await calls.increment()
+            try await Task.sleep(for: .seconds(10))
+        }).raw { client in
+            let started = ContinuousClock.now
+            let error = try ErrorBody(try await client.execute(uri: "/readyz", method: .get))
+            #expect((error.statusCode, error.code) == (503, "UNAVAILABLE"))
+            #expect(ContinuousClock.now - started < .seconds(3))
+            // Under load the answer is reused, and the hanging check is never started twice.
+            for _ in 0..<20 { _ = try await client.execute(uri: "/readyz", method: .get) }
+            #expect(await calls.value == 1)
+        }
+    }
+
     @Test(arguments: [TestingSetup.router, .live])
     func routerLevelErrorsHaveTheContractShape(setup: TestingSetup) async throws {
         try await gateway().raw(setup) { client in
@@ -169,4 +186,9 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
             #expect(response.status == .notFound)
         }
     }
+}
+
+actor Counter {
+    private(set) var value = 0
+    func increment() { value += 1 }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Gateway
+@testable import Gateway
 import HTTPTypes
 import ParleyAPI
 import Testing
@@ -66,6 +66,41 @@ import Testing
             let again = try await client.call(.post, "/api/messages/\(direct)", as: c, json: #"{"body":"oops","tempId":"t2"}"#)
             expectError(again, 409, "CONFLICT")
             #expect(again.json.serialized().contains("oops") == false)
+        }
+    }
+
+    @Test func aMemberSeesTheMessagesFromWhenTheyJoined() async throws {
+        let gateway = try TestGateway()
+        try await gateway.test { client in
+            let (a, b, c) = (try await gateway.user("a"), try await gateway.user("b"), try await gateway.user("c"))
+            let group = try await client.call(.post, "/api/chats", as: a, json: #"{"type":"group","title":"G","participantIds":["\#(b.id)"]}"#)
+            let chat = try #require(group.json["chat"]?["_id"]?.stringValue)
+            func send(_ body: String) async throws -> String {
+                try #require(try await client.call(.post, "/api/messages/\(chat)", as: a, json: json(["body": body])).json["message"]?["_id"]?.stringValue)
+            }
+            func bodies(_ user: TestUser) async throws -> [String] {
+                try await client.call(.get, "/api/messages/\(chat)", as: user).json["messages"]?.arrayValue?.compactMap { $0["body"]?.stringValue } ?? []
+            }
+            let before = try await send("before c")
+            try await Task.sleep(for: .milliseconds(5))
+            #expect(try await client.call(.post, "/api/chats/\(chat)/members", as: a, json: #"{"userId":"\#(c.id)"}"#).status == .ok)
+            #expect(try await client.call(.get, "/api/chats/\(chat)", as: c).json["chat"]?["unreadCount"]?.intValue == 0)
+            _ = try await send("welcome c")
+            #expect(try await bodies(c) == ["welcome c"])
+            #expect(try await bodies(b) == ["welcome c", "before c"])
+            #expect(try await client.call(.get, "/api/chats/\(chat)", as: c).json["chat"]?["unreadCount"]?.intValue == 1)
+            // What was said before is not reachable by id either.
+            expectError(try await client.call(.post, "/api/messages/\(before)/react", as: c, json: #"{"emoji":"👍"}"#), 404, "NOT_FOUND")
+            expectError(try await client.call(.post, "/api/messages/\(chat)", as: c, json: json(["body": "re", "replyToId": before])), 400, "VALIDATION_FAILED")
+            expectError(try await client.call(.post, "/api/messages/\(before)/read", as: c, json: #"{"messageIds":["\#(before)"]}"#), 404, "NOT_FOUND")
+
+            // Out and back in: what was said meanwhile, and before, stays unseen.
+            #expect(try await client.call(.delete, "/api/chats/\(chat)/members/\(c.id)", as: a).status == .ok)
+            _ = try await send("while c was out")
+            try await Task.sleep(for: .milliseconds(5))
+            #expect(try await client.call(.post, "/api/chats/\(chat)/members", as: a, json: #"{"userId":"\#(c.id)"}"#).status == .ok)
+            _ = try await send("welcome back")
+            #expect(try await bodies(c) == ["welcome back"])
         }
     }
 
@@ -226,6 +261,20 @@ let forwardedForHeader = HTTPField.Name("X-Forwarded-For") ?? .via
             #expect(spoofed == [429])
             #expect(behindTwoProxies == [429])
             #expect(another == [400], "another client has its own budget")
+        }
+    }
+}
+
+@Suite struct DocumentedLimitsTests {
+    /// The OpenAPI document states every rate limit the gateway enforces, with the same numbers.
+    @Test func theOpenAPIDocumentStatesTheEnforcedLimits() throws {
+        let document = try JSONParser.parse(Array(APIDocuments.openAPI.utf8))
+        let description = try #require(document["info"]?["description"]?.stringValue)
+        for (route, limit) in RateLimitMiddleware<Gateway.Context>.strict {
+            #expect(description.contains("\(route) \(limit.count) per \(limit.window.components.seconds) s"), "\(route)")
+        }
+        for limit in [RateLimitMiddleware<Gateway.Context>.perAddress, RateLimitMiddleware<Gateway.Context>.perUser] {
+            #expect(description.contains("every /api route \(limit.count) per \(limit.window.components.seconds) s"))
         }
     }
 }

@@ -34,6 +34,18 @@ import Testing
         try Self.compare([AsyncAPIRenderer.render(Self.fixture())], folder: "asyncapi")
     }
 
+    @Test func htmlReference() throws {
+        try Self.compare([HTMLReferenceRenderer.render(Self.fixture())], folder: "html")
+    }
+
+    @Test func htmlReferenceEscapesTheSchemaText() throws {
+        var model = try Self.fixture()
+        model.info.description = "<script>alert(1)</script> & \"quotes\""
+        let page = HTMLReferenceRenderer.render(model).contents
+        #expect(!page.contains("<script>"))
+        #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"))
+    }
+
     @Test func everyGeneratedFileStartsWithTheHeader() throws {
         let model = try Self.fixture()
         for file in SwiftRenderer.render(model) + Renderers.documents(model) {

@@ -353,7 +353,7 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         let first = Renderers.documents(RendererFixture.model)
         #expect(first.map(\.path) == [
             "typescript/types.ts", "typescript/client.ts", "typescript/events.ts", "typescript/index.ts",
-            "typescript/tsconfig.json", "openapi.json", "asyncapi.json",
+            "typescript/tsconfig.json", "openapi.json", "asyncapi.json", "reference.html",
         ])
         #expect(first == Renderers.documents(RendererFixture.model))
     }

@@ -328,12 +328,12 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         var seen: [ObjectId] = []
         var cursor: MessageKey?
         repeat {
-            let page = try await store.messages.page(chatId: chat, viewer: me, limit: 3, before: cursor)
+            let page = try await store.messages.page(chatId: chat, viewer: me, since: nil, limit: 3, before: cursor)
             seen += page.map(\.id)
             cursor = page.count == 3 ? page.last?.key : nil
         } while cursor != nil
         #expect(seen == expected)
-        #expect(try await store.messages.page(chatId: chat, viewer: other, limit: 100, before: nil).count == 9, "hidden only for the one who deleted it")
+        #expect(try await store.messages.page(chatId: chat, viewer: other, since: nil, limit: 100, before: nil).count == 9, "hidden only for the one who deleted it")
         #expect(try await store.messages.find(id: sent[3].id)?.deletedFor == [me])
     }
 
@@ -403,7 +403,7 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         var seen: [MessageRecord] = []
         var cursor: MessageKey? = MessageKey(createdAt: Date().addingTimeInterval(30), id: ObjectId())
         repeat {
-            let page = try await store.messages.page(chatId: chat, viewer: ObjectId(), limit: 37, before: cursor)
+            let page = try await store.messages.page(chatId: chat, viewer: ObjectId(), since: nil, limit: 37, before: cursor)
             seen += page
             cursor = page.count == 37 ? page.last?.key : nil
         } while cursor != nil
@@ -548,5 +548,28 @@ func cursor(milliseconds: Int64) -> String {
         #expect(try await store.passwordResets.consume(tokenHash: "a1", at: at(20)) == nil, "the older token died with the reset")
         #expect(try await store.passwordResets.consume(tokenHash: "a2", at: at(30)) == nil)
         #expect(try await store.passwordResets.consume(tokenHash: "b1", at: at(40)) == bob, "another user's token is untouched")
+    }
+}
+
+@Suite struct MembershipTimeContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func joinTimesRoundTripAndBoundPages(kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
+        let (a, b, c) = (ObjectId(), ObjectId(), ObjectId())
+        let chat = ChatRecord(kind: .group, participants: [a, b], admins: [a], title: "G", createdAt: at(0))
+        try await store.chats.insert(chat)
+        #expect(try await store.chats.find(id: chat.id)?.joinedAt == [a: at(0), b: at(0)])
+        for second in [1.0, 2.0, 4.0] {
+            try await store.messages.insert(MessageRecord(chatId: chat.id, senderId: a, body: "\(second)", createdAt: at(second)))
+        }
+        let added = try #require(try await store.chats.addMember(chatId: chat.id, userId: c, at: at(2)))
+        #expect(added.joinedAt[c] == at(2))
+        #expect(try await store.chats.find(id: chat.id)?.joinedAt[c] == at(2))
+        let page = try await store.messages.page(chatId: chat.id, viewer: c, since: at(2), limit: 10, before: nil)
+        #expect(page.map(\.body) == ["4.0", "2.0"])
+        _ = try await store.chats.removeMember(chatId: chat.id, userId: c, at: at(5))
+        let again = try #require(try await store.chats.addMember(chatId: chat.id, userId: c, at: at(6)))
+        #expect(again.joinedAt[c] == at(6))
+        #expect(again.joinedAt[a] == at(0))
     }
 }

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from conftest import (ALLOWED_ORIGIN, api, assert_error, create_chat, expect, new_session, register, send, start_server,
+from conftest import (ALLOWED_ORIGIN, REPO_ROOT, api, assert_error, create_chat, expect, new_session, register, send, start_server,
                       stop_process, stop_server)
 
 SECURITY_HEADERS = {
@@ -23,6 +23,24 @@ def raw(server, method, path, **kwargs):
 def test_health_and_readiness(server):
     assert expect(raw(server, "GET", "/healthz"), 200)
     assert expect(raw(server, "GET", "/readyz"), 200)
+
+
+def test_api_documents_are_served_as_generated(server):
+    generated = REPO_ROOT / "Generated"
+    for path, name, ctype in [("/openapi.json", "openapi.json", "application/json; charset=utf-8"),
+                              ("/asyncapi.json", "asyncapi.json", "application/json; charset=utf-8"),
+                              ("/docs", "reference.html", "text/html; charset=utf-8")]:
+        r = raw(server, "GET", path)
+        assert r.status_code == 200, (path, r.status_code)
+        assert r.headers["Content-Type"] == ctype, (path, r.headers["Content-Type"])
+        assert r.headers.get("X-Content-Type-Options") == "nosniff"
+        assert r.text == (generated / name).read_text(), f"{path} differs from Generated/{name}"
+    assert json.loads(raw(server, "GET", "/openapi.json").text)["openapi"].startswith("3.1")
+    page = raw(server, "GET", "/docs").text
+    for needle in ("/api/auth/register", "message:send", "VALIDATION_FAILED", 'id="type-Message"'):
+        assert needle in page, needle
+    assert "<script" not in page
+    assert_error(raw(server, "POST", "/docs"), 405)
 
 
 def test_unknown_path_is_404(server):
@@ -264,7 +282,16 @@ def test_redis_outage_is_503_not_500(outage_server):
     redis = [b for b in srv.backing if "redis" in " ".join(b.proc.args)][0]
     stop_process(redis.proc)
     expect(requests.get(srv.url + "/healthz", timeout=30), 200)
-    assert_error(requests.get(srv.url + "/readyz", timeout=30), 503)
+    # Readiness answers are reused for a second; within two the outage shows, each answer within about one.
+    deadline = time.monotonic() + 2.5
+    while True:
+        started = time.monotonic()
+        ready = requests.get(srv.url + "/readyz", timeout=30)
+        assert time.monotonic() - started < 1.5
+        if ready.status_code != 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert_error(ready, 503)
     assert_error(api(s, "GET", "/api/auth/me", token), 503)
     assert_error(api(new_session(srv), "POST", "/api/auth/login", json={"email": user["email"], "password": s.password}), 503)
 

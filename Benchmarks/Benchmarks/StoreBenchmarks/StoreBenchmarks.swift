@@ -60,7 +60,7 @@ enum Fixtures {
         guard let (store, chat, first, count) = fixture else { return }
         let cursor = MessageKey(createdAt: first.addingTimeInterval(Double(Int.random(in: 50..<count)) / 1000), id: ObjectId(high: 0, low: 0))
         benchmark.startMeasurement()
-        let page = try await store.messages.page(chatId: chat, viewer: ObjectId(), limit: 50, before: cursor)
+        let page = try await store.messages.page(chatId: chat, viewer: ObjectId(), since: nil, limit: 50, before: cursor)
         benchmark.stopMeasurement()
         precondition(page.count == 50)
         blackHole(page)

@@ -32,8 +32,7 @@ public struct ChatsService: ChatsAPI {
         let listings = try await store.chats.list(userId: me, archived: input.query.archived, limit: limit, after: cursor)
         var chats: [Chat] = []
         for listing in listings {
-            let unread = try await store.messages.unreadCount(chatId: listing.chat.id, userId: me, after: listing.state.lastRead)
-            chats.append(listing.chat.api(state: listing.state, unreadCount: unread))
+            chats.append(try await ChatViews(store: store).view(listing.chat, state: listing.state, for: me))
         }
         let next = listings.count == limit ? listings.last.map { ChatListKey(pinned: $0.state.pinned, updatedAt: $0.chat.updatedAt, id: $0.chat.id).cursor } : nil
         return APIResponse(ChatListResponse(chats: chats, nextCursor: next))
@@ -119,8 +118,13 @@ struct ChatViews {
     let store: any Store
 
     func view(_ chat: ChatRecord, for user: ObjectId) async throws -> Chat {
-        let state = try await store.chats.memberState(chatId: chat.id, userId: user) ?? ChatMemberState()
-        let unread = try await store.messages.unreadCount(chatId: chat.id, userId: user, after: state.lastRead)
+        try await view(chat, state: try await store.chats.memberState(chatId: chat.id, userId: user) ?? ChatMemberState(), for: user)
+    }
+
+    func view(_ chat: ChatRecord, state: ChatMemberState, for user: ObjectId) async throws -> Chat {
+        // Unread since the read position, or since joining: what was said before is not theirs to read.
+        let from = state.lastRead ?? chat.joinedAt[user].map { MessageKey(createdAt: $0, id: ObjectId(high: 0, low: 0)) }
+        let unread = try await store.messages.unreadCount(chatId: chat.id, userId: user, after: from)
         return chat.api(state: state, unreadCount: unread)
     }
 }

@@ -33,9 +33,6 @@ extension MessageRecord {
                 status: MessageStatus(rawValue: status.rawValue) ?? .sent, tempId: viewer == senderId ? tempId : nil, createdAt: createdAt,
                 editedAt: editedAt)
     }
-
-    /// Whether `viewer` may see it at all.
-    public func isVisible(to viewer: ObjectId) -> Bool { !deletedForEveryone && !deletedFor.contains(viewer) }
 }
 
 extension ChatRepository {

@@ -26,7 +26,7 @@ public struct MessagesService: MessagesAPI {
             cursor = key
         }
         let limit = input.query.limit
-        let page = try await store.messages.page(chatId: chat.id, viewer: me, limit: limit, before: cursor)
+        let page = try await store.messages.page(chatId: chat.id, viewer: me, since: chat.joinedAt[me], limit: limit, before: cursor)
         let next = page.count == limit ? page.last?.key.cursor : nil
         return APIResponse(MessagePage(messages: page.map { $0.api(for: me) }, nextCursor: next))
     }
@@ -59,7 +59,7 @@ public struct MessagesService: MessagesAPI {
             }
             try await store.messages.deleteForEveryone(id: message.id)
             // The chat list's preview falls back to the newest message still there.
-            let previous = try await store.messages.page(chatId: chat.id, viewer: ObjectId(high: 0, low: 0), limit: 1, before: nil).first
+            let previous = try await store.messages.page(chatId: chat.id, viewer: ObjectId(high: 0, low: 0), since: nil, limit: 1, before: nil).first
             try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: message.id, with: previous?.lastMessage)
             await events.publish(event, to: [.chat(chat.id)])
         } else {
@@ -91,8 +91,8 @@ public struct MessagesService: MessagesAPI {
 
     /// A message the user can see, in a chat they are in; 404 for anything else.
     private func visibleMessage(_ id: ObjectId, to user: ObjectId) async throws -> (MessageRecord, ChatRecord) {
-        guard let message = try await store.messages.find(id: id), message.isVisible(to: user),
-              let chat = try await store.chats.find(id: message.chatId), chat.participants.contains(user)
+        guard let message = try await store.messages.find(id: id), let chat = try await store.chats.find(id: message.chatId),
+              chat.shows(message, to: user)
         else { throw APIError.notFound("No such message") }
         return (message, chat)
     }
@@ -127,7 +127,7 @@ public struct MessageSending: Sendable {
         }
         var reply: ReplyRecord?
         if let replyId = request.replyToId {
-            guard let original = try await store.messages.find(id: replyId), original.chatId == chat.id, original.isVisible(to: sender) else {
+            guard let original = try await store.messages.find(id: replyId), chat.shows(original, to: sender) else {
                 throw APIError.validation(path: "body.replyToId", "is not a message of this chat")
             }
             reply = ReplyRecord(messageId: original.id, body: String(original.body.prefix(200)), senderId: original.senderId)
@@ -151,10 +151,11 @@ public struct MessageSending: Sendable {
     }
 
     /// The message an earlier send with this tempId stored, while the sender can still see it: a resend after the
-    /// sender left that chat, or after the message was deleted, is a conflict instead of showing it again.
+    /// sender left that chat (even if added back since), or after the message was deleted, is a conflict instead of
+    /// showing it again.
     private func earlierSend(tempId: String, from sender: ObjectId) async throws -> MessageRecord? {
         guard let earlier = try await store.messages.find(senderId: sender, tempId: tempId) else { return nil }
-        guard earlier.isVisible(to: sender), try await store.chats.find(id: earlier.chatId)?.participants.contains(sender) == true else {
+        guard let chat = try await store.chats.find(id: earlier.chatId), chat.shows(earlier, to: sender) else {
             throw APIError.conflict("tempId was already used for a message you can no longer see")
         }
         return earlier
@@ -184,7 +185,7 @@ public struct ReadReceipts: Sendable {
 
     public func markRead(_ ids: [ObjectId], in chat: ChatRecord, by reader: ObjectId) async throws {
         let messages = try await store.messages.find(ids: ids)
-        guard messages.count == Set(ids).count, messages.allSatisfy({ $0.chatId == chat.id && $0.isVisible(to: reader) }) else {
+        guard messages.count == Set(ids).count, messages.allSatisfy({ chat.shows($0, to: reader) }) else {
             throw APIError.validation(path: "body.messageIds", "must all be messages of this chat")
         }
         let updated = try await store.messages.markRead(ids: messages.map(\.id), by: reader)

@@ -134,9 +134,14 @@ public struct ChatRecord: Sendable, Hashable {
     public var lastMessage: LastMessageRecord?
     public var createdAt: Date
     public var updatedAt: Date
+    /// When each participant (last) joined: as in WhatsApp, a member sees the messages from then on, never what was
+    /// said before they were added or while they were out.
+    public var joinedAt: [ObjectId: Date]
 
+    /// `joinedAt` defaults to `createdAt` for every participant it does not name.
     public init(id: ObjectId = ObjectId(), kind: ChatKind, participants: [ObjectId], admins: [ObjectId] = [], title: String? = nil,
-                avatarUrl: String? = nil, lastMessage: LastMessageRecord? = nil, createdAt: Date = Date(), updatedAt: Date? = nil) {
+                avatarUrl: String? = nil, lastMessage: LastMessageRecord? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
+                joinedAt: [ObjectId: Date] = [:]) {
         self.id = id
         self.kind = kind
         self.participants = participants
@@ -146,6 +151,13 @@ public struct ChatRecord: Sendable, Hashable {
         self.lastMessage = lastMessage
         self.createdAt = createdAt.storePrecision
         self.updatedAt = (updatedAt ?? createdAt).storePrecision
+        self.joinedAt = Dictionary(uniqueKeysWithValues: participants.map { ($0, (joinedAt[$0] ?? createdAt).storePrecision) })
+    }
+
+    /// Whether `user` is a participant who may see `message`: it is not deleted for them and was sent since they joined.
+    public func shows(_ message: MessageRecord, to user: ObjectId) -> Bool {
+        guard message.chatId == id, message.isVisible(to: user), let joined = joinedAt[user] else { return false }
+        return message.createdAt >= joined
     }
 
     /// For a direct chat, the same key whichever side creates it; unique, which makes creation idempotent.
@@ -266,6 +278,9 @@ public struct MessageRecord: Sendable, Hashable {
     }
 
     public var key: MessageKey { MessageKey(createdAt: createdAt, id: id) }
+
+    /// Not deleted for `viewer` nor for everyone.
+    public func isVisible(to viewer: ObjectId) -> Bool { !deletedForEveryone && !deletedFor.contains(viewer) }
 }
 
 public struct MediaRecord: Sendable, Hashable {

@@ -80,7 +80,7 @@ public protocol ChatRepository: Sendable {
     func chatIds(userId: ObjectId) async throws -> [ObjectId]
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState?
     func update(id: ObjectId, title: String?, avatarUrl: String?, at date: Date) async throws -> ChatRecord?
-    /// Appends a participant; throws `.duplicate(key: "member")` when they are one already (also when two
+    /// Appends a participant who joins at `date`; throws `.duplicate(key: "member")` when they are one already (also when two
     /// requests add them at once: exactly one succeeds).
     func addMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord?
     /// Removes a participant and their admin role.
@@ -103,8 +103,8 @@ public protocol MessageRepository: Sendable {
     func find(id: ObjectId) async throws -> MessageRecord?
     func find(senderId: ObjectId, tempId: String) async throws -> MessageRecord?
     func find(ids: [ObjectId]) async throws -> [MessageRecord]
-    /// Newest first, strictly before `cursor`, without messages deleted for `viewer` or for everyone.
-    func page(chatId: ObjectId, viewer: ObjectId, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord]
+    /// Newest first, strictly before `cursor` and not before `since`, without messages deleted for `viewer` or for everyone.
+    func page(chatId: ObjectId, viewer: ObjectId, since: Date?, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord]
     func edit(id: ObjectId, body: String, at date: Date) async throws -> MessageRecord?
     func hide(id: ObjectId, for userId: ObjectId) async throws
     func deleteForEveryone(id: ObjectId) async throws

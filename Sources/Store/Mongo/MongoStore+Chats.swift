@@ -4,7 +4,7 @@ import ParleyStore
 
 /// chats: `{_id, kind, directKey? (unique), participants: [id] (join order), admins: [id], title?, avatarUrl?,
 /// lastMessage?: {messageId, body, senderId, createdAt}, createdAt, updatedAt, pinnedBy: [id], archivedBy: [id],
-/// lastRead: {<user id hex>: {at, id}}}`.
+/// lastRead: {<user id hex>: {at, id}}, joinedAt: {<user id hex>: date}}`.
 ///
 /// Each member's own state lives in the chat document: pin and archive as arrays of user ids, so that the
 /// chat list is two plain indexed queries on `{participants, updatedAt, _id}` (pinned, then the rest); the
@@ -27,6 +27,7 @@ struct MongoChats: ChatRepository {
         document["pinnedBy"] = .array([])
         document["archivedBy"] = .array([])
         document["lastRead"] = .document([:])
+        document["joinedAt"] = .document(Document(chat.participants.map { ($0.description, (chat.joinedAt[$0] ?? chat.createdAt).bson) }))
         return document
     }
 
@@ -41,10 +42,17 @@ struct MongoChats: ChatRepository {
                                             senderId: try last.objectId("senderId"), createdAt: try last.date("createdAt"))
         }
         guard let kind = ChatKind(rawValue: try document.string("kind")) else { throw StoreError.corrupt("unknown chat kind") }
-        return ChatRecord(id: try document.objectId("_id"), kind: kind, participants: try document.objectIds("participants"),
+        let participants = try document.objectIds("participants")
+        // Members from before joinedAt was recorded see the whole history, as they did.
+        let joined = try document.optionalDocument("joinedAt")
+        var joinedAt: [ObjectId: Date] = [:]
+        for member in participants {
+            joinedAt[member] = try joined?.optionalDate(member.description) ?? Date(millisecondsSince1970: Date.storableMilliseconds.lowerBound)
+        }
+        return ChatRecord(id: try document.objectId("_id"), kind: kind, participants: participants,
                           admins: try document.objectIds("admins"), title: try document.optionalString("title"),
                           avatarUrl: try document.optionalString("avatarUrl"), lastMessage: lastMessage,
-                          createdAt: try document.date("createdAt"), updatedAt: try document.date("updatedAt"))
+                          createdAt: try document.date("createdAt"), updatedAt: try document.date("updatedAt"), joinedAt: joinedAt)
     }
 
     static func state(_ document: Document, for userId: ObjectId) throws -> ChatMemberState {
@@ -134,6 +142,7 @@ struct MongoChats: ChatRepository {
         let added = try await store.run { connection in
             try connection.findAndModify(collection, ["_id": chatId.bson, "participants": .document(["$ne": userId.bson])], update: .document([
                 "$push": .document(["participants": userId.bson]),
+                "$set": .document(["joinedAt.\(userId)": date.bson]),
                 "$max": .document(["updatedAt": date.bson]),
             ])).map(Self.record)
         }
@@ -145,7 +154,7 @@ struct MongoChats: ChatRepository {
     func removeMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord? {
         try await modify(chatId, .document([
             "$pull": .document(["participants": userId.bson, "admins": userId.bson, "pinnedBy": userId.bson, "archivedBy": userId.bson]),
-            "$unset": .document(["lastRead.\(userId)": .string("")]),
+            "$unset": .document(["lastRead.\(userId)": .string(""), "joinedAt.\(userId)": .string("")]),
             "$max": .document(["updatedAt": date.bson]),
         ]))
     }

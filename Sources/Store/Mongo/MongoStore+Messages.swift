@@ -98,19 +98,22 @@ struct MongoMessages: MessageRepository {
 
     /// Strictly before `cursor` in `(createdAt, _id)` order: ties on the millisecond are broken by id, so
     /// consecutive pages neither repeat nor skip a message.
-    func page(chatId: ObjectId, viewer: ObjectId, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord] {
+    func page(chatId: ObjectId, viewer: ObjectId, since: Date?, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord] {
         guard limit > 0 else { return [] }
         let collection = collection
         return try await store.run { connection in
             var filter = Self.visible(chatId: chatId, to: viewer)
+            var range: Document = [:]
+            if let since { range["$gte"] = since.bson }
             if let cursor {
                 // The bound on createdAt keeps the index scan to the range; the $or breaks the tie on the millisecond.
-                filter["createdAt"] = .document(["$lte": cursor.createdAt.bson])
+                range["$lte"] = cursor.createdAt.bson
                 filter["$or"] = .array([
                     .document(["createdAt": .document(["$lt": cursor.createdAt.bson])]),
                     .document(["createdAt": cursor.createdAt.bson, "_id": .document(["$lt": cursor.id.bson])]),
                 ])
             }
+            if !range.fields.isEmpty { filter["createdAt"] = .document(range) }
             return try connection.find(collection, filter, sort: ["createdAt": .int32(-1), "_id": .int32(-1)], limit: limit).map(Self.record)
         }
     }

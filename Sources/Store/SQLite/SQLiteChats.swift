@@ -13,8 +13,9 @@ struct SQLiteChats: ChatRepository {
                 chat.createdAt.sql, chat.updatedAt.sql,
             ])
             for (position, member) in chat.participants.enumerated() {
-                try db.run("INSERT INTO chat_members (chat_id, user_id, position, is_admin) VALUES (?, ?, ?, ?)",
-                           [chat.id.sql, member.sql, .integer(Int64(position)), chat.admins.contains(member).sql])
+                try db.run("INSERT INTO chat_members (chat_id, user_id, position, is_admin, joined_at) VALUES (?, ?, ?, ?, ?)",
+                           [chat.id.sql, member.sql, .integer(Int64(position)), chat.admins.contains(member).sql,
+                            (chat.joinedAt[member] ?? chat.createdAt).sql])
             }
         }
     }
@@ -71,9 +72,9 @@ struct SQLiteChats: ChatRepository {
         try await database.write { db in
             guard try db.first("SELECT 1 FROM chats WHERE id = ?", [chatId.sql], { _ in true }) != nil else { return nil }
             try db.run("""
-                INSERT INTO chat_members (chat_id, user_id, position)
-                VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM chat_members WHERE chat_id = ?))
-                """, [chatId.sql, userId.sql, chatId.sql])
+                INSERT INTO chat_members (chat_id, user_id, position, joined_at)
+                VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM chat_members WHERE chat_id = ?), ?)
+                """, [chatId.sql, userId.sql, chatId.sql, date.sql])
             try db.run("UPDATE chats SET updated_at = max(updated_at, ?) WHERE id = ?", [date.sql, chatId.sql])
             return try Self.load(db, chatId)
         }
@@ -163,9 +164,12 @@ struct SQLiteChats: ChatRepository {
                 return ChatRecord(id: id, kind: ChatKind(rawValue: row.text(0)) ?? .group, participants: [], title: row.optionalText(1),
                                   avatarUrl: row.optionalText(2), lastMessage: last, createdAt: row.date(7), updatedAt: row.date(8))
             }) else { return nil }
-        let members = try db.rows("SELECT user_id, is_admin FROM chat_members WHERE chat_id = ? ORDER BY position", [id.sql]) { (try $0.id(0), $0.bool(1)) }
-        chat.participants = members.map(\.0)
-        chat.admins = members.filter(\.1).map(\.0)
+        let members = try db.rows("SELECT user_id, is_admin, joined_at FROM chat_members WHERE chat_id = ? ORDER BY position", [id.sql]) {
+            (id: try $0.id(0), admin: $0.bool(1), joined: $0.date(2))
+        }
+        chat.participants = members.map(\.id)
+        chat.admins = members.filter(\.admin).map(\.id)
+        chat.joinedAt = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.joined) })
         return chat
     }
 }

@@ -49,10 +49,14 @@ struct SQLiteMessages: MessageRepository {
         try await database.read { db in try ids.compactMap { try Self.load(db, $0) } }
     }
 
-    func page(chatId: ObjectId, viewer: ObjectId, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord] {
+    func page(chatId: ObjectId, viewer: ObjectId, since: Date?, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord] {
         try await database.read { db in
             var sql = "SELECT \(Self.columns) FROM messages m WHERE chat_id = ? AND deleted_for_everyone = 0"
             var values: [SQLValue] = [chatId.sql]
+            if let since {
+                sql += " AND created_at >= ?"
+                values.append(since.sql)
+            }
             if let cursor {
                 // A row value, not an OR: SQLite turns it into a range on the primary key instead of a scan.
                 sql += " AND (created_at, id) < (?, ?)"

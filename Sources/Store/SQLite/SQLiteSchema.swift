@@ -1,3 +1,6 @@
+import Foundation
+import ParleyAPIRuntime
+
 /// Numbered migrations; `migrate()` applies those not yet in `schema_migrations`, each in its own transaction.
 enum SQLiteSchema {
     static let migrations: [(version: Int, sql: String)] = [
@@ -76,6 +79,10 @@ enum SQLiteSchema {
         (2, """
         -- A reset voids the user's other outstanding reset tokens.
         CREATE INDEX password_resets_user ON password_resets (user_id) WHERE used_at IS NULL;
+        """),
+        (3, """
+        -- When each member (last) joined; members from before this column see the whole history, as they did.
+        ALTER TABLE chat_members ADD COLUMN joined_at INTEGER NOT NULL DEFAULT \(Date.storableMilliseconds.lowerBound);
         """),
     ]
 }

@@ -2,7 +2,7 @@
 /// service clients and socket event types. The build plugin writes these files on every build.
 public enum SwiftRenderer {
     /// The files it writes, always the same names, so that the build plugin can declare them up front.
-    public static let fileNames = ["Types.swift", "Services.swift", "Routes.swift", "Clients.swift", "Events.swift"]
+    public static let fileNames = ["Types.swift", "Services.swift", "Routes.swift", "Clients.swift", "Events.swift", "Documents.swift"]
 
     public static func render(_ model: APIModel) -> [GeneratedFile] {
         var patterns = PatternTable()
@@ -17,7 +17,38 @@ public enum SwiftRenderer {
             file("Routes.swift", imports: ["Hummingbird"], routes),
             file("Clients.swift", imports: [], clients),
             file("Events.swift", imports: [], events),
+            file("Documents.swift", imports: [], documents(model)),
         ]
+    }
+
+    /// The OpenAPI, AsyncAPI and HTML documents of this very schema, for a server to serve: always those of the API
+    /// it was built with.
+    private static func documents(_ model: APIModel) -> String {
+        let entries = [
+            ("openAPI", "OpenAPI 3.1 (`openapi.json`).", OpenAPIRenderer.render(model)),
+            ("asyncAPI", "AsyncAPI 3 (`asyncapi.json`).", AsyncAPIRenderer.render(model)),
+            ("reference", "The HTML reference (`reference.html`).", HTMLReferenceRenderer.render(model)),
+        ]
+        var out = "/// The schema's `info`.\npublic enum APIInfo {\n"
+            + "    public static let title = \(SwiftNames.stringLiteral(model.info.title))\n"
+            + "    public static let version = \(SwiftNames.stringLiteral(model.info.version))\n}\n\n"
+        out += "/// The API's documents, as `Generated/` holds them.\npublic enum APIDocuments {\n"
+        for (name, doc, file) in entries {
+            out += "    /// \(doc)\n    public static let \(name) = \(rawLiteral(file.contents))\n"
+        }
+        return out + "}\n"
+    }
+
+    /// A multi-line raw string literal whose delimiter appears nowhere in `text`.
+    private static func rawLiteral(_ text: String) -> String {
+        var longest = 0, run = 0
+        for character in text {
+            run = character == "#" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let hashes = String(repeating: "#", count: longest + 1)
+        // The line break before the closing delimiter is not part of the value.
+        return hashes + "\"\"\"\n" + text + "\n\"\"\"" + hashes
     }
 
     private static func file(_ name: String, imports: [String], _ body: String) -> GeneratedFile {
