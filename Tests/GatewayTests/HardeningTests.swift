@@ -204,6 +204,19 @@ import Testing
         }
     }
 
+    @Test func anAbsentBodyMayDefaultButANullOneIsRefused() async throws {
+        let gateway = try TestGateway()
+        try await gateway.test { client in
+            let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
+            let chat = try await directChat(client, a, b)
+            #expect(try await client.call(.post, "/api/chats/\(chat)/pin", as: a).status == .ok)
+            expectError(try await client.call(.post, "/api/chats/\(chat)/pin", as: a, json: "null"), 400, "VALIDATION_FAILED")
+            expectError(try await client.call(.patch, "/api/users/me", as: a, json: #"{"avatarUrl":"/<script>"}"#), 400, "VALIDATION_FAILED")
+            expectError(try await client.call(.patch, "/api/users/me", as: a, json: #"{"avatarUrl":"https://"}"#), 400, "VALIDATION_FAILED")
+            #expect(try await client.call(.patch, "/api/users/me", as: a, json: #"{"avatarUrl":"https://cdn.example.com/a%20b.png"}"#).status == .ok)
+        }
+    }
+
     @Test func aPreflightFromAnotherOriginIsAnsweredWithoutAGrant() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in

@@ -191,7 +191,7 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         #expect(at(id, "schema") == ["type": "string", "pattern": "^[0-9a-f]{24}$"])
     }
 
-    @Test func schemas() {
+    @Test func schemas() throws {
         let note = at(doc, "components", "schemas", "Note")
         #expect(at(note, "type") == "object")
         #expect(at(note, "additionalProperties") == false)
@@ -203,7 +203,13 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         #expect(at(note, "properties", "tags", "uniqueItems") == true)
         #expect(at(note, "properties", "tags", "items", "pattern") == "^[a-z]+$")
         #expect(at(note, "properties", "link", "format") == "uri-reference")
-        #expect(at(note, "properties", "link", "pattern") == "^(?:https://|/)")
+        let link = try #require(at(note, "properties", "link", "pattern")?.stringValue)
+        let regex = try NSRegularExpression(pattern: link)
+        func matches(_ text: String) -> Bool { regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil }
+        for good in ["https://example.com", "https://a.b:8443/x/y?q=1&r=%20#top", "/media/a.png", "/"] { #expect(matches(good), "\(good)") }
+        for bad in ["https://", "http://example.com", "//evil.example", "/<x>", "/a b", "/a%2", "https://a b", "javascript:alert(1)"] {
+            #expect(!matches(bad), "\(bad)")
+        }
         #expect(at(note, "properties", "kind", "enum") == ["text", "list"])
         #expect(at(note, "properties", "score", "maximum") == 1.5)
         #expect(at(note, "properties", "data") == [:])

@@ -7,8 +7,8 @@ public enum APILimits {
 }
 
 extension Request {
-    /// The JSON body, parsed; `.null` when there is none. Too large → 413, not JSON → 400.
-    public mutating func jsonBody(limit: Int = APILimits.maxBodySize) async throws -> JSONValue {
+    /// The JSON body, parsed; nil when there is none (a body of `null` is `.null`). Too large → 413, not JSON → 400.
+    public mutating func jsonBody(limit: Int = APILimits.maxBodySize) async throws -> JSONValue? {
         if let type = headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw APIError.validation(path: "body", "Content-Type must be application/json")
         }
@@ -21,7 +21,7 @@ extension Request {
             // The client went away or broke off mid-body: its problem, not ours, and nobody reads the answer.
             throw APIError(.badRequest, message: "The request body was not received completely")
         }
-        guard buffer.readableBytes > 0 else { return .null }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try buffer.readableBytesView.withContiguousStorageIfAvailable { bytes in try JSONParser.parse(bytes) }
                 ?? JSONParser.parse(Array(buffer.readableBytesView))
@@ -34,8 +34,8 @@ extension Request {
 extension Validation {
     /// Decodes a route's body. An absent body counts as `{}` when that is valid (every field optional or
     /// defaulted, as in `{"pinned": true}` by default); otherwise it is reported missing.
-    public mutating func body<T: JSONDecodable>(_ json: JSONValue, as type: T.Type) -> T? {
-        if case .null = json {
+    public mutating func body<T: JSONDecodable>(_ json: JSONValue?, as type: T.Type) -> T? {
+        guard let json else {
             var empty = Validation(rejectsUnknownFields: rejectsUnknownFields)
             if let value = T.decode(.object(JSONObject()), at: "body", &empty) { return value }
             report("body", "is required (a JSON object)")

@@ -122,17 +122,11 @@ public struct Validation: Sendable {
         if !Self.isEmail(value) { report(Self.join(path, key), "must be a valid email address") }
     }
 
-    public mutating func checkURL(_ value: String, at path: String, _ key: String, schemes: [String], allowsRelative: Bool,
-                                  maxLength: Int? = nil) {
+    /// `pattern` is the schema's own URL pattern (the OpenAPI document carries the same), so that the server and
+    /// every client agree on which URLs are valid.
+    public mutating func checkURL(_ value: String, at path: String, _ key: String, pattern: Pattern, maxLength: Int? = nil) {
         if let maxLength, value.unicodeScalars.count > maxLength { report(Self.join(path, key), "must be at most \(maxLength) characters") }
-        if allowsRelative, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains(where: \.isWhitespace) { return }
-        guard let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
-              let host = url.host, !host.isEmpty
-        else {
-            let allowed = schemes.map { "\($0)://" }.joined(separator: " or ")
-            report(Self.join(path, key), "must be a URL starting with \(allowed)\(allowsRelative ? ", or a path starting with /" : "")")
-            return
-        }
+        if !pattern.matches(value) { report(Self.join(path, key), pattern.message) }
     }
 
     public mutating func check<N: Comparable & Numeric>(_ value: N, at path: String, _ key: String, minimum: N? = nil, maximum: N? = nil) {

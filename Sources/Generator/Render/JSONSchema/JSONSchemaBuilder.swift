@@ -148,19 +148,31 @@ struct JSONSchemaBuilder {
 
     static let objectIdPattern = "^[0-9a-f]{24}$"
 
-    /// A pattern admitting an absolute URL with one of the allowed schemes, or a path starting with `/` when
-    /// relative URLs are allowed.
+    /// The whole rule for a URL field, also what the server checks (the Swift renderer compiles this same pattern):
+    /// an absolute URL with one of the allowed schemes and a host, or a path starting with one `/` when relative URLs
+    /// are allowed. ASCII only, as RFC 3986 writes URLs (anything else is percent-encoded), so that every
+    /// regular-expression engine reading the document agrees on it; only what RFC 3986 allows where it stands, so that
+    /// whatever matches is also a valid `uri` / `uri-reference`.
     static func urlPattern(_ c: URLConstraints) -> String {
         let schemes = c.schemes.map { scheme in
             scheme.lowercased().map { ch -> String in ch.isLetter || ch.isNumber ? String(ch) : "\\" + String(ch) }.joined()
         }
+        // RFC 3986: path characters (with `/`), then an optional query and fragment, which also allow `?`.
+        let path = "(?:[-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*"
+        let rest = "(?:\\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?(?:#(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?"
         var alternatives: [String] = []
         if !schemes.isEmpty {
-            alternatives.append((schemes.count == 1 ? schemes[0] : "(?:" + schemes.joined(separator: "|") + ")") + "://")
+            alternatives.append((schemes.count == 1 ? schemes[0] : "(?:" + schemes.joined(separator: "|") + ")")
+                + "://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/" + path + ")?" + rest)
         }
-        if c.allowsRelative { alternatives.append("/") }
-        if alternatives.count == 1 { return "^" + alternatives[0] }
-        return "^(?:" + alternatives.joined(separator: "|") + ")"
+        if c.allowsRelative { alternatives.append("/(?!/)" + path + rest) }
+        return "^(?:" + alternatives.joined(separator: "|") + ")$"
+    }
+
+    /// What a value breaking `urlPattern` is told.
+    static func urlMessage(_ c: URLConstraints) -> String {
+        let allowed = c.schemes.map { "\($0)://" }.joined(separator: " or ")
+        return "must be a URL starting with \(allowed) and a host\(c.allowsRelative ? ", or a path starting with /" : "")"
     }
 
     static func json(_ value: DefaultValue) -> JSONValue {

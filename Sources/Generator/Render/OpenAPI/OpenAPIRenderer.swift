@@ -92,7 +92,8 @@ public enum OpenAPIRenderer {
         if let body = route.body {
             var requestBody = JSONObject()
             if let description = model.type(named: body)?.description { requestBody["description"] = .string(description) }
-            requestBody["required"] = true
+            // The server takes an absent body as `{}` when that is valid, so such a body is optional.
+            requestBody["required"] = .bool(model.type(named: body)?.properties.contains(where: \.isRequired) ?? true)
             requestBody["content"] = ["application/json": ["schema": builder.ref(body)]]
             op["requestBody"] = .object(requestBody)
         }

@@ -104,9 +104,9 @@ enum ConstraintChecks {
             if let v = c.maxLength { args.append("maxLength: \(v)") }
             return ["\(indent)v_.checkEmail(\(value), at: \(path), \(key)\(args.isEmpty ? "" : ", " + args.joined(separator: ", ")))"]
         case .url(let c):
-            let schemes = c.schemes.map(SwiftNames.stringLiteral).joined(separator: ", ")
             let max = c.maxLength.map { ", maxLength: \($0)" } ?? ""
-            return ["\(indent)v_.checkURL(\(value), at: \(path), \(key), schemes: [\(schemes)], allowsRelative: \(c.allowsRelative)\(max))"]
+            let pattern = patterns.reference(JSONSchemaBuilder.urlPattern(c), message: JSONSchemaBuilder.urlMessage(c))
+            return ["\(indent)v_.checkURL(\(value), at: \(path), \(key), pattern: \(pattern)\(max))"]
         case .integer(let c), .number(let c):
             let integer = if case .integer = field { true } else { false }
             var args: [String] = []

@@ -236,7 +236,7 @@ public enum APIDocuments {
           }
         ],
         "requestBody": {
-          "required": true,
+          "required": false,
           "content": {
             "application/json": {
               "schema": {
@@ -506,7 +506,7 @@ public enum APIDocuments {
           "link": {
             "type": "string",
             "format": "uri",
-            "pattern": "^https://"
+            "pattern": "^(?:https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/(?:[-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?(?:\\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?(?:#(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?)$"
           }
         },
         "required": [
@@ -1048,7 +1048,7 @@ public enum APIDocuments {
           "link": {
             "type": "string",
             "format": "uri",
-            "pattern": "^https://"
+            "pattern": "^(?:https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/(?:[-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?(?:\\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?(?:#(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?)$"
           }
         },
         "required": [

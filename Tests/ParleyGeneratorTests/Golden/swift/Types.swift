@@ -198,7 +198,7 @@ extension NotesCreateBody {
         }
         let link: String? = v_.optional(object_, "link", at: path_)
         if let value_ = link {
-            v_.checkURL(value_, at: path_, "link", schemes: ["https"], allowsRelative: false)
+            v_.checkURL(value_, at: path_, "link", pattern: SchemaPatterns.p0)
         }
         guard v_.isClean(since: mark_), let title, let kind else { return nil }
         return NotesCreateBody(title: title, body: body, tags: tags, priority: priority ?? 3, kind: kind, contact: contact, link: link)
@@ -373,4 +373,7 @@ extension PingPayload {
         writer.beginObject()
         writer.endObject()
     }
+}
+enum SchemaPatterns {
+    static let p0 = Pattern("^(?:https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/(?:[-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?(?:\\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?(?:#(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?)$", message: "must be a URL starting with https:// and a host")
 }
