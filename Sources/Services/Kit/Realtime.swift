@@ -24,17 +24,3 @@ public protocol EventPublisher: Sendable {
 extension EventPublisher {
     public func publish(_ event: ServerEvent, to rooms: [Room]) async { await publish(event, to: rooms, excluding: nil) }
 }
-
-/// Collects events in memory: for tests, and for a process that has no sockets.
-public actor RecordingEventPublisher: EventPublisher {
-    public private(set) var published: [(event: ServerEvent, rooms: [Room], excluded: ObjectId?)] = []
-
-    public init() {}
-
-    public func publish(_ event: ServerEvent, to rooms: [Room], excluding excluded: ObjectId?) async {
-        published.append((event, rooms, excluded))
-    }
-
-    public func names() -> [String] { published.map(\.event.name) }
-    public func clear() { published.removeAll() }
-}

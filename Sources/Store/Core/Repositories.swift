@@ -39,13 +39,11 @@ public protocol UserRepository: Sendable {
     func find(ids: [ObjectId]) async throws -> [UserRecord]
     /// Compares without regard to case.
     func find(email: String) async throws -> UserRecord?
-    func find(username: String) async throws -> UserRecord?
     func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord?
     func setPasswordHash(id: ObjectId, _ hash: String, at date: Date) async throws
     func setLastSeen(id: ObjectId, _ date: Date) async throws
     func block(userId: ObjectId, target: ObjectId) async throws
     func unblock(userId: ObjectId, target: ObjectId) async throws
-    func addContact(userId: ObjectId, contact: ObjectId) async throws
     /// Whether either user blocked the other.
     func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool
     /// Users whose username or a word of whose name starts with `prefix` (case-insensitive), ordered by

@@ -60,10 +60,6 @@ struct MongoUsers: UserRepository {
         try await findOne(["emailKey": email.lowercased().bson])
     }
 
-    func find(username: String) async throws -> UserRecord? {
-        try await findOne(["username": username.bson])
-    }
-
     private func findOne(_ filter: Document) async throws -> UserRecord? {
         let collection = collection
         return try await store.run { connection in
@@ -103,10 +99,6 @@ struct MongoUsers: UserRepository {
 
     func unblock(userId: ObjectId, target: ObjectId) async throws {
         try await update(userId, ["$pull": .document(["blocked": target.bson])])
-    }
-
-    func addContact(userId: ObjectId, contact: ObjectId) async throws {
-        try await update(userId, ["$addToSet": .document(["contacts": contact.bson])])
     }
 
     private func update(_ id: ObjectId, _ update: Document) async throws {

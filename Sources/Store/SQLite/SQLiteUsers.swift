@@ -31,10 +31,6 @@ struct SQLiteUsers: UserRepository {
         try await database.read { db in try Self.load(db, where: "email_key = ?", email.lowercased().sql) }
     }
 
-    func find(username: String) async throws -> UserRecord? {
-        try await database.read { db in try Self.load(db, where: "username = ?", username.sql) }
-    }
-
     func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord? {
         try await database.write { db in
             let changed = try db.run("UPDATE users SET name = coalesce(?, name), avatar_url = coalesce(?, avatar_url), about = coalesce(?, about), updated_at = ? WHERE id = ?",
@@ -67,12 +63,6 @@ struct SQLiteUsers: UserRepository {
     func unblock(userId: ObjectId, target: ObjectId) async throws {
         try await database.write { db in
             try db.run("DELETE FROM user_blocks WHERE user_id = ? AND blocked_id = ?", [userId.sql, target.sql])
-        }
-    }
-
-    func addContact(userId: ObjectId, contact: ObjectId) async throws {
-        try await database.write { db in
-            try db.run("INSERT OR IGNORE INTO user_contacts VALUES (?, ?, ?)", [userId.sql, contact.sql, Date().sql])
         }
     }
 
