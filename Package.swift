@@ -58,8 +58,11 @@ let package = Package(
             path: "Sources/API/Runtime"
         ),
         .target(
-            name: "ParleyAPI", dependencies: ["ParleyAPIRuntime"], path: "Sources/API/Generated",
-            exclude: ["parley-generator.json"], plugins: ["ParleyAPIPlugin"]
+            name: "ParleyAPI",
+            dependencies: ["ParleyAPIRuntime"],
+            path: "Sources/API/Generated",
+            exclude: ["parley-generator.json"],
+            plugins: ["ParleyAPIPlugin"]
         ),
 
         // the store: repository protocols, and their SQLite (embedded default) and MongoDB implementations
@@ -117,11 +120,18 @@ let package = Package(
 
         // tests
         .target(
-            name: "FixtureAPI", dependencies: ["ParleyAPIRuntime"], path: "Tests/FixtureAPI",
-            exclude: ["parley-generator.json"], plugins: ["ParleyAPIPlugin"]
+            name: "FixtureAPI",
+            dependencies: ["ParleyAPIRuntime"],
+            path: "Tests/FixtureAPI",
+            exclude: ["parley-generator.json"],
+            plugins: ["ParleyAPIPlugin"]
         ),
-        .testTarget(name: "ParleyGeneratorTests", dependencies: ["ParleyGenerator"], path: "Tests/ParleyGeneratorTests",
-                    exclude: ["Golden"]),
+        .testTarget(
+            name: "ParleyGeneratorTests",
+            dependencies: ["ParleyGenerator"],
+            path: "Tests/ParleyGeneratorTests",
+            exclude: ["Golden"]
+        ),
         .testTarget(
             name: "ConsumerTests",
             dependencies: ["FixtureAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],

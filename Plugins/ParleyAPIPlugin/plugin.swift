@@ -15,8 +15,8 @@ struct ParleyAPIPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let config = target.directoryURL.appending(path: "parley-generator.json")
         guard let data = try? Data(contentsOf: config),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let schemaPath = object["schema"] as? String
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let schemaPath = object["schema"] as? String
         else {
             throw PluginError("\(target.name) uses ParleyAPIPlugin but has no readable parley-generator.json with a \"schema\" path")
         }

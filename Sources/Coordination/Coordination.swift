@@ -21,7 +21,8 @@ public struct Coordination: Sendable {
     /// Everything in this process: for a single instance and for tests.
     public static func inProcess(presenceTTL: Duration = PresenceDefaults.ttl) -> Coordination {
         Coordination(
-            presence: InProcessPresenceTracker(ttl: presenceTTL), rateLimiter: InProcessRateLimiter(),
+            presence: InProcessPresenceTracker(ttl: presenceTTL),
+            rateLimiter: InProcessRateLimiter(),
             bus: InProcessEventBus()
         )
     }
@@ -31,8 +32,10 @@ public struct Coordination: Sendable {
     public static func redis(url: String, poolSize: Int = 8, presenceTTL: Duration = PresenceDefaults.ttl) throws -> Coordination {
         let client = try RedisClient(url: url, poolSize: poolSize, clientName: "parley")
         return Coordination(
-            presence: RedisPresenceTracker(client: client, ttl: presenceTTL), rateLimiter: RedisRateLimiter(client: client),
-            bus: RedisEventBus(client: client), redis: client
+            presence: RedisPresenceTracker(client: client, ttl: presenceTTL),
+            rateLimiter: RedisRateLimiter(client: client),
+            bus: RedisEventBus(client: client),
+            redis: client
         )
     }
 

@@ -127,7 +127,8 @@ public final class RedisPresenceTracker: PresenceTracker {
 
     // KEYS: presence key, count key. ARGV: event, lastSeen as a JSON string literal, TTL in ms.
     // Mirrors PresenceEvent.apply.
-    private static let script = RedisScript("""
+    private static let script = RedisScript(
+        """
         local raw = redis.call('GET', KEYS[2])
         local record = redis.call('EXISTS', KEYS[1]) == 1
         local count = nil
@@ -147,7 +148,8 @@ public final class RedisPresenceTracker: PresenceTracker {
         redis.call('SET', KEYS[2], count, 'PX', ARGV[3])
         redis.call('SET', KEYS[1], '{"online":' .. online .. ',"lastSeen":' .. ARGV[2] .. '}', 'PX', ARGV[3])
         return count
-        """)
+        """
+    )
 
     public func connected(_ user: ObjectId, at: Date) async throws { try await record(.connect, user, at) }
     public func disconnected(_ user: ObjectId, at: Date) async throws { try await record(.disconnect, user, at) }
@@ -168,7 +170,8 @@ public final class RedisPresenceTracker: PresenceTracker {
         let lastSeen = "\"" + Timestamp.format(at) + "\""
         let key = Self.key(user)
         _ = try await client.run(
-            Self.script, keys: [key, key + ":conns"],
+            Self.script,
+            keys: [key, key + ":conns"],
             args: [event.rawValue, lastSeen, String(max(1, ttl.wholeMillisecondsRoundedUp))]
         )
     }
@@ -189,7 +192,10 @@ public final class RedisPresenceTracker: PresenceTracker {
             if let text = try? container.decodeIfPresent(String.self, forKey: .lastSeen) {
                 guard let date = Timestamp.parse(text) else {
                     throw DecodingError.dataCorruptedError(
-                        forKey: .lastSeen, in: container, debugDescription: "not an ISO 8601 date")
+                        forKey: .lastSeen,
+                        in: container,
+                        debugDescription: "not an ISO 8601 date"
+                    )
                 }
                 lastSeen = date
             } else {

@@ -100,7 +100,8 @@ public final class RedisRateLimiter: RateLimiter {
     public init(client: RedisClient) { self.client = client }
 
     // KEYS[1]: the TAT (µs). ARGV: interval (µs), window (µs). Returns {allowed, remaining, µs until allowed}.
-    private static let script = RedisScript("""
+    private static let script = RedisScript(
+        """
         local time = redis.call('TIME')
         local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
         local interval = tonumber(ARGV[1])
@@ -112,7 +113,8 @@ public final class RedisRateLimiter: RateLimiter {
         if allowedAt > now then return {0, 0, allowedAt - now} end
         redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000))
         return {1, math.floor((window - (next - now)) / interval), 0}
-        """)
+        """
+    )
 
     public func hit(_ key: String, limit: Int, window: Duration) async throws -> RateLimitDecision {
         let rate = CellRate(limit: limit, window: window)

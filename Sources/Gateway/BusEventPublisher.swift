@@ -23,9 +23,14 @@ public struct BusEventPublisher: EventPublisher {
         writer.beginArray()
         for room in rooms { writer.string(room.description) }
         writer.endArray()
-        if let excluded { writer.key("excluding"); writer.string(excluded.description) }
-        writer.key("event"); writer.string(event.name)
-        writer.key("payload"); event.encodePayload(to: &writer)
+        if let excluded {
+            writer.key("excluding")
+            writer.string(excluded.description)
+        }
+        writer.key("event")
+        writer.string(event.name)
+        writer.key("payload")
+        event.encodePayload(to: &writer)
         writer.endObject()
         do {
             try await bus.publish(Self.channel, writer.bytes)

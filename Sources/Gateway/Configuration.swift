@@ -40,7 +40,10 @@ public struct Configuration: Sendable {
     public var outbox: URL { mailOutbox ?? dataDirectory.appendingPathComponent("outbox.jsonl") }
 
     /// Reads and checks every variable; the error names each one that is wrong, not just the first.
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment, dotEnv: URL? = URL(fileURLWithPath: ".env")) throws -> Configuration {
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        dotEnv: URL? = URL(fileURLWithPath: ".env")
+    ) throws -> Configuration {
         var env = environment
         if let dotEnv, env["PARLEY_ENV"] != "production", let text = try? String(contentsOf: dotEnv, encoding: .utf8) {
             for (key, value) in parseDotEnv(text) where env[key] == nil { env[key] = value }
@@ -50,21 +53,35 @@ public struct Configuration: Sendable {
         func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
 
         if let mode = value("PARLEY_ENV") {
-            if let parsed = Mode(rawValue: mode) { config.mode = parsed } else { problems.append("PARLEY_ENV must be development or production, not '\(mode)'") }
+            if let parsed = Mode(rawValue: mode) {
+                config.mode = parsed
+            } else {
+                problems.append("PARLEY_ENV must be development or production, not '\(mode)'")
+            }
         }
         if let host = value("HOST") { config.host = host }
         if let text = value("PORT") {
-            if let port = Int(text), (0...65535).contains(port) { config.port = port } else { problems.append("PORT must be a port number between 0 and 65535, not '\(text)'") }
+            if let port = Int(text), (0...65535).contains(port) {
+                config.port = port
+            } else {
+                problems.append("PORT must be a port number between 0 and 65535, not '\(text)'")
+            }
         }
         if let directory = value("DATA_DIR") { config.dataDirectory = URL(fileURLWithPath: directory) }
         if let uri = value("MONGO_URI") {
-            if uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://") { config.mongoURI = uri } else { problems.append("MONGO_URI must start with mongodb:// or mongodb+srv://") }
+            if uri.hasPrefix("mongodb://") || uri.hasPrefix("mongodb+srv://") {
+                config.mongoURI = uri
+            } else {
+                problems.append("MONGO_URI must start with mongodb:// or mongodb+srv://")
+            }
         }
         if let url = value("REDIS_URL") {
             if url.hasPrefix("redis://") { config.redisURL = url } else { problems.append("REDIS_URL must start with redis://") }
         }
-        for (key, path) in [("JWT_ACCESS_SECRET", \Configuration.jwtAccessSecret), ("JWT_REFRESH_SECRET", \Configuration.jwtRefreshSecret),
-                            ("INTERNAL_SECRET", \Configuration.internalSecret)] {
+        for (key, path) in [
+            ("JWT_ACCESS_SECRET", \Configuration.jwtAccessSecret), ("JWT_REFRESH_SECRET", \Configuration.jwtRefreshSecret),
+            ("INTERNAL_SECRET", \Configuration.internalSecret),
+        ] {
             guard let secret = value(key) else {
                 if config.isProduction { problems.append("\(key) is required in production") }
                 continue
@@ -77,7 +94,11 @@ public struct Configuration: Sendable {
         if let origins = value("ALLOWED_ORIGINS") {
             let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let bad = list.filter { !(($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/")) }
-            if bad.isEmpty { config.allowedOrigins = list } else { problems.append("ALLOWED_ORIGINS must be comma-separated origins like https://chat.example.com, not \(bad.joined(separator: ", "))") }
+            if bad.isEmpty {
+                config.allowedOrigins = list
+            } else {
+                problems.append("ALLOWED_ORIGINS must be comma-separated origins like https://chat.example.com, not \(bad.joined(separator: ", "))")
+            }
         }
         if let text = value("RATE_LIMIT_SCALE") {
             if let scale = Double(text), scale > 0, scale <= Self.maximumRateLimitScale {
@@ -90,17 +111,27 @@ public struct Configuration: Sendable {
             let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let parsed = entries.map { ($0, CIDR($0)) }
             let bad = parsed.filter { $0.1 == nil }.map(\.0)
-            if bad.isEmpty { config.trustedProxies = parsed.compactMap(\.1) } else { problems.append("TRUSTED_PROXIES must be comma-separated addresses or CIDRs like 10.0.0.0/8, not \(bad.joined(separator: ", "))") }
+            if bad.isEmpty {
+                config.trustedProxies = parsed.compactMap(\.1)
+            } else {
+                problems.append("TRUSTED_PROXIES must be comma-separated addresses or CIDRs like 10.0.0.0/8, not \(bad.joined(separator: ", "))")
+            }
         }
         for (key, path) in [("HTTP_IDLE_TIMEOUT", \Configuration.idleTimeout), ("HTTP_BODY_TIMEOUT", \Configuration.bodyTimeout)] {
             guard let text = value(key) else { continue }
-            if let seconds = Double(text), seconds > 0, seconds <= 86_400 { config[keyPath: path] = .milliseconds(Int64((seconds * 1000).rounded(.up))) } else {
+            if let seconds = Double(text), seconds > 0, seconds <= 86_400 {
+                config[keyPath: path] = .milliseconds(Int64((seconds * 1000).rounded(.up)))
+            } else {
                 problems.append("\(key) must be a number of seconds between 0 and 86400, not '\(text)'")
             }
         }
         if let outbox = value("MAIL_OUTBOX") { config.mailOutbox = URL(fileURLWithPath: outbox) }
         if let level = value("LOG_LEVEL") {
-            if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) { config.logLevel = level } else { problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical") }
+            if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
+                config.logLevel = level
+            } else {
+                problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+            }
         }
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return config
@@ -115,7 +146,9 @@ public struct Configuration: Sendable {
             guard let eq = line.firstIndex(of: "=") else { return nil }
             let key = line[..<eq].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first { value = String(value.dropFirst().dropLast()) }
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
             return key.isEmpty ? nil : (key, value)
         }
     }

@@ -52,9 +52,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
-        let apiError = parseError == .headerOverflow
-            ? APIError(.init(code: 431, reasonPhrase: "Request Header Fields Too Large"), code: "PAYLOAD_TOO_LARGE",
-                       message: "The request line or headers are too large")
+        let apiError =
+            parseError == .headerOverflow
+            ? APIError(
+                .init(code: 431, reasonPhrase: "Request Header Fields Too Large"),
+                code: "PAYLOAD_TOO_LARGE",
+                message: "The request line or headers are too large"
+            )
             : APIError(.badRequest, message: "The request is not valid HTTP")
         var headers = apiError.headers
         headers[.contentType] = APIMediaType.json

@@ -21,8 +21,13 @@ public enum Gateway {
         public var rateLimitScale: Double
         public var trustedProxies: [CIDR]
 
-        public init(allowedOrigins: [String] = [], production: Bool = false, rateLimiter: any RateLimiter, rateLimitScale: Double = 1,
-                    trustedProxies: [CIDR] = []) {
+        public init(
+            allowedOrigins: [String] = [],
+            production: Bool = false,
+            rateLimiter: any RateLimiter,
+            rateLimitScale: Double = 1,
+            trustedProxies: [CIDR] = []
+        ) {
             self.allowedOrigins = allowedOrigins
             self.production = production
             self.rateLimiter = rateLimiter
@@ -31,9 +36,13 @@ public enum Gateway {
         }
     }
 
-    public static func router(services: ServiceSet, security: any APISecurity, policies: Policies,
-                              identify: @escaping @Sendable (String) -> ObjectId? = { _ in nil },
-                              readiness: @escaping ReadinessCheck = {}) -> Router<Context> {
+    public static func router(
+        services: ServiceSet,
+        security: any APISecurity,
+        policies: Policies,
+        identify: @escaping @Sendable (String) -> ObjectId? = { _ in nil },
+        readiness: @escaping ReadinessCheck = {}
+    ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ClientAddressMiddleware(trustedProxies: policies.trustedProxies))
         router.add(middleware: RequestIDMiddleware())
@@ -75,14 +84,26 @@ public enum Gateway {
     }
 
     /// `idleTimeout`: between requests a connection may idle this long; `bodyTimeout`: a body may stall this long.
-    public static func application(router: Router<Context>, host: String, port: Int, production: Bool = false,
-                                   idleTimeout: Duration = .seconds(75), bodyTimeout: Duration = .seconds(30),
-                                   logger: Logger) -> some ApplicationProtocol {
+    public static func application(
+        router: Router<Context>,
+        host: String,
+        port: Int,
+        production: Bool = false,
+        idleTimeout: Duration = .seconds(75),
+        bodyTimeout: Duration = .seconds(30),
+        logger: Logger
+    ) -> some ApplicationProtocol {
         Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(bodyStall: TimeAmount(bodyTimeout), production: production)],
-                                                idleTimeout: TimeAmount(idleTimeout))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "parley"), logger: logger)
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(bodyStall: TimeAmount(bodyTimeout), production: production)],
+                    idleTimeout: TimeAmount(idleTimeout)
+                )
+            ),
+            configuration: .init(address: .hostname(host, port: port), serverName: "parley"),
+            logger: logger
+        )
     }
 }
 

@@ -21,23 +21,26 @@ actor ReadinessProbe {
     func problem() async -> String? {
         let now = ContinuousClock.now
         if let last, now - last.at < cacheFor { return last.error }
-        let task = running ?? Task { [check] in
-            do {
-                try await check()
-                return nil
-            } catch {
-                return "\(error)"
+        let task =
+            running
+            ?? Task { [check] in
+                do {
+                    try await check()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
             }
-        }
         running = task
         let answer = await Self.first(of: task, within: deadline)
         if answer != .pending {
             running = nil
         }
-        let error: String? = switch answer {
-        case .finished(let error): error
-        case .pending: "no answer within \(deadline)"
-        }
+        let error: String? =
+            switch answer {
+            case .finished(let error): error
+            case .pending: "no answer within \(deadline)"
+            }
         last = (ContinuousClock.now, error)
         return error
     }

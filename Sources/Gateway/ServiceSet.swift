@@ -20,8 +20,14 @@ public struct ServiceSet: Sendable {
     public var media: any MediaAPI
     public var notifications: any NotificationsAPI
 
-    public init(auth: any AuthAPI, users: any UsersAPI, chats: any ChatsAPI, messages: any MessagesAPI, media: any MediaAPI,
-                notifications: any NotificationsAPI) {
+    public init(
+        auth: any AuthAPI,
+        users: any UsersAPI,
+        chats: any ChatsAPI,
+        messages: any MessagesAPI,
+        media: any MediaAPI,
+        notifications: any NotificationsAPI
+    ) {
         self.auth = auth
         self.users = users
         self.chats = chats
@@ -31,8 +37,14 @@ public struct ServiceSet: Sendable {
     }
 
     /// Every service in this process, over one store.
-    public static func inProcess(store: any Store, tokens: TokenService, mailer: any Mailer, coordination: Coordination,
-                                 events: any EventPublisher, secureCookies: Bool) -> ServiceSet {
+    public static func inProcess(
+        store: any Store,
+        tokens: TokenService,
+        mailer: any Mailer,
+        coordination: Coordination,
+        events: any EventPublisher,
+        secureCookies: Bool
+    ) -> ServiceSet {
         ServiceSet(
             auth: AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
             users: UsersService(store: store, presence: coordination.presence),
@@ -44,6 +56,7 @@ public struct ServiceSet: Sendable {
     }
 
     /// Routes the gateway serves: every public service's (internal ones are never routed).
-    public static let publicRoutes: [APIRouteDescriptor] = Auth.routes + Users.routes + Chats.routes + Messages.routes + Media.routes
+    public static let publicRoutes: [APIRouteDescriptor] =
+        Auth.routes + Users.routes + Chats.routes + Messages.routes + Media.routes
         + Notifications.routes
 }

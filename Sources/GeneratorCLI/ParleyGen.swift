@@ -35,12 +35,17 @@ extension ParleyGen {
         func run() throws {
             let model = try schema.load()
             let routes = model.services.reduce(0) { $0 + $1.routes.count }
-            print("ok: \(model.types.count) types, \(model.services.count) services, \(routes) routes, \(model.clientEvents.count + model.serverEvents.count) events")
+            print(
+                "ok: \(model.types.count) types, \(model.services.count) services, \(routes) routes, \(model.clientEvents.count + model.serverEvents.count) events"
+            )
         }
     }
 
     struct SwiftSources: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "swift", abstract: "Writes the Swift API module's sources (the build plugin runs this).")
+        static let configuration = CommandConfiguration(
+            commandName: "swift",
+            abstract: "Writes the Swift API module's sources (the build plugin runs this)."
+        )
         @OptionGroup var schema: SchemaOption
         @Option(help: "Output folder.") var out: String
 
@@ -63,7 +68,12 @@ extension ParleyGen {
                 let stale = folder.stalePaths(files)
                 guard stale.isEmpty else {
                     for path in stale { FileHandle.standardError.write(Data("\(out)/\(path) is stale\n".utf8)) }
-                    FileHandle.standardError.write(Data("Generated files are out of date: run `swift package --allow-writing-to-package-directory generate` and commit them.\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "Generated files are out of date: run `swift package --allow-writing-to-package-directory generate` and commit them.\n"
+                                .utf8
+                        )
+                    )
                     throw ExitCode.failure
                 }
                 print("\(out) is up to date (\(files.count) files)")
@@ -75,7 +85,9 @@ extension ParleyGen {
     }
 
     struct Diff: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lists breaking changes from OLD to NEW (schema folders or entry files); fails when there is any.")
+        static let configuration = CommandConfiguration(
+            abstract: "Lists breaking changes from OLD to NEW (schema folders or entry files); fails when there is any."
+        )
         @Argument(help: "The previous schema.") var old: String
         @Argument(help: "The new schema.") var new: String
 
@@ -93,4 +105,3 @@ extension ParleyGen {
         }
     }
 }
-

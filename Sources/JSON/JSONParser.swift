@@ -37,9 +37,15 @@ public struct JSONParser {
     }
 
     private func error(_ message: String) -> Error {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for byte in bytes[0..<min(index, bytes.count)] {
-            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
         }
         return Error(message: message, line: line, column: column)
     }
@@ -77,7 +83,10 @@ public struct JSONParser {
         index += 1
         var object = JSONObject()
         skipWhitespace()
-        if current == UInt8(ascii: "}") { index += 1; return .object(object) }
+        if current == UInt8(ascii: "}") {
+            index += 1
+            return .object(object)
+        }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -95,7 +104,9 @@ public struct JSONParser {
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(object)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(object)
             default: throw error("expected ',' or '}' in an object")
             }
         }
@@ -106,14 +117,19 @@ public struct JSONParser {
         index += 1
         var array: [JSONValue] = []
         skipWhitespace()
-        if current == UInt8(ascii: "]") { index += 1; return .array(array) }
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return .array(array)
+        }
         while true {
             skipWhitespace()
             array.append(try parseValue(depth: depth))
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(array)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(array)
             default: throw error("expected ',' or ']' in an array")
             }
         }

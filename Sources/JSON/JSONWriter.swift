@@ -8,10 +8,24 @@ public struct JSONWriter: Sendable {
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
-    public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
 
     /// Writes `"key":`; the value written next belongs to it.
     public mutating func key(_ key: String) {
@@ -21,22 +35,46 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
-    public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8); needsComma = true }
-    public mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8); needsComma = true }
-    public mutating func int(_ value: Int) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+        needsComma = true
+    }
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+    public mutating func int(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
     public mutating func double(_ value: Double) {
         separate()
         if value.isFinite {
-            if value.rounded() == value, abs(value) < 1e15 { bytes.append(contentsOf: String(Int(value)).utf8) } else { bytes.append(contentsOf: "\(value)".utf8) }
+            if value.rounded() == value, abs(value) < 1e15 {
+                bytes.append(contentsOf: String(Int(value)).utf8)
+            } else {
+                bytes.append(contentsOf: "\(value)".utf8)
+            }
         } else {
             bytes.append(contentsOf: "null".utf8)
         }
         needsComma = true
     }
-    public mutating func string(_ value: String) { separate(); writeString(value); needsComma = true }
+    public mutating func string(_ value: String) {
+        separate()
+        writeString(value)
+        needsComma = true
+    }
 
     /// Appends text that is already valid JSON.
-    public mutating func raw(_ json: some Sequence<UInt8>) { separate(); bytes.append(contentsOf: json); needsComma = true }
+    public mutating func raw(_ json: some Sequence<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
 
     public mutating func value(_ value: JSONValue) {
         switch value {
@@ -51,7 +89,10 @@ public struct JSONWriter: Sendable {
             endArray()
         case .object(let object):
             beginObject()
-            for (key, item) in object.entries { self.key(key); self.value(item) }
+            for (key, item) in object.entries {
+                self.key(key)
+                self.value(item)
+            }
             endObject()
         }
     }

@@ -15,8 +15,13 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var clientName: String?
 
     public init(
-        host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil,
-        database: Int = 0, connectTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(5),
+        host: String = "127.0.0.1",
+        port: Int = 6379,
+        username: String? = nil,
+        password: String? = nil,
+        database: Int = 0,
+        connectTimeout: Duration = .seconds(2),
+        commandTimeout: Duration = .seconds(5),
         clientName: String? = nil
     ) {
         self.host = host

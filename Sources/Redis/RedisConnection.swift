@@ -28,8 +28,12 @@ final class RedisConnection {
     /// Connects, then authenticates, selects the database and names the client, as configured.
     init(_ configuration: RedisConfiguration) throws(RedisError) {
         _ = Self.ignoreSIGPIPE
-        guard let context = redisConnectWithTimeout(configuration.host, Int32(clamping: configuration.port),
-                                                    configuration.connectTimeout.redisTimeval)
+        guard
+            let context = redisConnectWithTimeout(
+                configuration.host,
+                Int32(clamping: configuration.port),
+                configuration.connectTimeout.redisTimeval
+            )
         else { throw .connection("cannot allocate a Redis context") }
         if context.pointee.err != 0 {
             let message = Self.errorString(context)

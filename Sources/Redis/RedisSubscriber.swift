@@ -26,8 +26,11 @@ extension RedisClient {
             return stream
         }
         let subscriber = Subscriber(
-            configuration: configuration, channels: channels, continuation: continuation,
-            onSubscribed: onSubscribed, transform: transform
+            configuration: configuration,
+            channels: channels,
+            continuation: continuation,
+            onSubscribed: onSubscribed,
+            transform: transform
         )
         continuation.onTermination = { _ in subscriber.stop() }
         let thread = Thread { subscriber.run() }
@@ -53,8 +56,10 @@ private final class Subscriber<Element: Sendable>: Sendable {
     private static var healthCheckInterval: Duration { .seconds(15) }
 
     init(
-        configuration: RedisConfiguration, channels: [String],
-        continuation: AsyncThrowingStream<Element, Error>.Continuation, onSubscribed: (@Sendable () -> Void)?,
+        configuration: RedisConfiguration,
+        channels: [String],
+        continuation: AsyncThrowingStream<Element, Error>.Continuation,
+        onSubscribed: (@Sendable () -> Void)?,
         transform: @escaping @Sendable (String, [UInt8]) -> Element
     ) {
         self.configuration = configuration

@@ -89,21 +89,58 @@ struct Serve: AsyncParsableCommand {
         let tokens = TokenService(secrets: secrets)
         let coordination = try config.redisURL.map { try Coordination.redis(url: $0) } ?? .inProcess()
         let services = ServiceSet.inProcess(
-            store: store, tokens: tokens, mailer: OutboxMailer(url: config.outbox), coordination: coordination,
-            events: BusEventPublisher(bus: coordination.bus, logger: logger), secureCookies: config.isProduction)
+            store: store,
+            tokens: tokens,
+            mailer: OutboxMailer(url: config.outbox),
+            coordination: coordination,
+            events: BusEventPublisher(bus: coordination.bus, logger: logger),
+            secureCookies: config.isProduction
+        )
         let router = Gateway.router(
-            services: services, security: TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret),
-            policies: .init(allowedOrigins: config.allowedOrigins, production: config.isProduction, rateLimiter: coordination.rateLimiter,
-                            rateLimitScale: config.rateLimitScale, trustedProxies: config.trustedProxies),
+            services: services,
+            security: TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret),
+            policies: .init(
+                allowedOrigins: config.allowedOrigins,
+                production: config.isProduction,
+                rateLimiter: coordination.rateLimiter,
+                rateLimitScale: config.rateLimitScale,
+                trustedProxies: config.trustedProxies
+            ),
             identify: { try? tokens.verifyAccessToken($0).userId },
             readiness: {
                 try await store.ping()
                 try await coordination.checkReady()
-            })
-        logger.info("starting", metadata: ["host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
-                                           "redis": "\(config.redisURL != nil)"])
-        try await Gateway.application(router: router, host: config.host, port: config.port, production: config.isProduction,
-                                      idleTimeout: config.idleTimeout, bodyTimeout: config.bodyTimeout, logger: logger).runService()
+            }
+        )
+        // Expired sessions and reset tokens are refused when presented; this only keeps them from piling up (MongoDB's
+        // TTL indexes do the same there).
+        let sweeper = Task {
+            while !Task.isCancelled {
+                do {
+                    try await store.sessions.deleteExpired(before: Date())
+                } catch {
+                    logger.warning("could not delete expired sessions", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+        defer { sweeper.cancel() }
+        logger.info(
+            "starting",
+            metadata: [
+                "host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
+                "redis": "\(config.redisURL != nil)",
+            ]
+        )
+        try await Gateway.application(
+            router: router,
+            host: config.host,
+            port: config.port,
+            production: config.isProduction,
+            idleTimeout: config.idleTimeout,
+            bodyTimeout: config.bodyTimeout,
+            logger: logger
+        ).runService()
     }
 }
 

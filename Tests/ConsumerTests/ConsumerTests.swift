@@ -10,8 +10,12 @@ struct TestClientTransport: APITransport {
     let client: any TestClientProtocol
 
     func send(_ request: APIClientRequest) async throws -> APIClientResponse {
-        let response = try await client.executeRequest(uri: request.target, method: request.method, headers: request.headers,
-                                                       body: request.body.map { ByteBuffer(bytes: $0) })
+        let response = try await client.executeRequest(
+            uri: request.target,
+            method: request.method,
+            headers: request.headers,
+            body: request.body.map { ByteBuffer(bytes: $0) }
+        )
         return APIClientResponse(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
     }
 }
@@ -35,7 +39,13 @@ let bob = ObjectId()
     func roundTripThroughRouteTableAndClient(setup: TestingSetup) async throws {
         try await makeApplication().test(setup) { client in
             let notes = NotesClient(transport: TestClientTransport(client: client))
-            let body = NotesCreateBody(title: "Groceries", tags: ["home", "food"], kind: .todo, contact: "a@example.com", link: "https://example.com/x")
+            let body = NotesCreateBody(
+                title: "Groceries",
+                tags: ["home", "food"],
+                kind: .todo,
+                contact: "a@example.com",
+                link: "https://example.com/x"
+            )
 
             let created = try await notes.create(.init(caller: Caller(userId: alice, email: ""), body: body), context: context(as: alice))
             #expect(created.status == .created)
@@ -56,12 +66,18 @@ let bob = ObjectId()
             #expect(listed.body.notes.map(\.id) == [id])
             #expect(listed.body.nextCursor == nil)
 
-            let updated = try await notes.update(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id), body: .init(title: "Food")), context: context(as: alice))
+            let updated = try await notes.update(
+                .init(caller: Caller(userId: alice, email: ""), path: .init(id: id), body: .init(title: "Food")),
+                context: context(as: alice)
+            )
             #expect(updated.body.note.title == "Food")
             #expect(updated.body.note.updatedAt != nil)
 
             await #expect(throws: APIError(.forbidden, message: "Only the owner may edit a note")) {
-                _ = try await notes.update(.init(caller: Caller(userId: bob, email: ""), path: .init(id: id), body: .init(title: "Mine")), context: context(as: bob))
+                _ = try await notes.update(
+                    .init(caller: Caller(userId: bob, email: ""), path: .init(id: id), body: .init(title: "Mine")),
+                    context: context(as: bob)
+                )
             }
 
             _ = try await notes.delete(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id)), context: context(as: alice))
@@ -126,15 +142,29 @@ let bob = ObjectId()
         #expect(ClientEvent.expectsAck("note:touch"))
         #expect(!ClientEvent.expectsAck("ping"))
 
-        #expect(throws: APIError.validation([ValidationIssue(path: "payload.noteId", message: "must be an id of 24 lowercase hexadecimal characters")])) {
+        #expect(
+            throws: APIError.validation([ValidationIssue(path: "payload.noteId", message: "must be an id of 24 lowercase hexadecimal characters")])
+        ) {
             try ClientEvent.decode(name: "note:touch", payload: ["noteId": "ABC"])
         }
         #expect(throws: APIError.self) { try ClientEvent.decode(name: "note:delete", payload: [:]) }
 
-        let note = Note(id: id, title: "t", tags: [], priority: 1, kind: .text, ownerId: id, createdAt: Date(timeIntervalSince1970: 0), updatedAt: nil)
+        let note = Note(
+            id: id,
+            title: "t",
+            tags: [],
+            priority: 1,
+            kind: .text,
+            ownerId: id,
+            createdAt: Date(timeIntervalSince1970: 0),
+            updatedAt: nil
+        )
         var writer = JSONWriter()
         ServerEvent.noteChanged(note).encodePayload(to: &writer)
-        #expect(writer.string == #"{"_id":"\#(id)","title":"t","tags":[],"priority":1,"kind":"text","ownerId":"\#(id)","createdAt":"1970-01-01T00:00:00.000Z","updatedAt":null}"#)
+        #expect(
+            writer.string
+                == #"{"_id":"\#(id)","title":"t","tags":[],"priority":1,"kind":"text","ownerId":"\#(id)","createdAt":"1970-01-01T00:00:00.000Z","updatedAt":null}"#
+        )
     }
 
     @Test func clientEventHandlerDispatchesAndAcknowledges() async throws {

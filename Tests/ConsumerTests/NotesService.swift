@@ -12,7 +12,9 @@ struct NotesService: NotesAPI {
 
     func list(_ input: Notes.List.Input, context: APIContext) async throws -> APIResponse<NotesListResponse> {
         let notes = await store.notes(of: input.caller.userId)
-        return APIResponse(NotesListResponse(notes: Array(notes.prefix(input.query.limit)), nextCursor: notes.count > input.query.limit ? "more" : nil))
+        return APIResponse(
+            NotesListResponse(notes: Array(notes.prefix(input.query.limit)), nextCursor: notes.count > input.query.limit ? "more" : nil)
+        )
     }
 
     func get(_ input: Notes.Get.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
@@ -45,8 +47,17 @@ actor NoteStore {
     /// Creating a note whose title the owner already used returns that note: idempotent, answered 200.
     func create(owner: ObjectId, body: NotesCreateBody) -> (Note, created: Bool) {
         if let existing = notes.values.first(where: { $0.ownerId == owner && $0.title == body.title }) { return (existing, false) }
-        let note = Note(id: ObjectId(), title: body.title, body: body.body, tags: body.tags ?? [], priority: body.priority, kind: body.kind,
-                        ownerId: owner, createdAt: Date(timeIntervalSince1970: 1_800_000_000.123), updatedAt: nil)
+        let note = Note(
+            id: ObjectId(),
+            title: body.title,
+            body: body.body,
+            tags: body.tags ?? [],
+            priority: body.priority,
+            kind: body.kind,
+            ownerId: owner,
+            createdAt: Date(timeIntervalSince1970: 1_800_000_000.123),
+            updatedAt: nil
+        )
         notes[note.id] = note
         return (note, true)
     }

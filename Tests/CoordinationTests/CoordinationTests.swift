@@ -23,7 +23,8 @@ struct CoordinationContractTests {
     @Test("presence: online until the last of two sockets disconnects", arguments: Backend.allCases)
     func presenceTwoSockets(_ backend: Backend) async throws {
         let presence = try await Harness.make(backend).coordination.presence
-        let user = ObjectId(), other = ObjectId()
+        let user = ObjectId()
+        let other = ObjectId()
 
         try await presence.connected(user, at: Self.date(0))
         try await presence.connected(user, at: Self.date(1_001))
@@ -78,7 +79,8 @@ struct CoordinationContractTests {
     func rateLimit(_ backend: Backend) async throws {
         let limiter = try await Harness.make(backend).coordination.rateLimiter
         // A window long enough that a slow, loaded machine cannot refill it between the hits.
-        let key = unique("login"), window = Duration.seconds(60)
+        let key = unique("login")
+        let window = Duration.seconds(60)
         for expectedRemaining in (0..<5).reversed() {
             let decision = try await limiter.hit(key, limit: 5, window: window)
             #expect(decision.allowed)
@@ -124,7 +126,8 @@ struct CoordinationContractTests {
     func busExactlyOnce(_ backend: Backend) async throws {
         let harness = try await Harness.make(backend)
         let bus = harness.coordination.bus
-        let channel = unique("chat"), elsewhere = unique("chat")
+        let channel = unique("chat")
+        let elsewhere = unique("chat")
         let first = bus.subscribe([channel])
         let second = bus.subscribe([channel, elsewhere])
         let bystander = bus.subscribe([elsewhere])
@@ -178,7 +181,8 @@ struct InProcessClockTests {
     @Test func presenceLapsesExactlyAtTheTTL() async throws {
         let clock = ManualClock()
         let presence = InProcessPresenceTracker(ttl: .seconds(300), now: { clock.now })
-        let user = ObjectId(), at = Date(timeIntervalSince1970: 1_750_000_000)
+        let user = ObjectId()
+        let at = Date(timeIntervalSince1970: 1_750_000_000)
         try await presence.connected(user, at: at)
         clock.advance(by: .seconds(299))
         #expect(try await presence.presence(of: user)?.online == true)

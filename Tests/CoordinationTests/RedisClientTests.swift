@@ -35,8 +35,10 @@ struct RedisClientTests {
         // Arrays, nested nils and status replies come through as values.
         let list = unique("list")
         #expect(try await redis.command(["RPUSH", list, "a", "", "c"]) == .integer(3))
-        #expect(try await redis.command(["LRANGE", list, "0", "-1"])
-            == .array([.bulkString(Array("a".utf8)), .bulkString([]), .bulkString(Array("c".utf8))]))
+        #expect(
+            try await redis.command(["LRANGE", list, "0", "-1"])
+                == .array([.bulkString(Array("a".utf8)), .bulkString([]), .bulkString(Array("c".utf8))])
+        )
         #expect(try await redis.command(["MGET", list + "-none", key]) == .array([.bulkString(nil), .bulkString(nil)]))
         #expect(try await redis.command(["SET", key, "v"]) == .simpleString("OK"))
         try await redis.del(list, key)
@@ -67,8 +69,10 @@ struct RedisClientTests {
     @Test func evalAndScripts() async throws {
         let redis = try await RedisTestServer.client()
         let key = unique("script")
-        #expect(try await redis.eval("return {KEYS[1], ARGV[1], 7}", keys: [key], args: ["a"])
-            == .array([.bulkString(Array(key.utf8)), .bulkString(Array("a".utf8)), .integer(7)]))
+        #expect(
+            try await redis.eval("return {KEYS[1], ARGV[1], 7}", keys: [key], args: ["a"])
+                == .array([.bulkString(Array(key.utf8)), .bulkString(Array("a".utf8)), .integer(7)])
+        )
         let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
         #expect(try await redis.run(script, keys: [key], args: ["2"]) == .integer(2))
         // After the server forgets its scripts, EVALSHA fails with NOSCRIPT and EVAL takes over.
@@ -140,7 +144,9 @@ struct RedisClientTests {
 
     @Test func authenticatesAndSelectsTheDatabase() async throws {
         let admin = try await RedisTestServer.client(poolSize: 1)
-        let user = unique("user"), password = unique("pw"), key = unique("k")
+        let user = unique("user")
+        let password = unique("pw")
+        let key = unique("k")
         _ = try await admin.command(["ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all"])
         defer { Task { _ = try? await admin.command(["ACL", "DELUSER", user]) } }
 
@@ -240,7 +246,8 @@ struct RedisClientTests {
                     guard parts.count == 2 else { return nil }
                     return (String(parts[0]), String(parts[1]))
                 },
-                uniquingKeysWith: { first, _ in first })
+                uniquingKeysWith: { first, _ in first }
+            )
             return fields["name"] == name ? fields["id"] : nil
         }
     }

@@ -52,10 +52,12 @@ enum RedisTestServer {
 
     private static func start() async throws -> Running {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw StartFailure(description: """
-                Redis tests need a Redis server: \(executable) is missing. Install the Debian package \
-                redis-server, or set PARLEY_TEST_REDIS_URL=redis://host:port.
-                """)
+            throw StartFailure(
+                description: """
+                    Redis tests need a Redis server: \(executable) is missing. Install the Debian package \
+                    redis-server, or set PARLEY_TEST_REDIS_URL=redis://host:port.
+                    """
+            )
         }
         let port = try freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("parley-test-redis-\(port).log").path
@@ -81,13 +83,16 @@ enum RedisTestServer {
             }
         }
         close(watchdog)
-        let logTail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(10)
+        let logTail =
+            (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(10)
             .joined(separator: "\n") ?? "(no log)"
-        throw StartFailure(description: """
-            Redis tests could not start \(executable) on port \(port) within 10 s \
-            (last error: \(lastError.map { "\($0)" } ?? "none")). Log \(log):
-            \(logTail)
-            """)
+        throw StartFailure(
+            description: """
+                Redis tests could not start \(executable) on port \(port) within 10 s \
+                (last error: \(lastError.map { "\($0)" } ?? "none")). Log \(log):
+                \(logTail)
+                """
+        )
     }
 
     /// Starts `arguments` with the read end of a new pipe as its stdin and returns the write end. The

@@ -21,14 +21,20 @@ struct Harness: Sendable {
         case .inProcess:
             let bus = InProcessEventBus()
             let coordination = Coordination(
-                presence: InProcessPresenceTracker(ttl: presenceTTL), rateLimiter: InProcessRateLimiter(), bus: bus)
+                presence: InProcessPresenceTracker(ttl: presenceTTL),
+                rateLimiter: InProcessRateLimiter(),
+                bus: bus
+            )
             return Harness(coordination: coordination, subscriberCount: { bus.subscriberCount($0) })
         case .redis:
             let client = try await RedisTestServer.client(poolSize: 4)
             let bus = RedisEventBus(client: client)
             let coordination = Coordination(
                 presence: RedisPresenceTracker(client: client, ttl: presenceTTL),
-                rateLimiter: RedisRateLimiter(client: client), bus: bus, redis: client)
+                rateLimiter: RedisRateLimiter(client: client),
+                bus: bus,
+                redis: client
+            )
             return Harness(coordination: coordination, subscriberCount: { try await bus.subscriberCount($0) })
         }
     }
@@ -40,7 +46,8 @@ struct TimedOut: Error, CustomStringConvertible {
 
 /// Polls `condition` until it holds; false when `timeout` passes first.
 func eventually(
-    timeout: Duration = .seconds(5), every interval: Duration = .milliseconds(20),
+    timeout: Duration = .seconds(5),
+    every interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
 ) async throws -> Bool {
     let deadline = ContinuousClock().now + timeout
@@ -53,7 +60,8 @@ func eventually(
 
 /// Reads from `stream` until `isLast` accepts an element (included in the result); throws after `timeout`.
 func collect<Element: Sendable>(
-    _ stream: AsyncThrowingStream<Element, Error>, timeout: Duration = .seconds(10),
+    _ stream: AsyncThrowingStream<Element, Error>,
+    timeout: Duration = .seconds(10),
     until isLast: @escaping @Sendable (Element) -> Bool
 ) async throws -> [Element] {
     try await withThrowingTaskGroup(of: [Element]?.self) { group in

@@ -14,9 +14,11 @@ import Testing
     }
 
     @Test func everyBadVariableIsNamed() {
-        let environment = ["PORT": "eighty", "MONGO_URI": "localhost", "REDIS_URL": "http://x", "RATE_LIMIT_SCALE": "0",
-                           "JWT_ACCESS_SECRET": "short", "ALLOWED_ORIGINS": "chat.example.com", "LOG_LEVEL": "loud", "PARLEY_ENV": "staging",
-                           "TRUSTED_PROXIES": "10.0.0.0/99"]
+        let environment = [
+            "PORT": "eighty", "MONGO_URI": "localhost", "REDIS_URL": "http://x", "RATE_LIMIT_SCALE": "0",
+            "JWT_ACCESS_SECRET": "short", "ALLOWED_ORIGINS": "chat.example.com", "LOG_LEVEL": "loud", "PARLEY_ENV": "staging",
+            "TRUSTED_PROXIES": "10.0.0.0/99",
+        ]
         do {
             _ = try Configuration.load(environment: environment, dotEnv: nil)
             Issue.record("bad configuration accepted")
@@ -45,7 +47,9 @@ import Testing
     @Test func trustedProxiesAndTheRateLimitScaleAreChecked() throws {
         let config = try Configuration.load(environment: ["TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32,192.168.1.1"], dotEnv: nil)
         #expect(config.trustedProxies.map(\.description) == ["10.0.0.0/8", "2001:db8::/32", "192.168.1.1"])
-        for (key, value) in [("TRUSTED_PROXIES", "10.0.0.0/40"), ("TRUSTED_PROXIES", "everyone"), ("RATE_LIMIT_SCALE", "1e300"), ("RATE_LIMIT_SCALE", "inf")] {
+        for (key, value) in [
+            ("TRUSTED_PROXIES", "10.0.0.0/40"), ("TRUSTED_PROXIES", "everyone"), ("RATE_LIMIT_SCALE", "1e300"), ("RATE_LIMIT_SCALE", "inf"),
+        ] {
             #expect(throws: ConfigurationError.self, "\(key)=\(value)") { try Configuration.load(environment: [key: value], dotEnv: nil) }
         }
     }

@@ -88,7 +88,9 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
             #expect(wrongMethod.headers[.allow] == "POST")
             #expect(try ErrorBody(wrongMethod).code == "METHOD_NOT_ALLOWED")
 
-            let malformed = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: body(#"{"email": "#)))
+            let malformed = try ErrorBody(
+                try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: body(#"{"email": "#))
+            )
             #expect((malformed.statusCode, malformed.code) == (400, "VALIDATION_FAILED"))
             #expect(malformed.paths == ["body"])
 
@@ -96,7 +98,9 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
             let tooLarge = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: big))
             #expect((tooLarge.statusCode, tooLarge.code) == (413, "PAYLOAD_TOO_LARGE"))
 
-            let notJSON = try ErrorBody(try await client.execute(uri: "/api/auth/login", method: .post, headers: [.contentType: "text/plain"], body: body("{}")))
+            let notJSON = try ErrorBody(
+                try await client.execute(uri: "/api/auth/login", method: .post, headers: [.contentType: "text/plain"], body: body("{}"))
+            )
             #expect(notJSON.code == "VALIDATION_FAILED")
 
             let unauthenticated = try ErrorBody(try await client.execute(uri: "/api/chats", method: .get))
@@ -106,9 +110,16 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
 
     @Test func everyStringConstraintKindIsEnforced() async throws {
         try await gateway().raw(.router) { client in
-            let response = try await client.execute(uri: "/api/auth/register", method: .post, headers: jsonOnly, body: body(#"""
-                {"username": "No Spaces", "email": "not-an-email", "password": "short", "name": "\#(String(repeating: "n", count: 65))"}
-                """#))
+            let response = try await client.execute(
+                uri: "/api/auth/register",
+                method: .post,
+                headers: jsonOnly,
+                body: body(
+                    #"""
+                    {"username": "No Spaces", "email": "not-an-email", "password": "short", "name": "\#(String(repeating: "n", count: 65))"}
+                    """#
+                )
+            )
             let error = try ErrorBody(response)
             #expect(error.code == "VALIDATION_FAILED")
             #expect(Set(error.paths) == ["body.username", "body.email", "body.password", "body.name"])
@@ -122,7 +133,12 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
 
     @Test func requiredUnknownAndWrongTypedFieldsAre400Not500() async throws {
         try await gateway().raw(.router) { client in
-            let response = try await client.execute(uri: "/api/auth/login", method: .post, headers: jsonOnly, body: body(#"{"email": {"$gt": ""}, "admin": true}"#))
+            let response = try await client.execute(
+                uri: "/api/auth/login",
+                method: .post,
+                headers: jsonOnly,
+                body: body(#"{"email": {"$gt": ""}, "admin": true}"#)
+            )
             let error = try ErrorBody(response)
             #expect(response.status == .badRequest)
             #expect(Set(error.paths) == ["body.email", "body.password", "body.admin"])
@@ -142,10 +158,24 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
         let gateway = try gateway()
         let authorized = try await gateway.authorizedHeaders()
         try await gateway.raw(.router) { client in
-            let chat = try ErrorBody(try await client.execute(uri: "/api/chats", method: .post, headers: authorized, body: body(#"{"type": "channel", "participantIds": ["zz"]}"#)))
+            let chat = try ErrorBody(
+                try await client.execute(
+                    uri: "/api/chats",
+                    method: .post,
+                    headers: authorized,
+                    body: body(#"{"type": "channel", "participantIds": ["zz"]}"#)
+                )
+            )
             #expect(Set(chat.paths) == ["body.type", "body.participantIds[0]"])
 
-            let noParticipants = try ErrorBody(try await client.execute(uri: "/api/chats", method: .post, headers: authorized, body: body(#"{"type": "group", "participantIds": []}"#)))
+            let noParticipants = try ErrorBody(
+                try await client.execute(
+                    uri: "/api/chats",
+                    method: .post,
+                    headers: authorized,
+                    body: body(#"{"type": "group", "participantIds": []}"#)
+                )
+            )
             #expect(noParticipants.paths.contains("body.participantIds"))
 
             let page = try ErrorBody(try await client.execute(uri: "/api/messages/not-an-id?limit=500", method: .get, headers: authorized))
@@ -154,7 +184,14 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
             let notInteger = try ErrorBody(try await client.execute(uri: "/api/messages/\(ObjectId())?limit=ten", method: .get, headers: authorized))
             #expect(notInteger.details?.first?.message == "must be an integer")
 
-            let avatar = try ErrorBody(try await client.execute(uri: "/api/users/me", method: .patch, headers: authorized, body: body(#"{"avatarUrl": "javascript:alert(1)"}"#)))
+            let avatar = try ErrorBody(
+                try await client.execute(
+                    uri: "/api/users/me",
+                    method: .patch,
+                    headers: authorized,
+                    body: body(#"{"avatarUrl": "javascript:alert(1)"}"#)
+                )
+            )
             #expect(avatar.paths == ["body.avatarUrl"])
         }
     }

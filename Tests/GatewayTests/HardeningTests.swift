@@ -1,8 +1,9 @@
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import ParleyAPI
 import Testing
+
+@testable import Gateway
 
 // Inputs an attacker or an unlucky client sends, each answered with the contract's error instead of a crash, a
 // bypass or a value stored differently from the one acknowledged.
@@ -32,8 +33,12 @@ import Testing
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
             let chat = try await directChat(client, a, b)
-            let fromA = try #require(try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi"}"#).json["message"]?["_id"]?.stringValue)
-            let fromB = try #require(try await client.call(.post, "/api/messages/\(chat)", as: b, json: #"{"body":"hey"}"#).json["message"]?["_id"]?.stringValue)
+            let fromA = try #require(
+                try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi"}"#).json["message"]?["_id"]?.stringValue
+            )
+            let fromB = try #require(
+                try await client.call(.post, "/api/messages/\(chat)", as: b, json: #"{"body":"hey"}"#).json["message"]?["_id"]?.stringValue
+            )
             #expect(try await client.call(.post, "/api/users/block", as: a, json: #"{"userId":"\#(b.id)"}"#).status == .ok)
             await gateway.events.clear()
             // The blocked user and the one who blocked: neither writes into the chat any more.
@@ -53,7 +58,12 @@ import Testing
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b, c) = (try await gateway.user("a"), try await gateway.user("b"), try await gateway.user("c"))
-            let group = try await client.call(.post, "/api/chats", as: a, json: #"{"type":"group","title":"G","participantIds":["\#(b.id)","\#(c.id)"]}"#)
+            let group = try await client.call(
+                .post,
+                "/api/chats",
+                as: a,
+                json: #"{"type":"group","title":"G","participantIds":["\#(b.id)","\#(c.id)"]}"#
+            )
             let chat = try #require(group.json["chat"]?["_id"]?.stringValue)
             #expect(try await client.call(.post, "/api/messages/\(chat)", as: b, json: #"{"body":"secret","tempId":"t1"}"#).status == .created)
             #expect(try await client.call(.delete, "/api/chats/\(chat)/members/\(b.id)", as: b).status == .ok)
@@ -61,7 +71,10 @@ import Testing
             #expect(resent.status == .notFound, "no longer a member: \(resent.json.serialized())")
 
             let direct = try await directChat(client, a, c)
-            let sent = try #require(try await client.call(.post, "/api/messages/\(direct)", as: c, json: #"{"body":"oops","tempId":"t2"}"#).json["message"]?["_id"]?.stringValue)
+            let sent = try #require(
+                try await client.call(.post, "/api/messages/\(direct)", as: c, json: #"{"body":"oops","tempId":"t2"}"#).json["message"]?["_id"]?
+                    .stringValue
+            )
             #expect(try await client.call(.delete, "/api/messages/\(sent)?forEveryone=true", as: c).status == .ok)
             let again = try await client.call(.post, "/api/messages/\(direct)", as: c, json: #"{"body":"oops","tempId":"t2"}"#)
             expectError(again, 409, "CONFLICT")
@@ -76,10 +89,13 @@ import Testing
             let group = try await client.call(.post, "/api/chats", as: a, json: #"{"type":"group","title":"G","participantIds":["\#(b.id)"]}"#)
             let chat = try #require(group.json["chat"]?["_id"]?.stringValue)
             func send(_ body: String) async throws -> String {
-                try #require(try await client.call(.post, "/api/messages/\(chat)", as: a, json: json(["body": body])).json["message"]?["_id"]?.stringValue)
+                try #require(
+                    try await client.call(.post, "/api/messages/\(chat)", as: a, json: json(["body": body])).json["message"]?["_id"]?.stringValue
+                )
             }
             func bodies(_ user: TestUser) async throws -> [String] {
-                try await client.call(.get, "/api/messages/\(chat)", as: user).json["messages"]?.arrayValue?.compactMap { $0["body"]?.stringValue } ?? []
+                try await client.call(.get, "/api/messages/\(chat)", as: user).json["messages"]?.arrayValue?.compactMap { $0["body"]?.stringValue }
+                    ?? []
             }
             let before = try await send("before c")
             try await Task.sleep(for: .milliseconds(5))
@@ -91,8 +107,16 @@ import Testing
             #expect(try await client.call(.get, "/api/chats/\(chat)", as: c).json["chat"]?["unreadCount"]?.intValue == 1)
             // What was said before is not reachable by id either.
             expectError(try await client.call(.post, "/api/messages/\(before)/react", as: c, json: #"{"emoji":"👍"}"#), 404, "NOT_FOUND")
-            expectError(try await client.call(.post, "/api/messages/\(chat)", as: c, json: json(["body": "re", "replyToId": before])), 400, "VALIDATION_FAILED")
-            expectError(try await client.call(.post, "/api/messages/\(before)/read", as: c, json: #"{"messageIds":["\#(before)"]}"#), 404, "NOT_FOUND")
+            expectError(
+                try await client.call(.post, "/api/messages/\(chat)", as: c, json: json(["body": "re", "replyToId": before])),
+                400,
+                "VALIDATION_FAILED"
+            )
+            expectError(
+                try await client.call(.post, "/api/messages/\(before)/read", as: c, json: #"{"messageIds":["\#(before)"]}"#),
+                404,
+                "NOT_FOUND"
+            )
 
             // Out and back in: what was said meanwhile, and before, stays unseen.
             #expect(try await client.call(.delete, "/api/chats/\(chat)/members/\(c.id)", as: a).status == .ok)
@@ -109,7 +133,9 @@ import Testing
         try await gateway.test { client in
             let me = try await gateway.user("me")
             let zalgo = "a" + String(repeating: "\u{301}", count: 3000)
-            for (field, value) in [("name", zalgo), ("about", zalgo), ("name", "\u{0}"), ("name", "a\u{0}b"), ("name", "   "), ("about", "line\nbreak")] {
+            for (field, value) in [
+                ("name", zalgo), ("about", zalgo), ("name", "\u{0}"), ("name", "a\u{0}b"), ("name", "   "), ("about", "line\nbreak"),
+            ] {
                 let body = json([field: value])
                 let reply = try await client.call(.patch, "/api/users/me", as: me, json: body)
                 expectError(reply, 400, "VALIDATION_FAILED")
@@ -136,7 +162,9 @@ import Testing
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
             let chat = try await directChat(client, a, b)
-            let message = try #require(try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi"}"#).json["message"]?["_id"]?.stringValue)
+            let message = try #require(
+                try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi"}"#).json["message"]?["_id"]?.stringValue
+            )
             for emoji in ["👍", "👍🏽", "👨‍👩‍👧", "🇫🇷", "1️⃣", "❤️", "🏴󠁧󠁢󠁳󠁣󠁴󠁿"] {
                 let reply = try await client.call(.post, "/api/messages/\(message)/react", as: b, json: json(["emoji": (emoji)]))
                 #expect(reply.status == .ok, "\(emoji)")
@@ -168,15 +196,30 @@ import Testing
     @Test func emailsAreOneAddressWhateverTheirNormalForm() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
-            let nfc = "jos\u{E9}@example.com", nfd = "jose\u{301}@example.com"
-            let created = try await client.call(.post, "/api/auth/register", json: json(["username": "jose", "email": (nfc), "password": "correct horse", "name": "José"]))
+            let nfc = "jos\u{E9}@example.com"
+            let nfd = "jose\u{301}@example.com"
+            let created = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: json(["username": "jose", "email": (nfc), "password": "correct horse", "name": "José"])
+            )
             #expect(created.status == .created)
-            let twin = try await client.call(.post, "/api/auth/register", json: json(["username": "jose2", "email": (nfd), "password": "correct horse", "name": "José"]))
+            let twin = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: json(["username": "jose2", "email": (nfd), "password": "correct horse", "name": "José"])
+            )
             expectError(twin, 409, "CONFLICT")
             let login = try await client.call(.post, "/api/auth/login", json: json(["email": (nfd), "password": "correct horse"]))
             #expect(login.status == .ok)
-            for email in ["jo\u{200B}se@example.com", "jose\u{0}@example.com", "jose\u{202E}@example.com", "jo se@example.com", "jose\u{7}@example.com"] {
-                let reply = try await client.call(.post, "/api/auth/register", json: json(["username": "jose3", "email": (email), "password": "correct horse", "name": "J"]))
+            for email in [
+                "jo\u{200B}se@example.com", "jose\u{0}@example.com", "jose\u{202E}@example.com", "jo se@example.com", "jose\u{7}@example.com",
+            ] {
+                let reply = try await client.call(
+                    .post,
+                    "/api/auth/register",
+                    json: json(["username": "jose3", "email": (email), "password": "correct horse", "name": "J"])
+                )
                 expectError(reply, 400, "VALIDATION_FAILED")
                 #expect(reply.detailPaths == ["body.email"])
             }
@@ -187,17 +230,37 @@ import Testing
         let gateway = try TestGateway()
         try await gateway.test { client in
             let long = String(repeating: "A", count: 72)
-            let created = try await client.call(.post, "/api/auth/register", json: json(["username": "longpw", "email": "long@example.com", "password": (long + "first"), "name": "L"]))
+            let created = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: json(["username": "longpw", "email": "long@example.com", "password": (long + "first"), "name": "L"])
+            )
             #expect(created.status == .created)
             let wrong = try await client.call(.post, "/api/auth/login", json: json(["email": "long@example.com", "password": (long + "other")]))
             expectError(wrong, 401, "UNAUTHORIZED")
-            #expect(try await client.call(.post, "/api/auth/login", json: json(["email": "long@example.com", "password": (long + "first")])).status == .ok)
+            #expect(
+                try await client.call(.post, "/api/auth/login", json: json(["email": "long@example.com", "password": (long + "first")])).status == .ok
+            )
             // bcrypt reads a C string: the bytes after a NUL count too.
-            #expect(try await client.call(.post, "/api/auth/register", json: json(["username": "nulpw", "email": "nul@example.com", "password": "abc\u{0}defghij", "name": "N"])).status == .created)
-            expectError(try await client.call(.post, "/api/auth/login", json: json(["email": "nul@example.com", "password": "abc\u{0}XXXXXXX"])), 401, "UNAUTHORIZED")
+            #expect(
+                try await client.call(
+                    .post,
+                    "/api/auth/register",
+                    json: json(["username": "nulpw", "email": "nul@example.com", "password": "abc\u{0}defghij", "name": "N"])
+                ).status == .created
+            )
+            expectError(
+                try await client.call(.post, "/api/auth/login", json: json(["email": "nul@example.com", "password": "abc\u{0}XXXXXXX"])),
+                401,
+                "UNAUTHORIZED"
+            )
 
             for password in ["password123", "12345678", "Qwertyuiop", "        "] {
-                let reply = try await client.call(.post, "/api/auth/register", json: json(["username": "weak", "email": "weak@example.com", "password": (password), "name": "W"]))
+                let reply = try await client.call(
+                    .post,
+                    "/api/auth/register",
+                    json: json(["username": "weak", "email": "weak@example.com", "password": (password), "name": "W"])
+                )
                 expectError(reply, 400, "VALIDATION_FAILED")
                 #expect(reply.detailPaths == ["body.password"], "\(password)")
             }
@@ -220,10 +283,18 @@ import Testing
     @Test func aPreflightFromAnotherOriginIsAnsweredWithoutAGrant() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
-            let reply = try await client.call(.options, "/api/auth/login", headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
+            let reply = try await client.call(
+                .options,
+                "/api/auth/login",
+                headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"]
+            )
             #expect(reply.status == .noContent)
             #expect(reply.headers[.accessControlAllowOrigin] == nil)
-            let allowed = try await client.call(.options, "/api/auth/login", headers: [.origin: "https://chat.example.com", .accessControlRequestMethod: "POST"])
+            let allowed = try await client.call(
+                .options,
+                "/api/auth/login",
+                headers: [.origin: "https://chat.example.com", .accessControlRequestMethod: "POST"]
+            )
             #expect(allowed.status == .noContent)
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://chat.example.com")
         }

@@ -31,7 +31,12 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
                 let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? ObjectId().description : String($0) }.joined(separator: "/")
                 for token in [nil, "garbage", expired, forged, unsigned] {
                     let user = token.map { TestUser(id: someone.id, username: "", token: $0) }
-                    let reply = try await client.call(route.method, "/" + path, as: user, json: route.method == .get || route.method == .delete ? nil : "{}")
+                    let reply = try await client.call(
+                        route.method,
+                        "/" + path,
+                        as: user,
+                        json: route.method == .get || route.method == .delete ? nil : "{}"
+                    )
                     expectError(reply, 401, "UNAUTHORIZED")
                 }
             }
@@ -43,7 +48,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
     @Test func registerLoginMeAndConflicts() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
-            let created = try await client.call(.post, "/api/auth/register", json: #"{"username":"alice","email":"Alice@Example.com","password":"correct horse","name":"Alice"}"#)
+            let created = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: #"{"username":"alice","email":"Alice@Example.com","password":"correct horse","name":"Alice"}"#
+            )
             #expect(created.status == .created)
             #expect(created.json["user"]?["email"]?.stringValue == "Alice@Example.com")
             #expect(created.json["user"]?["passwordHash"] == nil)
@@ -52,8 +61,24 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             for attribute in ["HttpOnly", "SameSite=Lax", "Path=/api/auth", "Max-Age=2592000"] { #expect(cookie.contains(attribute), "\(attribute)") }
             #expect(!cookie.contains("Secure"), "not in development")
 
-            expectError(try await client.call(.post, "/api/auth/register", json: #"{"username":"alice","email":"other@example.com","password":"correct horse","name":"A"}"#), 409, "CONFLICT")
-            expectError(try await client.call(.post, "/api/auth/register", json: #"{"username":"alice2","email":"ALICE@example.COM","password":"correct horse","name":"A"}"#), 409, "CONFLICT")
+            expectError(
+                try await client.call(
+                    .post,
+                    "/api/auth/register",
+                    json: #"{"username":"alice","email":"other@example.com","password":"correct horse","name":"A"}"#
+                ),
+                409,
+                "CONFLICT"
+            )
+            expectError(
+                try await client.call(
+                    .post,
+                    "/api/auth/register",
+                    json: #"{"username":"alice2","email":"ALICE@example.COM","password":"correct horse","name":"A"}"#
+                ),
+                409,
+                "CONFLICT"
+            )
 
             let login = try await client.call(.post, "/api/auth/login", json: #"{"email":"alice@example.com","password":"correct horse"}"#)
             #expect(login.status == .ok)
@@ -71,7 +96,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
     @Test func productionCookiesAreSecure() async throws {
         let gateway = try TestGateway(production: true)
         try await gateway.test { client in
-            let created = try await client.call(.post, "/api/auth/register", json: #"{"username":"sec","email":"sec@example.com","password":"correct horse","name":"S"}"#)
+            let created = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: #"{"username":"sec","email":"sec@example.com","password":"correct horse","name":"S"}"#
+            )
             #expect(created.headers[values: .setCookie].first?.contains("Secure") == true)
             #expect(created.headers[.strictTransportSecurity] != nil)
         }
@@ -80,7 +109,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
     @Test func refreshRotatesAndAReplayRevokesTheSession() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
-            let created = try await client.call(.post, "/api/auth/register", json: #"{"username":"bob","email":"bob@example.com","password":"correct horse","name":"Bob"}"#)
+            let created = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: #"{"username":"bob","email":"bob@example.com","password":"correct horse","name":"Bob"}"#
+            )
             let first = try #require(Self.cookie(created))
             expectError(try await client.call(.post, "/api/auth/refresh"), 401, "UNAUTHORIZED")
 
@@ -98,7 +131,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
     @Test func logoutEndsTheSessionAndIsIdempotent() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
-            let created = try await client.call(.post, "/api/auth/register", json: #"{"username":"carol","email":"carol@example.com","password":"correct horse","name":"C"}"#)
+            let created = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: #"{"username":"carol","email":"carol@example.com","password":"correct horse","name":"C"}"#
+            )
             let cookie = try #require(Self.cookie(created))
             let out = try await client.call(.post, "/api/auth/logout", headers: [.cookie: "refreshToken=\(cookie)"])
             #expect(out.json == ["success": true])
@@ -111,7 +148,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
     @Test func passwordResetThroughTheOutbox() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
-            let created = try await client.call(.post, "/api/auth/register", json: #"{"username":"dave","email":"dave@example.com","password":"old password","name":"D"}"#)
+            let created = try await client.call(
+                .post,
+                "/api/auth/register",
+                json: #"{"username":"dave","email":"dave@example.com","password":"old password","name":"D"}"#
+            )
             let session = try #require(Self.cookie(created))
             #expect(try await client.call(.post, "/api/auth/password/forgot", json: #"{"email":"nobody@example.com"}"#).json == ["success": true])
             #expect(try await client.call(.post, "/api/auth/password/forgot", json: #"{"email":"DAVE@example.com"}"#).json == ["success": true])
@@ -128,7 +169,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             expectError(again, 400, "VALIDATION_FAILED")
             #expect(again.detailPaths == ["body.token"])
             expectError(try await client.call(.post, "/api/auth/refresh", headers: [.cookie: "refreshToken=\(session)"]), 401, "UNAUTHORIZED")
-            expectError(try await client.call(.post, "/api/auth/login", json: #"{"email":"dave@example.com","password":"old password"}"#), 401, "UNAUTHORIZED")
+            expectError(
+                try await client.call(.post, "/api/auth/login", json: #"{"email":"dave@example.com","password":"old password"}"#),
+                401,
+                "UNAUTHORIZED"
+            )
             #expect(try await client.call(.post, "/api/auth/login", json: #"{"email":"dave@example.com","password":"new password"}"#).status == .ok)
         }
     }
@@ -194,26 +239,52 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             expectError(try await client.call(.get, "/api/chats/\(id)", as: stranger), 404, "NOT_FOUND")
             expectError(try await client.call(.post, "/api/chats/\(id)/pin", as: stranger, json: "{}"), 404, "NOT_FOUND")
             expectError(try await client.call(.patch, "/api/chats/\(id)", as: a, json: #"{"title":"x"}"#), 400, "VALIDATION_FAILED")
-            expectError(try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(ObjectId())"]}"#), 404, "NOT_FOUND")
-            expectError(try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(b.id)","\#(stranger.id)"]}"#), 400, "VALIDATION_FAILED")
+            expectError(
+                try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(ObjectId())"]}"#),
+                404,
+                "NOT_FOUND"
+            )
+            expectError(
+                try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(b.id)","\#(stranger.id)"]}"#),
+                400,
+                "VALIDATION_FAILED"
+            )
 
             _ = try await client.call(.post, "/api/users/block", as: stranger, json: #"{"userId":"\#(a.id)"}"#)
-            expectError(try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(stranger.id)"]}"#), 403, "FORBIDDEN")
+            expectError(
+                try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(stranger.id)"]}"#),
+                403,
+                "FORBIDDEN"
+            )
         }
     }
 
     @Test func groupsAdminsMembershipAndListing() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
-            let (owner, m1, m2, m3) = (try await gateway.user("owner"), try await gateway.user("m1"), try await gateway.user("m2"), try await gateway.user("m3"))
-            expectError(try await client.call(.post, "/api/chats", as: owner, json: #"{"type":"group","participantIds":["\#(m1.id)"]}"#), 400, "VALIDATION_FAILED")
-            let group = try await client.call(.post, "/api/chats", as: owner, json: #"{"type":"group","title":"Team","participantIds":["\#(m1.id)","\#(m2.id)"]}"#)
+            let (owner, m1, m2, m3) = (
+                try await gateway.user("owner"), try await gateway.user("m1"), try await gateway.user("m2"), try await gateway.user("m3")
+            )
+            expectError(
+                try await client.call(.post, "/api/chats", as: owner, json: #"{"type":"group","participantIds":["\#(m1.id)"]}"#),
+                400,
+                "VALIDATION_FAILED"
+            )
+            let group = try await client.call(
+                .post,
+                "/api/chats",
+                as: owner,
+                json: #"{"type":"group","title":"Team","participantIds":["\#(m1.id)","\#(m2.id)"]}"#
+            )
             #expect(group.status == .created)
             let id = try #require(group.json["chat"]?["_id"]?.stringValue)
             #expect(group.json["chat"]?["admins"] == [.string(owner.id.description)])
 
             expectError(try await client.call(.patch, "/api/chats/\(id)", as: m1, json: #"{"title":"Mine"}"#), 403, "FORBIDDEN")
-            #expect(try await client.call(.patch, "/api/chats/\(id)", as: owner, json: #"{"title":"Renamed"}"#).json["chat"]?["title"]?.stringValue == "Renamed")
+            #expect(
+                try await client.call(.patch, "/api/chats/\(id)", as: owner, json: #"{"title":"Renamed"}"#).json["chat"]?["title"]?.stringValue
+                    == "Renamed"
+            )
             expectError(try await client.call(.post, "/api/chats/\(id)/members", as: m1, json: #"{"userId":"\#(m3.id)"}"#), 403, "FORBIDDEN")
             expectError(try await client.call(.post, "/api/chats/\(id)/members", as: owner, json: #"{"userId":"\#(m1.id)"}"#), 409, "CONFLICT")
             let added = try await client.call(.post, "/api/chats/\(id)/members", as: owner, json: #"{"userId":"\#(m3.id)"}"#)
@@ -275,7 +346,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             expectError(try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"   "}"#), 400, "VALIDATION_FAILED")
             expectError(try await client.call(.post, "/api/messages/\(chat)", as: stranger, json: #"{"body":"hi"}"#), 404, "NOT_FOUND")
             expectError(try await client.call(.get, "/api/messages/\(chat)", as: stranger), 404, "NOT_FOUND")
-            expectError(try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"x","mediaId":"\#(ObjectId())"}"#), 400, "VALIDATION_FAILED")
+            expectError(
+                try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"x","mediaId":"\#(ObjectId())"}"#),
+                400,
+                "VALIDATION_FAILED"
+            )
 
             _ = try await client.call(.post, "/api/users/block", as: b, json: #"{"userId":"\#(a.id)"}"#)
             expectError(try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"still there?"}"#), 403, "FORBIDDEN")
@@ -287,7 +362,9 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
             let chat = try await directChat(client, a, b)
-            let first = try #require(try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"first"}"#).json["message"]?["_id"]?.stringValue)
+            let first = try #require(
+                try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"first"}"#).json["message"]?["_id"]?.stringValue
+            )
             let reply = try await client.call(.post, "/api/messages/\(chat)", as: b, json: #"{"body":"second","replyToId":"\#(first)"}"#)
             #expect(reply.json["message"]?["replyTo"] == ["messageId": .string(first), "body": "first", "senderId": .string(a.id.description)])
 
@@ -317,19 +394,31 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b, c) = (try await gateway.user("a"), try await gateway.user("b"), try await gateway.user("c"))
-            let group = try await client.call(.post, "/api/chats", as: a, json: #"{"type":"group","title":"G","participantIds":["\#(b.id)","\#(c.id)"]}"#)
+            let group = try await client.call(
+                .post,
+                "/api/chats",
+                as: a,
+                json: #"{"type":"group","title":"G","participantIds":["\#(b.id)","\#(c.id)"]}"#
+            )
             let chat = try #require(group.json["chat"]?["_id"]?.stringValue)
-            let m = try #require(try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi all"}"#).json["message"]?["_id"]?.stringValue)
+            let m = try #require(
+                try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi all"}"#).json["message"]?["_id"]?.stringValue
+            )
             #expect(try await client.call(.get, "/api/chats/\(chat)", as: b).json["chat"]?["unreadCount"]?.intValue == 1)
 
             #expect(try await client.call(.post, "/api/messages/\(m)/read", as: b, json: #"{"messageIds":["\#(m)"]}"#).status == .ok)
             #expect(try await client.call(.get, "/api/chats/\(chat)", as: b).json["chat"]?["unreadCount"]?.intValue == 0)
-            #expect(try await client.call(.get, "/api/messages/\(chat)", as: a).json["messages"]?[0]?["status"]?.stringValue == "sent", "one of two has read it")
+            #expect(
+                try await client.call(.get, "/api/messages/\(chat)", as: a).json["messages"]?[0]?["status"]?.stringValue == "sent",
+                "one of two has read it"
+            )
             _ = try await client.call(.post, "/api/messages/\(m)/read", as: c, json: #"{"messageIds":["\#(m)"]}"#)
             #expect(try await client.call(.get, "/api/messages/\(chat)", as: a).json["messages"]?[0]?["status"]?.stringValue == "read")
 
             let other = try await directChat(client, a, b)
-            let elsewhere = try #require(try await client.call(.post, "/api/messages/\(other)", as: a, json: #"{"body":"dm"}"#).json["message"]?["_id"]?.stringValue)
+            let elsewhere = try #require(
+                try await client.call(.post, "/api/messages/\(other)", as: a, json: #"{"body":"dm"}"#).json["message"]?["_id"]?.stringValue
+            )
             let mixed = try await client.call(.post, "/api/messages/\(m)/read", as: b, json: #"{"messageIds":["\#(elsewhere)"]}"#)
             expectError(mixed, 400, "VALIDATION_FAILED")
             #expect(mixed.detailPaths == ["body.messageIds"])
@@ -341,7 +430,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
     @Test func corsSecurityHeadersAndRateLimits() async throws {
         let gateway = try TestGateway(rateLimitScale: 0.3)
         try await gateway.test { client in
-            let preflight = try await client.call(.options, "/api/chats", headers: [.origin: "https://chat.example.com", .accessControlRequestMethod: "POST"])
+            let preflight = try await client.call(
+                .options,
+                "/api/chats",
+                headers: [.origin: "https://chat.example.com", .accessControlRequestMethod: "POST"]
+            )
             #expect(preflight.status == .noContent)
             #expect(preflight.headers[.accessControlAllowOrigin] == "https://chat.example.com")
             #expect(preflight.headers[.accessControlAllowCredentials] == "true")
@@ -355,7 +448,9 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             // Login allows 10 a minute, scaled by 0.3: the fourth attempt is refused.
             var statuses: [Int] = []
             for _ in 0..<4 {
-                statuses.append(Int(try await client.call(.post, "/api/auth/login", json: #"{"email":"x@example.com","password":"whatever1"}"#).status.code))
+                statuses.append(
+                    Int(try await client.call(.post, "/api/auth/login", json: #"{"email":"x@example.com","password":"whatever1"}"#).status.code)
+                )
             }
             #expect(statuses == [401, 401, 401, 429])
             let limited = try await client.call(.post, "/api/auth/login", json: #"{"email":"x@example.com","password":"whatever1"}"#)

@@ -18,11 +18,18 @@ struct TestGateway {
     let outbox: URL
     let router: Router<Gateway.Context>
 
-    static let secrets = AuthSecrets(accessSecret: String(repeating: "a", count: 32), refreshSecret: String(repeating: "r", count: 32),
-                                     internalSecret: String(repeating: "i", count: 32))
+    static let secrets = AuthSecrets(
+        accessSecret: String(repeating: "a", count: 32),
+        refreshSecret: String(repeating: "r", count: 32),
+        internalSecret: String(repeating: "i", count: 32)
+    )
 
-    init(rateLimitScale: Double = 1000, production: Bool = false, trustedProxies: [String] = [],
-         readiness: @escaping Gateway.ReadinessCheck = {}) throws {
+    init(
+        rateLimitScale: Double = 1000,
+        production: Bool = false,
+        trustedProxies: [String] = [],
+        readiness: @escaping Gateway.ReadinessCheck = {}
+    ) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-gateway-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         store = try SQLiteStore(path: folder.appendingPathComponent("parley.sqlite").path)
@@ -30,14 +37,28 @@ struct TestGateway {
         events = RecordingEventPublisher()
         outbox = folder.appendingPathComponent("outbox.jsonl")
         let coordination = Coordination.inProcess()
-        let services = ServiceSet.inProcess(store: store, tokens: tokens, mailer: OutboxMailer(url: outbox), coordination: coordination,
-                                            events: events, secureCookies: production)
+        let services = ServiceSet.inProcess(
+            store: store,
+            tokens: tokens,
+            mailer: OutboxMailer(url: outbox),
+            coordination: coordination,
+            events: events,
+            secureCookies: production
+        )
         let tokens = tokens
         router = Gateway.router(
-            services: services, security: TokenSecurity(tokens: tokens, internalSecret: Self.secrets.internalSecret),
-            policies: .init(allowedOrigins: ["https://chat.example.com"], production: production, rateLimiter: coordination.rateLimiter,
-                            rateLimitScale: rateLimitScale, trustedProxies: trustedProxies.compactMap(CIDR.init)),
-            identify: { try? tokens.verifyAccessToken($0).userId }, readiness: readiness)
+            services: services,
+            security: TokenSecurity(tokens: tokens, internalSecret: Self.secrets.internalSecret),
+            policies: .init(
+                allowedOrigins: ["https://chat.example.com"],
+                production: production,
+                rateLimiter: coordination.rateLimiter,
+                rateLimitScale: rateLimitScale,
+                trustedProxies: trustedProxies.compactMap(CIDR.init)
+            ),
+            identify: { try? tokens.verifyAccessToken($0).userId },
+            readiness: readiness
+        )
     }
 
     var app: some ApplicationProtocol { Application(router: router) }
@@ -92,7 +113,13 @@ struct Client: Sendable {
     let client: any TestClientProtocol
     let gateway: TestGateway
 
-    func call(_ method: HTTPRequest.Method, _ path: String, as user: TestUser? = nil, json: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+    func call(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        as user: TestUser? = nil,
+        json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
         if let user { headers[.authorization] = "Bearer \(user.token)" }
         if json != nil { headers[.contentType] = "application/json" }

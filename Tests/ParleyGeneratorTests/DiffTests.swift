@@ -1,12 +1,18 @@
 import Testing
+
 @testable import ParleyGenerator
 
 // MARK: - Builders
 
 private let here = SourceLocation(file: "schema/test.json", path: "$")
 
-private func prop(_ name: String, _ field: Field, optional: Bool = false, nullable: Bool = false,
-                  default value: DefaultValue? = nil) -> Property {
+private func prop(
+    _ name: String,
+    _ field: Field,
+    optional: Bool = false,
+    nullable: Bool = false,
+    default value: DefaultValue? = nil
+) -> Property {
     Property(name: name, field: field, description: nil, isOptional: optional, isNullable: nullable, defaultValue: value)
 }
 
@@ -18,29 +24,70 @@ private func enumeration(_ name: String, _ values: [String]) -> TypeDecl {
     TypeDecl(name: name, description: nil, kind: .enumeration(values), isInline: false, location: here)
 }
 
-private func route(_ name: String, _ method: HTTPMethod = .post, _ path: String = "/", security: String? = "bearer",
-                   params: [Property] = [], query: [Property] = [], cookies: [Property] = [], body: String? = nil,
-                   response: String = "Empty", statuses: [Int] = [200], setsCookies: [String] = []) -> Route {
-    Route(name: name, summary: nil, description: nil, method: method, path: path, security: security, params: params,
-          query: query, cookies: cookies, body: body, response: response, statuses: statuses, errors: [],
-          setsCookies: setsCookies, location: here)
+private func route(
+    _ name: String,
+    _ method: HTTPMethod = .post,
+    _ path: String = "/",
+    security: String? = "bearer",
+    params: [Property] = [],
+    query: [Property] = [],
+    cookies: [Property] = [],
+    body: String? = nil,
+    response: String = "Empty",
+    statuses: [Int] = [200],
+    setsCookies: [String] = []
+) -> Route {
+    Route(
+        name: name,
+        summary: nil,
+        description: nil,
+        method: method,
+        path: path,
+        security: security,
+        params: params,
+        query: query,
+        cookies: cookies,
+        body: body,
+        response: response,
+        statuses: statuses,
+        errors: [],
+        setsCookies: setsCookies,
+        location: here
+    )
 }
 
 private func service(_ name: String, basePath: String? = nil, isInternal: Bool = false, _ routes: [Route]) -> Service {
-    Service(name: name, description: nil, basePath: basePath ?? "/api/\(name)", isInternal: isInternal, routes: routes,
-            location: here)
+    Service(
+        name: name,
+        description: nil,
+        basePath: basePath ?? "/api/\(name)",
+        isInternal: isInternal,
+        routes: routes,
+        location: here
+    )
 }
 
 private func event(_ name: String, payload: String, ack: String? = nil) -> Event {
     Event(name: name, description: nil, payload: payload, ack: ack, location: here)
 }
 
-private func model(types: [TypeDecl] = [], services: [Service] = [], clientEvents: [Event] = [],
-                   serverEvents: [Event] = []) -> APIModel {
-    APIModel(info: Info(title: "Test", version: "1.0.0", description: nil),
-             securitySchemes: [SecurityScheme(name: "bearer", kind: .bearer(format: "JWT"), description: nil),
-                               SecurityScheme(name: "internalSecret", kind: .header(name: "X-Internal-Secret"), description: nil)],
-             types: types + [object("Empty", [])], services: services, clientEvents: clientEvents, serverEvents: serverEvents)
+private func model(
+    types: [TypeDecl] = [],
+    services: [Service] = [],
+    clientEvents: [Event] = [],
+    serverEvents: [Event] = []
+) -> APIModel {
+    APIModel(
+        info: Info(title: "Test", version: "1.0.0", description: nil),
+        securitySchemes: [
+            SecurityScheme(name: "bearer", kind: .bearer(format: "JWT"), description: nil),
+            SecurityScheme(name: "internalSecret", kind: .header(name: "X-Internal-Secret"), description: nil),
+        ],
+        types: types + [object("Empty", [])],
+        services: services,
+        clientEvents: clientEvents,
+        serverEvents: serverEvents
+    )
 }
 
 private let string = Field.string(StringConstraints())
@@ -155,8 +202,19 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
 
     @Test func newPathParameter() {
         let old = model(services: [service("chats", [route("get", .get, "/:id", params: [prop("id", .objectId)])])])
-        let new = model(services: [service("chats", [route("get", .get, "/:id/:version",
-                                                           params: [prop("id", .objectId), prop("version", .integer(.init()))])])])
+        let new = model(services: [
+            service(
+                "chats",
+                [
+                    route(
+                        "get",
+                        .get,
+                        "/:id/:version",
+                        params: [prop("id", .objectId), prop("version", .integer(.init()))]
+                    )
+                ]
+            )
+        ])
         let changes = diff(old, new)
         #expect(hits(changes) == [Hit(.changedMethodOrPath, "chats.get"), Hit(.newRequiredInput, "chats.get.params.version")])
     }
@@ -187,10 +245,30 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
     }
 
     @Test func queryParameterNarrowed() {
-        let old = model(services: [service("messages", [route("list", .get,
-            query: [prop("limit", .integer(.init(minimum: 1, maximum: 100)), default: .integer(50))])])])
-        let new = model(services: [service("messages", [route("list", .get,
-            query: [prop("limit", .integer(.init(minimum: 1, maximum: 50)), default: .integer(50))])])])
+        let old = model(services: [
+            service(
+                "messages",
+                [
+                    route(
+                        "list",
+                        .get,
+                        query: [prop("limit", .integer(.init(minimum: 1, maximum: 100)), default: .integer(50))]
+                    )
+                ]
+            )
+        ])
+        let new = model(services: [
+            service(
+                "messages",
+                [
+                    route(
+                        "list",
+                        .get,
+                        query: [prop("limit", .integer(.init(minimum: 1, maximum: 50)), default: .integer(50))]
+                    )
+                ]
+            )
+        ])
         #expect(hits(diff(old, new)) == [Hit(.narrowedConstraint, "messages.list.query.limit")])
     }
 
@@ -258,16 +336,22 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
 
     @Test func clientEventPayloadIsAnInput() {
         let old = model(types: [object("Send", [prop("text", string)])], clientEvents: [event("message:send", payload: "Send")])
-        let new = model(types: [object("Send", [prop("text", string), prop("chatId", .objectId)])],
-                        clientEvents: [event("message:send", payload: "Send")])
+        let new = model(
+            types: [object("Send", [prop("text", string), prop("chatId", .objectId)])],
+            clientEvents: [event("message:send", payload: "Send")]
+        )
         #expect(hits(diff(old, new)) == [Hit(.newRequiredInput, "Send.chatId")])
     }
 
     @Test func ackIsAnOutput() {
-        let old = model(types: [object("Send", []), object("SendAck", [prop("id", .objectId)])],
-                        clientEvents: [event("message:send", payload: "Send", ack: "SendAck")])
-        let new = model(types: [object("Send", []), object("SendAck", [prop("id", .objectId, optional: true)])],
-                        clientEvents: [event("message:send", payload: "Send", ack: "SendAck")])
+        let old = model(
+            types: [object("Send", []), object("SendAck", [prop("id", .objectId)])],
+            clientEvents: [event("message:send", payload: "Send", ack: "SendAck")]
+        )
+        let new = model(
+            types: [object("Send", []), object("SendAck", [prop("id", .objectId, optional: true)])],
+            clientEvents: [event("message:send", payload: "Send", ack: "SendAck")]
+        )
         #expect(hits(diff(old, new)) == [Hit(.madeOptional, "SendAck.id")])
     }
 
@@ -356,8 +440,10 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
 
     @Test func typesReachedThroughArraysAndRefsAreInputs() {
         let old = inputModel(object("Thing", [prop("parts", .array(.init(), of: .ref("Part")))]), [object("Part", [prop("a", string)])])
-        let new = inputModel(object("Thing", [prop("parts", .array(.init(), of: .ref("Part")))]),
-                             [object("Part", [prop("a", string), prop("b", string)])])
+        let new = inputModel(
+            object("Thing", [prop("parts", .array(.init(), of: .ref("Part")))]),
+            [object("Part", [prop("a", string), prop("b", string)])]
+        )
         #expect(hits(diff(old, new)) == [Hit(.newRequiredInput, "Part.b")])
     }
 
@@ -438,10 +524,14 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
     }
 
     @Test func typeUsedBothWaysGetsBothRules() {
-        let old = model(types: [object("Profile", [prop("bio", string, optional: true), prop("name", string)])],
-                        services: [service("users", [route("update", .patch, body: "Profile", response: "Profile")])])
-        let new = model(types: [object("Profile", [prop("bio", string), prop("name", string, optional: true)])],
-                        services: [service("users", [route("update", .patch, body: "Profile", response: "Profile")])])
+        let old = model(
+            types: [object("Profile", [prop("bio", string, optional: true), prop("name", string)])],
+            services: [service("users", [route("update", .patch, body: "Profile", response: "Profile")])]
+        )
+        let new = model(
+            types: [object("Profile", [prop("bio", string), prop("name", string, optional: true)])],
+            services: [service("users", [route("update", .patch, body: "Profile", response: "Profile")])]
+        )
         let changes = diff(old, new)
         #expect(hits(changes) == [Hit(.newRequiredInput, "Profile.bio"), Hit(.madeOptional, "Profile.name")])
         #expect(APIDiff.typeUsage(in: old)["Profile"] == [.input, .output])
@@ -463,22 +553,43 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
     @Test func newEventsAndAckAreNotBreaking() {
         let types = [object("P", []), object("A", [])]
         let old = model(types: types, clientEvents: [event("a", payload: "P")])
-        let new = model(types: types, clientEvents: [event("a", payload: "P", ack: "A"), event("b", payload: "P")],
-                        serverEvents: [event("c", payload: "P")])
+        let new = model(
+            types: types,
+            clientEvents: [event("a", payload: "P", ack: "A"), event("b", payload: "P")],
+            serverEvents: [event("c", payload: "P")]
+        )
         #expect(diff(old, new).isEmpty)
     }
 
     @Test func newOptionalOrDefaultedInputFieldsAreNotBreaking() {
         let old = inputModel(object("Thing", [prop("name", string)]))
-        let new = inputModel(object("Thing", [prop("name", string), prop("note", string, optional: true),
-                                              prop("limit", .integer(.init()), default: .integer(10))]))
+        let new = inputModel(
+            object(
+                "Thing",
+                [
+                    prop("name", string), prop("note", string, optional: true),
+                    prop("limit", .integer(.init()), default: .integer(10)),
+                ]
+            )
+        )
         #expect(diff(old, new).isEmpty)
     }
 
     @Test func newOptionalQueryAndCookieAreNotBreaking() {
         let old = model(services: [service("messages", [route("list", .get)])])
-        let new = model(services: [service("messages", [route("list", .get, query: [prop("q", string, optional: true)],
-                                                              cookies: [prop("c", string, optional: true)])])])
+        let new = model(services: [
+            service(
+                "messages",
+                [
+                    route(
+                        "list",
+                        .get,
+                        query: [prop("q", string, optional: true)],
+                        cookies: [prop("c", string, optional: true)]
+                    )
+                ]
+            )
+        ])
         #expect(diff(old, new).isEmpty)
     }
 
@@ -489,20 +600,30 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
     }
 
     @Test func widenedInputConstraintsAreNotBreaking() {
-        let old = inputModel(object("Thing", [
-            prop("name", .string(.init(minLength: 3, maxLength: 32, pattern: "^[a-z]+$"))),
-            prop("n", .integer(.init(minimum: 1, maximum: 10))),
-            prop("tags", .array(.init(minItems: 1, maxItems: 5, uniqueItems: true), of: string)),
-            prop("link", .url(.init(schemes: ["https"], allowsRelative: false, maxLength: 100))),
-            prop("note", string),
-        ]))
-        let new = inputModel(object("Thing", [
-            prop("name", .string(.init(minLength: 1, maxLength: 64))),
-            prop("n", .number(.init(minimum: 0))),
-            prop("tags", .array(.init(), of: string)),
-            prop("link", .url(.init(schemes: ["http", "https"], allowsRelative: true, maxLength: 200))),
-            prop("note", string, optional: true, nullable: true),
-        ]))
+        let old = inputModel(
+            object(
+                "Thing",
+                [
+                    prop("name", .string(.init(minLength: 3, maxLength: 32, pattern: "^[a-z]+$"))),
+                    prop("n", .integer(.init(minimum: 1, maximum: 10))),
+                    prop("tags", .array(.init(minItems: 1, maxItems: 5, uniqueItems: true), of: string)),
+                    prop("link", .url(.init(schemes: ["https"], allowsRelative: false, maxLength: 100))),
+                    prop("note", string),
+                ]
+            )
+        )
+        let new = inputModel(
+            object(
+                "Thing",
+                [
+                    prop("name", .string(.init(minLength: 1, maxLength: 64))),
+                    prop("n", .number(.init(minimum: 0))),
+                    prop("tags", .array(.init(), of: string)),
+                    prop("link", .url(.init(schemes: ["http", "https"], allowsRelative: true, maxLength: 200))),
+                    prop("note", string, optional: true, nullable: true),
+                ]
+            )
+        )
         #expect(diff(old, new).isEmpty)
     }
 
@@ -517,10 +638,14 @@ private func hits(_ changes: [BreakingChange]) -> [Hit] { changes.map { Hit($0.k
     }
 
     @Test func outputOnlyConstraintChangesAreNotBreaking() {
-        let old = outputModel(object("User", [prop("name", .string(.init(maxLength: 64))), prop("role", .ref("Role"))]),
-                              [enumeration("Role", ["admin", "member"])])
-        let new = outputModel(object("User", [prop("name", .string(.init(minLength: 1, maxLength: 32))), prop("role", .ref("Role"))]),
-                              [enumeration("Role", ["member"])])
+        let old = outputModel(
+            object("User", [prop("name", .string(.init(maxLength: 64))), prop("role", .ref("Role"))]),
+            [enumeration("Role", ["admin", "member"])]
+        )
+        let new = outputModel(
+            object("User", [prop("name", .string(.init(minLength: 1, maxLength: 32))), prop("role", .ref("Role"))]),
+            [enumeration("Role", ["member"])]
+        )
         #expect(diff(old, new).isEmpty)
     }
 

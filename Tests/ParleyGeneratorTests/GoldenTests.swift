@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ParleyGenerator
 
 /// Every renderer's output for the fixture schema, compared with files under `Golden/`.

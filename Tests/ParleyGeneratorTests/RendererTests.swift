@@ -8,82 +8,197 @@ import Testing
 enum RendererFixture {
     static let here = SourceLocation(file: "test.json", path: "$")
 
-    static func prop(_ name: String, _ field: Field, optional: Bool = false, nullable: Bool = false,
-                     default value: DefaultValue? = nil, description: String? = nil) -> Property {
-        Property(name: name, field: field, description: description, isOptional: optional, isNullable: nullable,
-                 defaultValue: value)
+    static func prop(
+        _ name: String,
+        _ field: Field,
+        optional: Bool = false,
+        nullable: Bool = false,
+        default value: DefaultValue? = nil,
+        description: String? = nil
+    ) -> Property {
+        Property(
+            name: name,
+            field: field,
+            description: description,
+            isOptional: optional,
+            isNullable: nullable,
+            defaultValue: value
+        )
     }
 
     static func object(_ name: String, _ properties: [Property], inline: Bool = false, description: String? = nil) -> TypeDecl {
         TypeDecl(name: name, description: description, kind: .object(properties), isInline: inline, location: here)
     }
 
-    static func route(_ name: String, _ method: HTTPMethod, _ path: String, security: String? = "bearer",
-                      params: [Property] = [], query: [Property] = [], cookies: [Property] = [], body: String? = nil,
-                      response: String, statuses: [Int] = [200], errors: [Int] = [], setsCookies: [String] = [],
-                      summary: String? = nil) -> Route {
-        Route(name: name, summary: summary, description: nil, method: method, path: path, security: security,
-              params: params, query: query, cookies: cookies, body: body, response: response, statuses: statuses,
-              errors: errors, setsCookies: setsCookies, location: here)
+    static func route(
+        _ name: String,
+        _ method: HTTPMethod,
+        _ path: String,
+        security: String? = "bearer",
+        params: [Property] = [],
+        query: [Property] = [],
+        cookies: [Property] = [],
+        body: String? = nil,
+        response: String,
+        statuses: [Int] = [200],
+        errors: [Int] = [],
+        setsCookies: [String] = [],
+        summary: String? = nil
+    ) -> Route {
+        Route(
+            name: name,
+            summary: summary,
+            description: nil,
+            method: method,
+            path: path,
+            security: security,
+            params: params,
+            query: query,
+            cookies: cookies,
+            body: body,
+            response: response,
+            statuses: statuses,
+            errors: errors,
+            setsCookies: setsCookies,
+            location: here
+        )
     }
 
     static let model: APIModel = {
         let types: [TypeDecl] = [
-            TypeDecl(name: "NoteStatus", description: "Where a note is in its life.", kind: .enumeration(["draft", "published"]),
-                     isInline: false, location: here),
-            object("Note", [
-                prop("_id", .objectId),
-                prop("title", .string(StringConstraints(minLength: 1, maxLength: 100)), description: "The title."),
-                prop("body", .string(StringConstraints(maxLength: 10000)), nullable: true),
-                prop("status", .ref("NoteStatus")),
-                prop("tags", .array(ArrayConstraints(maxItems: 10, uniqueItems: true),
-                                    of: .string(StringConstraints(pattern: "^[a-z]+$")))),
-                prop("link", .url(URLConstraints(schemes: ["https"], allowsRelative: true)), optional: true),
-                prop("kind", .string(StringConstraints(enumeration: ["text", "list"]))),
-                prop("score", .number(NumberConstraints(minimum: 0, maximum: 1.5)), optional: true),
-                prop("owner", .ref("Owner"), nullable: true),
-                prop("data", .json, optional: true),
-                prop("createdAt", .dateTime),
-            ], description: "A note. */ still a comment"),
+            TypeDecl(
+                name: "NoteStatus",
+                description: "Where a note is in its life.",
+                kind: .enumeration(["draft", "published"]),
+                isInline: false,
+                location: here
+            ),
+            object(
+                "Note",
+                [
+                    prop("_id", .objectId),
+                    prop("title", .string(StringConstraints(minLength: 1, maxLength: 100)), description: "The title."),
+                    prop("body", .string(StringConstraints(maxLength: 10000)), nullable: true),
+                    prop("status", .ref("NoteStatus")),
+                    prop(
+                        "tags",
+                        .array(
+                            ArrayConstraints(maxItems: 10, uniqueItems: true),
+                            of: .string(StringConstraints(pattern: "^[a-z]+$"))
+                        )
+                    ),
+                    prop("link", .url(URLConstraints(schemes: ["https"], allowsRelative: true)), optional: true),
+                    prop("kind", .string(StringConstraints(enumeration: ["text", "list"]))),
+                    prop("score", .number(NumberConstraints(minimum: 0, maximum: 1.5)), optional: true),
+                    prop("owner", .ref("Owner"), nullable: true),
+                    prop("data", .json, optional: true),
+                    prop("createdAt", .dateTime),
+                ],
+                description: "A note. */ still a comment"
+            ),
             object("Owner", [prop("email", .email(StringConstraints(maxLength: 254)))]),
-            object("NotesCreateBody", [
-                prop("title", .string(StringConstraints(minLength: 1, maxLength: 100))),
-                prop("status", .ref("NoteStatus"), default: .string("draft")),
-                prop("pinned", .boolean, default: .boolean(false)),
-            ], inline: true),
+            object(
+                "NotesCreateBody",
+                [
+                    prop("title", .string(StringConstraints(minLength: 1, maxLength: 100))),
+                    prop("status", .ref("NoteStatus"), default: .string("draft")),
+                    prop("pinned", .boolean, default: .boolean(false)),
+                ],
+                inline: true
+            ),
             object("NoteResponse", [prop("note", .ref("Note"))]),
-            object("NotesListResponse", [
-                prop("notes", .array(ArrayConstraints(), of: .ref("Note"))),
-                prop("nextCursor", .string(StringConstraints()), nullable: true),
-            ], inline: true),
+            object(
+                "NotesListResponse",
+                [
+                    prop("notes", .array(ArrayConstraints(), of: .ref("Note"))),
+                    prop("nextCursor", .string(StringConstraints()), nullable: true),
+                ],
+                inline: true
+            ),
             object("AuthRefreshResponse", [prop("accessToken", .string(StringConstraints()))], inline: true),
             object("SuccessResponse", [prop("success", .boolean)]),
             object("SendNotePayload", [prop("title", .string(StringConstraints(minLength: 1))), prop("tempId", .string(StringConstraints()))]),
             object("SendNoteAck", [prop("ok", .boolean), prop("note", .ref("Note"), optional: true)]),
             object("TypingStartPayload", [prop("noteId", .objectId)], inline: true),
         ]
-        let notes = Service(name: "notes", description: "Notes.", basePath: "/api/notes", isInternal: false, routes: [
-            route("list", .get, "/", query: [
-                prop("limit", .integer(NumberConstraints(minimum: 1, maximum: 100)), default: .integer(50)),
-                prop("cursor", .string(StringConstraints()), optional: true),
-                prop("status", .ref("NoteStatus"), optional: true),
-            ], response: "NotesListResponse", summary: "List notes"),
-            route("get", .get, "/:id", params: [prop("id", .objectId)], response: "NoteResponse", errors: [404]),
-            route("create", .post, "/", body: "NotesCreateBody", response: "NoteResponse", statuses: [201, 200]),
-            route("delete", .delete, "/:id/tags/:tag", params: [prop("id", .objectId), prop("tag", .string(StringConstraints()))],
-                  query: [prop("everywhere", .boolean, optional: true)], response: "SuccessResponse", errors: [403, 404]),
-            route("search", .get, "/search", security: nil, query: [prop("q", .string(StringConstraints(minLength: 1, maxLength: 64)))],
-                  response: "NotesListResponse"),
-        ], location: here)
-        let auth = Service(name: "auth", description: "Sessions.", basePath: "/api/auth", isInternal: false, routes: [
-            route("refresh", .post, "/refresh", security: nil, cookies: [prop("refreshToken", .string(StringConstraints()))],
-                  response: "AuthRefreshResponse", errors: [401], setsCookies: ["refreshToken"]),
-            route("logout", .post, "/logout", security: nil, cookies: [prop("refreshToken", .string(StringConstraints()), optional: true)],
-                  response: "SuccessResponse", setsCookies: ["refreshToken"]),
-        ], location: here)
-        let internalService = Service(name: "mailer", description: nil, basePath: "/internal/mailer", isInternal: true, routes: [
-            route("send", .post, "/send", security: "internalSecret", body: "Owner", response: "SuccessResponse"),
-        ], location: here)
+        let notes = Service(
+            name: "notes",
+            description: "Notes.",
+            basePath: "/api/notes",
+            isInternal: false,
+            routes: [
+                route(
+                    "list",
+                    .get,
+                    "/",
+                    query: [
+                        prop("limit", .integer(NumberConstraints(minimum: 1, maximum: 100)), default: .integer(50)),
+                        prop("cursor", .string(StringConstraints()), optional: true),
+                        prop("status", .ref("NoteStatus"), optional: true),
+                    ],
+                    response: "NotesListResponse",
+                    summary: "List notes"
+                ),
+                route("get", .get, "/:id", params: [prop("id", .objectId)], response: "NoteResponse", errors: [404]),
+                route("create", .post, "/", body: "NotesCreateBody", response: "NoteResponse", statuses: [201, 200]),
+                route(
+                    "delete",
+                    .delete,
+                    "/:id/tags/:tag",
+                    params: [prop("id", .objectId), prop("tag", .string(StringConstraints()))],
+                    query: [prop("everywhere", .boolean, optional: true)],
+                    response: "SuccessResponse",
+                    errors: [403, 404]
+                ),
+                route(
+                    "search",
+                    .get,
+                    "/search",
+                    security: nil,
+                    query: [prop("q", .string(StringConstraints(minLength: 1, maxLength: 64)))],
+                    response: "NotesListResponse"
+                ),
+            ],
+            location: here
+        )
+        let auth = Service(
+            name: "auth",
+            description: "Sessions.",
+            basePath: "/api/auth",
+            isInternal: false,
+            routes: [
+                route(
+                    "refresh",
+                    .post,
+                    "/refresh",
+                    security: nil,
+                    cookies: [prop("refreshToken", .string(StringConstraints()))],
+                    response: "AuthRefreshResponse",
+                    errors: [401],
+                    setsCookies: ["refreshToken"]
+                ),
+                route(
+                    "logout",
+                    .post,
+                    "/logout",
+                    security: nil,
+                    cookies: [prop("refreshToken", .string(StringConstraints()), optional: true)],
+                    response: "SuccessResponse",
+                    setsCookies: ["refreshToken"]
+                ),
+            ],
+            location: here
+        )
+        let internalService = Service(
+            name: "mailer",
+            description: nil,
+            basePath: "/internal/mailer",
+            isInternal: true,
+            routes: [
+                route("send", .post, "/send", security: "internalSecret", body: "Owner", response: "SuccessResponse")
+            ],
+            location: here
+        )
         return APIModel(
             info: Info(title: "Notes", version: "1.2.3", description: "A test API."),
             securitySchemes: [
@@ -170,10 +285,16 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         #expect(at(doc, "paths", "/api/auth/logout", "post", "parameters", "0", "required") == false)
 
         #expect(at(doc, "components", "responses", "RateLimited", "headers", "Retry-After", "schema", "type") == "integer")
-        #expect(at(doc, "components", "responses", "NotFound", "content", "application/json", "schema", "$ref")
-            == "#/components/schemas/ErrorResponse")
+        #expect(
+            at(doc, "components", "responses", "NotFound", "content", "application/json", "schema", "$ref")
+                == "#/components/schemas/ErrorResponse"
+        )
         #expect(at(doc, "components", "schemas", "ErrorResponse", "properties", "error", "required") == ["statusCode", "code", "message"])
-        #expect(at(doc, "components", "securitySchemes", "bearer") == ["type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token"])
+        #expect(
+            at(doc, "components", "securitySchemes", "bearer") == [
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token",
+            ]
+        )
         #expect(at(doc, "components", "securitySchemes", "refreshCookie") == ["type": "apiKey", "in": "cookie", "name": "refreshToken"])
         #expect(at(doc, "components", "securitySchemes", "internalSecret", "in") == "header")
     }
@@ -215,7 +336,11 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         #expect(at(note, "properties", "data") == [:])
         #expect(at(note, "properties", "createdAt", "format") == "date-time")
         #expect(at(doc, "components", "schemas", "Owner", "properties", "email", "format") == "email")
-        #expect(at(doc, "components", "schemas", "NoteStatus") == ["type": "string", "description": "Where a note is in its life.", "enum": ["draft", "published"]])
+        #expect(
+            at(doc, "components", "schemas", "NoteStatus") == [
+                "type": "string", "description": "Where a note is in its life.", "enum": ["draft", "published"],
+            ]
+        )
         let body = at(doc, "components", "schemas", "NotesCreateBody")
         #expect(at(body, "required") == ["title"])
         #expect(at(body, "properties", "status") == ["$ref": "#/components/schemas/NoteStatus", "default": "draft"])
@@ -225,7 +350,11 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         var model = RendererFixture.model
         model.types.append(RendererFixture.object("ErrorResponse", [RendererFixture.prop("error", .json)]))
         let doc = try parse(OpenAPIRenderer.render(model))
-        #expect(at(doc, "components", "schemas", "ErrorResponse") == ["type": "object", "properties": ["error": [:]], "required": ["error"], "additionalProperties": false])
+        #expect(
+            at(doc, "components", "schemas", "ErrorResponse") == [
+                "type": "object", "properties": ["error": [:]], "required": ["error"], "additionalProperties": false,
+            ]
+        )
     }
 }
 
@@ -284,7 +413,11 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         // No group for an internal service.
         #expect(!client.contains("mailer"))
         #expect(client.contains("method: \"POST\", path: `/api/auth/logout`, bearer: false, issuesToken: false, clearsToken: true"))
-        #expect(client.contains("import type {\n  AuthRefreshResponse,\n  NoteResponse,\n  NoteStatus,\n  NotesCreateBody,\n  NotesListResponse,\n  SuccessResponse,\n} from \"./types\";"))
+        #expect(
+            client.contains(
+                "import type {\n  AuthRefreshResponse,\n  NoteResponse,\n  NoteStatus,\n  NotesCreateBody,\n  NotesListResponse,\n  SuccessResponse,\n} from \"./types\";"
+            )
+        )
     }
 
     @Test func clientWithoutRefreshRoute() throws {
@@ -349,18 +482,22 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
         #expect(at(doc, "operations", "sendNoteNew", "action") == "send")
         #expect(at(doc, "components", "schemas", "Note", "properties", "owner", "oneOf") != nil)
         // Draft 07 ignores keywords beside `$ref`, so a described reference is wrapped.
-        #expect(at(doc, "components", "schemas", "NotesCreateBody", "properties", "status")
-            == ["allOf": [["$ref": "#/components/schemas/NoteStatus"]], "default": "draft"])
+        #expect(
+            at(doc, "components", "schemas", "NotesCreateBody", "properties", "status")
+                == ["allOf": [["$ref": "#/components/schemas/NoteStatus"]], "default": "draft"]
+        )
     }
 }
 
 @Suite struct DocumentsTests {
     @Test func pathsAndDeterminism() {
         let first = Renderers.documents(RendererFixture.model)
-        #expect(first.map(\.path) == [
-            "typescript/types.ts", "typescript/client.ts", "typescript/events.ts", "typescript/index.ts",
-            "typescript/tsconfig.json", "openapi.json", "asyncapi.json", "reference.html",
-        ])
+        #expect(
+            first.map(\.path) == [
+                "typescript/types.ts", "typescript/client.ts", "typescript/events.ts", "typescript/index.ts",
+                "typescript/tsconfig.json", "openapi.json", "asyncapi.json", "reference.html",
+            ]
+        )
         #expect(first == Renderers.documents(RendererFixture.model))
     }
 
@@ -382,7 +519,10 @@ private func at(_ value: JSONValue?, _ path: String...) -> JSONValue? {
             #expect(result.status == 0, "tsc: \(result.output)")
         }
         if ExternalTool.pythonModule("openapi_spec_validator") {
-            let result = try ExternalTool.run("/usr/bin/env", ["python3", "-m", "openapi_spec_validator", dir.appendingPathComponent("openapi.json").path])
+            let result = try ExternalTool.run(
+                "/usr/bin/env",
+                ["python3", "-m", "openapi_spec_validator", dir.appendingPathComponent("openapi.json").path]
+            )
             #expect(result.status == 0, "openapi-spec-validator: \(result.output)")
         }
     }
@@ -400,10 +540,13 @@ func typeScriptClientBehaviour() throws {
         try file.contents.write(to: dir.appendingPathComponent(file.path), atomically: true, encoding: .utf8)
         sources.append(dir.appendingPathComponent(file.path).path)
     }
-    let compile = try ExternalTool.run(ExternalTool.find("tsc")!, [
-        "--strict", "--target", "ES2020", "--module", "commonjs", "--lib", "ES2020,DOM",
-        "--outDir", dir.appendingPathComponent("out").path,
-    ] + sources)
+    let compile = try ExternalTool.run(
+        ExternalTool.find("tsc")!,
+        [
+            "--strict", "--target", "ES2020", "--module", "commonjs", "--lib", "ES2020,DOM",
+            "--outDir", dir.appendingPathComponent("out").path,
+        ] + sources
+    )
     try #require(compile.status == 0, "tsc: \(compile.output)")
     try clientScript.write(to: dir.appendingPathComponent("run.js"), atomically: true, encoding: .utf8)
     let run = try ExternalTool.run(ExternalTool.find("node")!, [dir.appendingPathComponent("run.js").path])

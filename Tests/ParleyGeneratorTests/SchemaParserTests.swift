@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ParleyGenerator
 
 /// Paths of the package, found from this file so that tests read the real schema and fixtures.
@@ -33,8 +34,10 @@ func diagnostics(_ source: SchemaSource) -> [Diagnostic] {
 @Suite struct SchemaParserTests {
     @Test func realSchemaParsesWithoutDiagnostics() throws {
         let model = try SchemaParser.parse(SchemaSource.load(PackagePaths.schema))
-        #expect(model.services.map(\.name) == ["users", "auth", "chats", "messages", "media", "notifications", "notificationsInternal"]
-            || Set(model.services.map(\.name)) == ["users", "auth", "chats", "messages", "media", "notifications", "notificationsInternal"])
+        #expect(
+            model.services.map(\.name) == ["users", "auth", "chats", "messages", "media", "notifications", "notificationsInternal"]
+                || Set(model.services.map(\.name)) == ["users", "auth", "chats", "messages", "media", "notifications", "notificationsInternal"]
+        )
         #expect(model.services.flatMap(\.routes).count == 33)
         #expect(model.clientEvents.map(\.name).contains("message:send"))
         #expect(model.serverEvents.map(\.name).contains("message:new"))
@@ -67,20 +70,28 @@ func diagnostics(_ source: SchemaSource) -> [Diagnostic] {
     }
 
     @Test func danglingBodyReference() {
-        let found = diagnostics(schema(#"""
-            {"services": {"s": {"basePath": "/api/s", "routes": {
-              "make": {"method": "POST", "path": "/", "body": "Missing", "response": {"properties": {}}}}}}}
-            """#))
+        let found = diagnostics(
+            schema(
+                #"""
+                {"services": {"s": {"basePath": "/api/s", "routes": {
+                  "make": {"method": "POST", "path": "/", "body": "Missing", "response": {"properties": {}}}}}}}
+                """#
+            )
+        )
         #expect(found.map(\.path) == ["$.services.s.routes.make.body"])
         #expect(found.first?.message.contains("unknown type 'Missing'") == true)
     }
 
     @Test func duplicateRouteShapeIsReported() {
-        let found = diagnostics(schema(#"""
-            {"services": {"s": {"basePath": "/api/s", "routes": {
-              "a": {"method": "GET", "path": "/:id", "params": {"id": "objectId"}, "response": {"properties": {}}},
-              "b": {"method": "GET", "path": "/:other", "params": {"other": "objectId"}, "response": {"properties": {}}}}}}}
-            """#))
+        let found = diagnostics(
+            schema(
+                #"""
+                {"services": {"s": {"basePath": "/api/s", "routes": {
+                  "a": {"method": "GET", "path": "/:id", "params": {"id": "objectId"}, "response": {"properties": {}}},
+                  "b": {"method": "GET", "path": "/:other", "params": {"other": "objectId"}, "response": {"properties": {}}}}}}}
+                """#
+            )
+        )
         #expect(found.count == 1)
         #expect(found.first?.path == "$.services.s.routes.b")
         #expect(found.first?.message.contains("duplicate route: GET /api/s/:other matches the same requests as s.a") == true)
@@ -115,43 +126,61 @@ func diagnostics(_ source: SchemaSource) -> [Diagnostic] {
     }
 
     @Test func pathParametersMustMatchThePath() {
-        let found = diagnostics(schema(#"""
-            {"services": {"s": {"basePath": "/api/s", "routes": {
-              "a": {"method": "GET", "path": "/:id", "params": {"other": "objectId"}, "response": {"properties": {}}}}}}}
-            """#))
+        let found = diagnostics(
+            schema(
+                #"""
+                {"services": {"s": {"basePath": "/api/s", "routes": {
+                  "a": {"method": "GET", "path": "/:id", "params": {"other": "objectId"}, "response": {"properties": {}}}}}}}
+                """#
+            )
+        )
         #expect(Set(found.map(\.path)) == ["$.services.s.routes.a.params", "$.services.s.routes.a.params.other"])
     }
 
     @Test func constraintMistakes() {
-        let found = diagnostics(schema(#"""
-            {"types": {"A": {"properties": {
-              "a": {"type": "string", "minLength": 5, "maxLength": 2},
-              "b": {"type": "string", "pattern": "(["},
-              "c": {"type": "integer", "minimum": "1"},
-              "d": {"type": "array"},
-              "e": {"type": "string", "enum": ["x"], "default": "y"}
-            }}}}
-            """#))
-        #expect(found.map(\.path) == [
-            "$.types.A.properties.a", "$.types.A.properties.b.pattern", "$.types.A.properties.c.minimum",
-            "$.types.A.properties.d", "$.types.A.properties.e.default",
-        ])
+        let found = diagnostics(
+            schema(
+                #"""
+                {"types": {"A": {"properties": {
+                  "a": {"type": "string", "minLength": 5, "maxLength": 2},
+                  "b": {"type": "string", "pattern": "(["},
+                  "c": {"type": "integer", "minimum": "1"},
+                  "d": {"type": "array"},
+                  "e": {"type": "string", "enum": ["x"], "default": "y"}
+                }}}}
+                """#
+            )
+        )
+        #expect(
+            found.map(\.path) == [
+                "$.types.A.properties.a", "$.types.A.properties.b.pattern", "$.types.A.properties.c.minimum",
+                "$.types.A.properties.d", "$.types.A.properties.e.default",
+            ]
+        )
     }
 
     @Test func getRouteTakesNoBodyAndQueryMustBeScalar() {
-        let found = diagnostics(schema(#"""
-            {"types": {"T": {"properties": {}}},
-             "services": {"s": {"basePath": "/api/s", "routes": {
-              "a": {"method": "GET", "path": "/", "body": "T", "query": {"q": "T"}, "response": "T"}}}}}
-            """#))
+        let found = diagnostics(
+            schema(
+                #"""
+                {"types": {"T": {"properties": {}}},
+                 "services": {"s": {"basePath": "/api/s", "routes": {
+                  "a": {"method": "GET", "path": "/", "body": "T", "query": {"q": "T"}, "response": "T"}}}}}
+                """#
+            )
+        )
         #expect(Set(found.map(\.path)) == ["$.services.s.routes.a.body", "$.services.s.routes.a.query.q"])
     }
 
     @Test func unknownSecuritySchemeAndMethod() {
-        let found = diagnostics(schema(#"""
-            {"services": {"s": {"basePath": "/api/s", "routes": {
-              "a": {"method": "FETCH", "path": "/", "auth": "magic", "response": {"properties": {}}}}}}}
-            """#))
+        let found = diagnostics(
+            schema(
+                #"""
+                {"services": {"s": {"basePath": "/api/s", "routes": {
+                  "a": {"method": "FETCH", "path": "/", "auth": "magic", "response": {"properties": {}}}}}}}
+                """#
+            )
+        )
         #expect(Set(found.map(\.path)) == ["$.services.s.routes.a.method", "$.services.s.routes.a.auth"])
     }
 

@@ -45,7 +45,9 @@ enum MongoTestServer {
         // started by Foundation inherits a mask that blocks SIGTERM, which the server would never see.
         let process = Process()
         process.executableURL = root.appendingPathComponent(".venv/bin/python")
-        process.arguments = ["-c", """
+        process.arguments = [
+            "-c",
+            """
             import os, signal, subprocess, sys, time
             signal.pthread_sigmask(signal.SIG_SETMASK, set())
             server, port = sys.argv[1], sys.argv[2]
@@ -59,7 +61,8 @@ enum MongoTestServer {
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
-            """, server, String(port)]
+            """, server, String(port),
+        ]
         let output = try FileHandle(forWritingTo: log)
         process.standardOutput = output
         process.standardError = output

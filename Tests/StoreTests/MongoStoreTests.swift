@@ -1,9 +1,10 @@
 import CMongoC
 import Foundation
-@testable import MongoStore
 import ParleyAPIRuntime
 import ParleyStore
 import Testing
+
+@testable import MongoStore
 
 /// What only the MongoDB store has: its BSON mapping, error naming, URI handling and indexes. The shared
 /// behaviour is in `StoreContractTests`.
@@ -56,7 +57,10 @@ import Testing
             try await store.ping()
             Issue.record("ping reached a server on port 1")
         } catch let error as StoreError {
-            guard case .unavailable = error else { Issue.record("expected unavailable, got \(error)"); return }
+            guard case .unavailable = error else {
+                Issue.record("expected unavailable, got \(error)")
+                return
+            }
         }
         #expect(Date().timeIntervalSince(started) >= 0.45, "two server selections of 200 ms and the pause between them")
     }

@@ -96,13 +96,20 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.users.block(userId: blocker.id, target: viewer.id)
         try await store.users.block(userId: viewer.id, target: blocked.id)
 
-        #expect(try await store.users.search(prefix: "MAR", viewer: viewer.id, limit: 10).map(\.username) == ["jose", "maria", "mario_k"], "José María's second word starts with mar")
+        #expect(
+            try await store.users.search(prefix: "MAR", viewer: viewer.id, limit: 10).map(\.username) == ["jose", "maria", "mario_k"],
+            "José María's second word starts with mar"
+        )
         #expect(try await store.users.search(prefix: "lóp", viewer: viewer.id, limit: 10).isEmpty)
         #expect(try await store.users.search(prefix: "lop", viewer: viewer.id, limit: 10).map(\.username) == ["maria"])
         #expect(try await store.users.search(prefix: "marí", viewer: viewer.id, limit: 10).map(\.username) == ["jose"])
         #expect(try await store.users.search(prefix: "mar", viewer: viewer.id, limit: 1).map(\.username) == ["jose"])
         #expect(try await store.users.search(prefix: "view", viewer: viewer.id, limit: 10).isEmpty, "never the viewer")
-        #expect(try await store.users.search(prefix: "mar", viewer: maria.id, limit: 10).map(\.username) == ["jose", "marian", "mario_k", "marius", "viewer"])
+        #expect(
+            try await store.users.search(prefix: "mar", viewer: maria.id, limit: 10).map(\.username) == [
+                "jose", "marian", "mario_k", "marius", "viewer",
+            ]
+        )
     }
 
     /// Text from clients is a value, never a query: operators, wildcards and SQL come back as literal misses.
@@ -127,7 +134,14 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
     func rotationAndReplayDetection(kind: StoreKind) async throws {
         let store = try await makeStore(kind)
         let userId = ObjectId()
-        let session = SessionRecord(userId: userId, refreshTokenHash: "h1", userAgent: "ua", ipAddress: "127.0.0.1", createdAt: at(0), expiresAt: at(100))
+        let session = SessionRecord(
+            userId: userId,
+            refreshTokenHash: "h1",
+            userAgent: "ua",
+            ipAddress: "127.0.0.1",
+            createdAt: at(0),
+            expiresAt: at(100)
+        )
         try await store.sessions.insert(session)
         #expect(try await store.sessions.find(tokenHash: "h1") == .current(session))
         #expect(try await store.sessions.rotate(sessionId: session.id, from: "h1", to: "h2", expiresAt: at(200)))
@@ -203,7 +217,10 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.chats.setPinned(chatId: chats[1].id, userId: me, true)
         try await store.chats.setPinned(chatId: chats[4].id, userId: me, true)
         try await store.chats.setArchived(chatId: chats[6].id, userId: me, true)
-        try await store.chats.setLastMessage(chatId: chats[0].id, LastMessageRecord(messageId: ObjectId(), body: "hi", senderId: me, createdAt: at(100)))
+        try await store.chats.setLastMessage(
+            chatId: chats[0].id,
+            LastMessageRecord(messageId: ObjectId(), body: "hi", senderId: me, createdAt: at(100))
+        )
 
         var seen: [String] = []
         var cursor: ChatListKey?
@@ -263,7 +280,10 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.chats.insert(chat)
         let newer = LastMessageRecord(messageId: ObjectId(), body: "newer", senderId: me, createdAt: at(20))
         try await store.chats.setLastMessage(chatId: chat.id, newer)
-        try await store.chats.setLastMessage(chatId: chat.id, LastMessageRecord(messageId: ObjectId(), body: "older", senderId: me, createdAt: at(10)))
+        try await store.chats.setLastMessage(
+            chatId: chat.id,
+            LastMessageRecord(messageId: ObjectId(), body: "older", senderId: me, createdAt: at(10))
+        )
         let read = try #require(try await store.chats.find(id: chat.id))
         #expect(read.lastMessage == newer)
         #expect(read.updatedAt == at(20))
@@ -329,7 +349,10 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
             cursor = page.count == 3 ? page.last?.key : nil
         } while cursor != nil
         #expect(seen == expected)
-        #expect(try await store.messages.page(chatId: chat, viewer: other, since: nil, limit: 100, before: nil).count == 9, "hidden only for the one who deleted it")
+        #expect(
+            try await store.messages.page(chatId: chat, viewer: other, since: nil, limit: 100, before: nil).count == 9,
+            "hidden only for the one who deleted it"
+        )
         #expect(try await store.messages.find(id: sent[3].id)?.deletedFor == [me])
     }
 
@@ -374,7 +397,8 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
     func concurrentSendsThenPaginationSeesEachOnce(kind: StoreKind) async throws {
         let store = try await makeStore(kind)
         let chat = ObjectId()
-        let senders = 64, perSender = 8
+        let senders = 64
+        let perSender = 8
         let ids = try await withThrowingTaskGroup(of: [ObjectId].self) { group in
             for _ in 0..<senders {
                 group.addTask {
@@ -393,7 +417,11 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         #expect(ids.count == senders * perSender)
 
         let latecomer = Task {
-            for i in 0..<50 { try await store.messages.insert(MessageRecord(chatId: chat, senderId: ObjectId(), body: "late \(i)", createdAt: Date().addingTimeInterval(60))) }
+            for i in 0..<50 {
+                try await store.messages.insert(
+                    MessageRecord(chatId: chat, senderId: ObjectId(), body: "late \(i)", createdAt: Date().addingTimeInterval(60))
+                )
+            }
         }
         // The reader's first page was taken before the latecomers: they are newer than its cursor.
         var seen: [MessageRecord] = []
@@ -414,7 +442,14 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
     @Test(arguments: StoreKind.allCases)
     func mediaRecords(kind: StoreKind) async throws {
         let store = try await makeStore(kind)
-        let media = MediaRecord(userId: ObjectId(), fileName: "cat.png", fileType: "image/png", fileSize: 1234, storageKey: "u/cat.png", url: "/media/u/cat.png")
+        let media = MediaRecord(
+            userId: ObjectId(),
+            fileName: "cat.png",
+            fileType: "image/png",
+            fileSize: 1234,
+            storageKey: "u/cat.png",
+            url: "/media/u/cat.png"
+        )
         try await store.media.insert(media)
         #expect(try await store.media.find(id: media.id) == media)
         #expect(try await store.media.find(id: ObjectId()) == nil)
@@ -446,7 +481,9 @@ func cursor(milliseconds: Int64) -> String {
         let key = MessageKey(createdAt: Date(timeIntervalSince1970: 1_800_000_000.123), id: ObjectId())
         #expect(MessageKey(cursor: key.cursor) == key)
         #expect(key.cursor.count == 27)
-        for bad in ["", "abc", String(repeating: "A", count: 28), key.cursor.replacingOccurrences(of: key.cursor.prefix(1), with: "*"), #"{"$gt":""}"#] {
+        for bad in [
+            "", "abc", String(repeating: "A", count: 28), key.cursor.replacingOccurrences(of: key.cursor.prefix(1), with: "*"), #"{"$gt":""}"#,
+        ] {
             #expect(MessageKey(cursor: bad) == nil, "\(bad)")
         }
         let chat = ChatListKey(pinned: true, updatedAt: Date(timeIntervalSince1970: 5), id: ObjectId())
@@ -456,8 +493,10 @@ func cursor(milliseconds: Int64) -> String {
 
     /// Cursors that decode but carry a date no store holds (the first once crashed the server with SIGILL), and those
     /// one millisecond past either end of the storable years.
-    @Test(arguments: ["f_________8AAAAAAAAAAAAAAAA", "gAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                      cursor(milliseconds: Date.storableMilliseconds.upperBound + 1), cursor(milliseconds: Date.storableMilliseconds.lowerBound - 1)])
+    @Test(arguments: [
+        "f_________8AAAAAAAAAAAAAAAA", "gAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        cursor(milliseconds: Date.storableMilliseconds.upperBound + 1), cursor(milliseconds: Date.storableMilliseconds.lowerBound - 1),
+    ])
     func cursorsWithImpossibleDatesAreRefused(cursor: String) {
         #expect(MessageKey(cursor: cursor) == nil)
         #expect(ChatListKey(cursor: "u" + cursor) == nil)

@@ -1,7 +1,8 @@
 import Foundation
-import ParleyStore
 import MongoStore
+import ParleyStore
 import SQLiteStore
+import Testing
 
 /// The engines every contract test runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -22,10 +23,11 @@ func makeStore(_ kind: StoreKind) async throws -> any Store {
         return store
     case .mongo:
         // One shared server, a fresh database per store.
-        let store = try MongoStore(uri: try await MongoTestServer.uri(), database: "test_\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))")
+        let store = try MongoStore(
+            uri: try await MongoTestServer.uri(),
+            database: "test_\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
+        )
         try await store.migrate()
         return store
     }
 }
-
-import Testing

@@ -1,8 +1,8 @@
 import Benchmark
 import Foundation
+import MongoStore
 import ParleyAPIRuntime
 import ParleyStore
-import MongoStore
 import SQLiteStore
 
 /// State made by the setup hooks (which return nothing) for the benchmark bodies.
@@ -35,7 +35,9 @@ enum Fixtures {
                     let me = ObjectId()
                     for i in stride(from: sender, to: count, by: senders) {
                         let date = firstAt.map { $0.addingTimeInterval(Double(i) / 1000) } ?? Date()
-                        try await store.messages.insert(MessageRecord(chatId: chat, senderId: me, body: "message \(i)", tempId: "t\(i)", createdAt: date))
+                        try await store.messages.insert(
+                            MessageRecord(chatId: chat, senderId: me, body: "message \(i)", tempId: "t\(i)", createdAt: date)
+                        )
                     }
                 }
             }
@@ -96,8 +98,13 @@ let benchmarks: @Sendable () -> Void = {
     // that server far more than this store.
     Benchmark(
         "MongoDB durable message inserts, 64 concurrent senders",
-        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .kilo, maxDuration: .seconds(60), maxIterations: 5,
-                             skip: Fixtures.mongoURI == nil),
+        configuration: .init(
+            metrics: [.wallClock, .throughput],
+            scalingFactor: .kilo,
+            maxDuration: .seconds(60),
+            maxIterations: 5,
+            skip: Fixtures.mongoURI == nil
+        ),
         closure: { benchmark in
             guard let store = Fixtures.mongoInsertStore else { return }
             try await Fixtures.send(benchmark.scaledIterations.count, into: ObjectId(), store: store)

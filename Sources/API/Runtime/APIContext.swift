@@ -21,8 +21,13 @@ public struct APIContext: Sendable {
     }
 
     public init(request: Request, context: some APIRequestContext) {
-        self.init(requestID: context.requestID, logger: context.logger, remoteAddress: context.remoteAddress,
-                  userAgent: request.headers[.userAgent], authorization: request.headers[.authorization])
+        self.init(
+            requestID: context.requestID,
+            logger: context.logger,
+            remoteAddress: context.remoteAddress,
+            userAgent: request.headers[.userAgent],
+            authorization: request.headers[.authorization]
+        )
     }
 }
 

@@ -62,7 +62,11 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func methodNotAllowed(allowed: [HTTPRequest.Method]) -> APIError {
         var headers = HTTPFields()
         headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-        return APIError(.methodNotAllowed, message: "Method not allowed; this path accepts \(allowed.map(\.rawValue).joined(separator: ", "))", headers: headers)
+        return APIError(
+            .methodNotAllowed,
+            message: "Method not allowed; this path accepts \(allowed.map(\.rawValue).joined(separator: ", "))",
+            headers: headers
+        )
     }
     public static func rateLimited(retryAfter seconds: Int) -> APIError {
         var headers = HTTPFields()
@@ -87,16 +91,21 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         w.beginObject()
         w.key("error")
         w.beginObject()
-        w.key("statusCode"); w.int(status.code)
-        w.key("code"); w.string(code)
-        w.key("message"); w.string(message)
+        w.key("statusCode")
+        w.int(status.code)
+        w.key("code")
+        w.string(code)
+        w.key("message")
+        w.string(message)
         if let details {
             w.key("details")
             w.beginArray()
             for issue in details {
                 w.beginObject()
-                w.key("path"); w.string(issue.path)
-                w.key("message"); w.string(issue.message)
+                w.key("path")
+                w.string(issue.path)
+                w.key("message")
+                w.string(issue.message)
                 w.endObject()
             }
             w.endArray()
@@ -109,7 +118,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Reads an error answer; nil when the body is not in the contract's shape.
     public init?(status: HTTPResponse.Status, body: [UInt8]) {
         guard let json = try? JSONParser.parse(body), let error = json["error"]?.objectValue,
-              let code = error["code"]?.stringValue, let message = error["message"]?.stringValue
+            let code = error["code"]?.stringValue, let message = error["message"]?.stringValue
         else { return nil }
         let details = error["details"]?.arrayValue?.compactMap { item -> ValidationIssue? in
             guard let path = item["path"]?.stringValue, let message = item["message"]?.stringValue else { return nil }

@@ -21,7 +21,8 @@ public struct ObjectId: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Parses 24 lowercase hex characters; anything else is nil.
     public init?(_ string: some StringProtocol) {
         guard string.utf8.count == 24 else { return nil }
-        var high: UInt64 = 0, low: UInt32 = 0
+        var high: UInt64 = 0
+        var low: UInt32 = 0
         for (i, byte) in string.utf8.enumerated() {
             let nibble: UInt8
             switch byte {
@@ -41,9 +42,16 @@ public struct ObjectId: Sendable, Hashable, Comparable, CustomStringConvertible 
     public var description: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8](repeating: 0, count: 24)
-        var high = bytes.0, low = bytes.1
-        for i in stride(from: 23, through: 16, by: -1) { out[i] = digits[Int(low & 0xF)]; low >>= 4 }
-        for i in stride(from: 15, through: 0, by: -1) { out[i] = digits[Int(high & 0xF)]; high >>= 4 }
+        var high = bytes.0
+        var low = bytes.1
+        for i in stride(from: 23, through: 16, by: -1) {
+            out[i] = digits[Int(low & 0xF)]
+            low >>= 4
+        }
+        for i in stride(from: 15, through: 0, by: -1) {
+            out[i] = digits[Int(high & 0xF)]
+            high >>= 4
+        }
         return String(decoding: out, as: UTF8.self)
     }
 

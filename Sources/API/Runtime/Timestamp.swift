@@ -44,10 +44,10 @@ public enum Timestamp {
             return value
         }
         guard let year = digits(0, 4), b[4] == UInt8(ascii: "-"), let month = digits(5, 2), b[7] == UInt8(ascii: "-"),
-              let day = digits(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
-              let hour = digits(11, 2), b[13] == UInt8(ascii: ":"), let minute = digits(14, 2), b[16] == UInt8(ascii: ":"),
-              let second = digits(17, 2),
-              year >= 1, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            let day = digits(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+            let hour = digits(11, 2), b[13] == UInt8(ascii: ":"), let minute = digits(14, 2), b[16] == UInt8(ascii: ":"),
+            let second = digits(17, 2),
+            year >= 1, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         var millis: Int64 = 0
@@ -69,7 +69,7 @@ public enum Timestamp {
             index += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard let oh = digits(index + 1, 2), b.count > index + 3, b[index + 3] == UInt8(ascii: ":"), let om = digits(index + 4, 2),
-                  oh < 24, om < 60
+                oh < 24, om < 60
             else { return nil }
             offset = (oh * 3600 + om * 60) * (b[index] == UInt8(ascii: "+") ? 1 : -1)
             index += 6
@@ -84,7 +84,8 @@ public enum Timestamp {
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
-        let quotient = a / b, remainder = a % b
+        let quotient = a / b
+        let remainder = a % b
         return remainder < 0 ? (quotient - 1, remainder + b) : (quotient, remainder)
     }
 

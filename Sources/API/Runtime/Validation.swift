@@ -100,8 +100,15 @@ public struct Validation: Sendable {
 
     // MARK: Constraints
 
-    public mutating func check(_ value: String, at path: String, _ key: String, minLength: Int? = nil, maxLength: Int? = nil,
-                               pattern: Pattern? = nil, oneOf allowed: [String]? = nil) {
+    public mutating func check(
+        _ value: String,
+        at path: String,
+        _ key: String,
+        minLength: Int? = nil,
+        maxLength: Int? = nil,
+        pattern: Pattern? = nil,
+        oneOf allowed: [String]? = nil
+    ) {
         if minLength != nil || maxLength != nil {
             // Unicode scalars, as JSON Schema counts: a grapheme cluster may carry any number of combining marks,
             // so counting clusters would bound nothing ("a" + 300,000 × U+0301 is one character).
@@ -157,7 +164,7 @@ public struct Validation: Sendable {
         guard !invisible else { return false }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last, !local.isEmpty, local.unicodeScalars.count <= 64,
-              domain.count >= 3, domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..")
+            domain.count >= 3, domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..")
         else { return false }
         return !value.contains { $0.isWhitespace || $0.isNewline || $0 == "<" || $0 == ">" || $0 == "," || $0 == ";" }
             && domain.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }

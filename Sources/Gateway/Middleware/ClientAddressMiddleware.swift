@@ -11,7 +11,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !trustedProxies.isEmpty, let peer = context.remoteAddress, isTrusted(peer),
-              let header = request.headers[values: .xForwardedFor].joined(separator: ",").nonEmpty
+            let header = request.headers[values: .xForwardedFor].joined(separator: ",").nonEmpty
         else { return try await next(request, context) }
         var context = context
         context.remoteAddress = clientAddress(peer: peer, forwardedFor: header)

@@ -176,12 +176,21 @@ private struct Differ {
         }
     }
 
-    mutating func compareRoute(_ oldRoute: Route, in oldService: Service, with newRoute: Route, in newService: Service,
-                               at location: String) {
-        let oldPath = oldRoute.fullPath(in: oldService), newPath = newRoute.fullPath(in: newService)
+    mutating func compareRoute(
+        _ oldRoute: Route,
+        in oldService: Service,
+        with newRoute: Route,
+        in newService: Service,
+        at location: String
+    ) {
+        let oldPath = oldRoute.fullPath(in: oldService)
+        let newPath = newRoute.fullPath(in: newService)
         if oldRoute.method != newRoute.method || Self.pathShape(oldPath) != Self.pathShape(newPath) {
-            report(.changedMethodOrPath, location,
-                   "\(oldRoute.method.rawValue) \(oldPath) became \(newRoute.method.rawValue) \(newPath)")
+            report(
+                .changedMethodOrPath,
+                location,
+                "\(oldRoute.method.rawValue) \(oldPath) became \(newRoute.method.rawValue) \(newPath)"
+            )
         }
 
         switch (oldRoute.security, newRoute.security) {

@@ -9,8 +9,14 @@ public struct APIModel: Sendable, Equatable {
     public var clientEvents: [Event]
     public var serverEvents: [Event]
 
-    public init(info: Info, securitySchemes: [SecurityScheme] = [], types: [TypeDecl] = [], services: [Service] = [],
-                clientEvents: [Event] = [], serverEvents: [Event] = []) {
+    public init(
+        info: Info,
+        securitySchemes: [SecurityScheme] = [],
+        types: [TypeDecl] = [],
+        services: [Service] = [],
+        clientEvents: [Event] = [],
+        serverEvents: [Event] = []
+    ) {
         self.info = info
         self.securitySchemes = securitySchemes
         self.types = types
@@ -114,8 +120,13 @@ public struct StringConstraints: Sendable, Equatable {
     public var patternMessage: String?
     /// Allowed values, when the string is an inline enumeration.
     public var enumeration: [String]?
-    public init(minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil, patternMessage: String? = nil,
-                enumeration: [String]? = nil) {
+    public init(
+        minLength: Int? = nil,
+        maxLength: Int? = nil,
+        pattern: String? = nil,
+        patternMessage: String? = nil,
+        enumeration: [String]? = nil
+    ) {
         self.minLength = minLength
         self.maxLength = maxLength
         self.pattern = pattern
@@ -158,7 +169,11 @@ public struct ArrayConstraints: Sendable, Equatable {
 }
 
 public enum HTTPMethod: String, Sendable, Equatable, CaseIterable {
-    case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE"
+    case get = "GET"
+    case post = "POST"
+    case put = "PUT"
+    case patch = "PATCH"
+    case delete = "DELETE"
 }
 
 public struct Service: Sendable, Equatable {

@@ -26,7 +26,8 @@ struct JSONPath: CustomStringConvertible {
     static let root = JSONPath(description: "$")
 
     func appending(_ key: String) -> JSONPath {
-        let plain = !key.isEmpty && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }
+        let plain =
+            !key.isEmpty && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }
             && !(key.first?.isNumber ?? false)
         return JSONPath(description: description + (plain ? ".\(key)" : "[\"\(key)\"]"))
     }

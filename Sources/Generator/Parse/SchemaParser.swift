@@ -129,7 +129,7 @@ public struct SchemaParser {
 
     private mutating func run() -> APIModel? {
         guard let entry = parseFile(source.entry),
-              let entryObject = object(.object(entry), .root, allowed: ["$schema", "info", "security", "include"], what: "the entry file")
+            let entryObject = object(.object(entry), .root, allowed: ["$schema", "info", "security", "include"], what: "the entry file")
         else { return nil }
         let info = parseInfo(entryObject["info"], JSONPath.root.appending("info"))
         parseSecurity(entryObject["security"], JSONPath.root.appending("security"))
@@ -138,7 +138,7 @@ public struct SchemaParser {
         var parts: [(name: String, object: JSONObject)] = []
         for name in includes {
             guard let part = parseFile(name),
-                  let checked = object(.object(part), .root, allowed: ["$schema", "types", "services", "events"], what: "a schema file")
+                let checked = object(.object(part), .root, allowed: ["$schema", "types", "services", "events"], what: "a schema file")
             else { continue }
             parts.append((name, checked))
         }
@@ -154,12 +154,16 @@ public struct SchemaParser {
         var serverEvents: [Event] = []
         for part in parts {
             file = part.name
-            if let value = part.object["types"], let map = object(value, JSONPath.root.appending("types"), allowed: value.objectValue?.keys ?? [], what: "'types'") {
+            if let value = part.object["types"],
+                let map = object(value, JSONPath.root.appending("types"), allowed: value.objectValue?.keys ?? [], what: "'types'")
+            {
                 for (name, def) in map.entries {
                     if let decl = parseTypeDecl(name: name, def, JSONPath.root.appending("types").appending(name)) { types.append(decl) }
                 }
             }
-            if let value = part.object["services"], let map = object(value, JSONPath.root.appending("services"), allowed: value.objectValue?.keys ?? [], what: "'services'") {
+            if let value = part.object["services"],
+                let map = object(value, JSONPath.root.appending("services"), allowed: value.objectValue?.keys ?? [], what: "'services'")
+            {
                 for (name, def) in map.entries {
                     if let service = parseService(name: name, def, JSONPath.root.appending("services").appending(name)) {
                         if let other = services.first(where: { $0.name == name }) {
@@ -176,8 +180,14 @@ public struct SchemaParser {
         }
         checkRouteConflicts(services)
         guard let info else { return nil }
-        return APIModel(info: info, securitySchemes: securitySchemes, types: types + hoisted, services: services,
-                        clientEvents: clientEvents, serverEvents: serverEvents)
+        return APIModel(
+            info: info,
+            securitySchemes: securitySchemes,
+            types: types + hoisted,
+            services: services,
+            clientEvents: clientEvents,
+            serverEvents: serverEvents
+        )
     }
 
     private mutating func parseInfo(_ value: JSONValue?, _ path: JSONPath) -> Info? {
@@ -203,13 +213,25 @@ public struct SchemaParser {
             let schemeName = string(def["name"], p.appending("name"), what: "'name'")
             switch string(def["type"], p.appending("type"), what: "'type'") {
             case "bearer":
-                securitySchemes.append(SecurityScheme(name: name, kind: .bearer(format: string(def["format"], p.appending("format"), what: "'format'")), description: description))
+                securitySchemes.append(
+                    SecurityScheme(
+                        name: name,
+                        kind: .bearer(format: string(def["format"], p.appending("format"), what: "'format'")),
+                        description: description
+                    )
+                )
             case let kind? where kind == "cookie" || kind == "header":
                 guard let schemeName else {
                     error(p, "a \(kind) security scheme needs 'name'")
                     continue
                 }
-                securitySchemes.append(SecurityScheme(name: name, kind: kind == "cookie" ? .cookie(name: schemeName) : .header(name: schemeName), description: description))
+                securitySchemes.append(
+                    SecurityScheme(
+                        name: name,
+                        kind: kind == "cookie" ? .cookie(name: schemeName) : .header(name: schemeName),
+                        description: description
+                    )
+                )
             case let other?:
                 error(p.appending("type"), "unknown security scheme type '\(other)'; expected bearer, cookie or header")
             case nil:
@@ -230,7 +252,13 @@ public struct SchemaParser {
         }
         for present in source.presentFiles
         where present != source.entry && present != SchemaSource.metaSchemaFileName && !includes.contains(present) {
-            diagnostics.append(Diagnostic(file: displayName(present), path: "$", message: "this file is not listed in \(source.entry) 'include', so it would be ignored; add it there"))
+            diagnostics.append(
+                Diagnostic(
+                    file: displayName(present),
+                    path: "$",
+                    message: "this file is not listed in \(source.entry) 'include', so it would be ignored; add it there"
+                )
+            )
         }
         return includes.filter { source.files[$0] != nil }
     }
@@ -281,7 +309,8 @@ public struct SchemaParser {
     }
 
     private mutating func parseTypeDecl(name: String, _ value: JSONValue, _ path: JSONPath, inline: Bool = false) -> TypeDecl? {
-        guard let def = object(value, path, allowed: inline ? ["description", "properties"] : ["description", "properties", "enum"], what: "a type") else { return nil }
+        guard let def = object(value, path, allowed: inline ? ["description", "properties"] : ["description", "properties", "enum"], what: "a type")
+        else { return nil }
         let description = string(def["description"], path.appending("description"), what: "'description'")
         if def["enum"] != nil, def["properties"] != nil {
             error(path, "a type has either 'properties' (an object) or 'enum' (an enumeration), not both")
@@ -338,8 +367,14 @@ public struct SchemaParser {
         if let raw = object?["default"] {
             defaultValue = parseDefault(raw, for: field, path.appending("default"))
         }
-        return Property(name: name, field: field, description: object.flatMap { string($0["description"], path.appending("description"), what: "'description'") },
-                        isOptional: optional, isNullable: nullable, defaultValue: defaultValue)
+        return Property(
+            name: name,
+            field: field,
+            description: object.flatMap { string($0["description"], path.appending("description"), what: "'description'") },
+            isOptional: optional,
+            isNullable: nullable,
+            defaultValue: defaultValue
+        )
     }
 
     private mutating func parseDefault(_ raw: JSONValue, for field: Field, _ path: JSONPath) -> DefaultValue? {
@@ -387,7 +422,10 @@ public struct SchemaParser {
             def = object
             let allowed = Self.allowedKeys(for: typeName)
             for key in object.keys where !allowed.contains(key) {
-                error(path.appending(key), "unknown key '\(key)' for a field of type '\(typeName)'; expected one of: \(allowed.joined(separator: ", "))")
+                error(
+                    path.appending(key),
+                    "unknown key '\(key)' for a field of type '\(typeName)'; expected one of: \(allowed.joined(separator: ", "))"
+                )
             }
             if !context.allowsOptional, object["optional"] != nil { error(path.appending("optional"), "'optional' is not allowed here") }
             if !context.allowsDefault, object["default"] != nil { error(path.appending("default"), "'default' is not allowed here") }
@@ -398,7 +436,10 @@ public struct SchemaParser {
         }
 
         if context.scalarOnly, !Self.scalarBuiltins.contains(typeName), !enumTypes.contains(typeName) {
-            error(path, "a \(context == .query ? "query parameter" : context == .param ? "path parameter" : "cookie") must have a scalar type (string, integer, number, boolean, objectId, dateTime, email, url or an enum), not '\(typeName)'")
+            error(
+                path,
+                "a \(context == .query ? "query parameter" : context == .param ? "path parameter" : "cookie") must have a scalar type (string, integer, number, boolean, objectId, dateTime, email, url or an enum), not '\(typeName)'"
+            )
             return nil
         }
 
@@ -415,8 +456,15 @@ public struct SchemaParser {
             let patternMessage = string(def["patternMessage"], path.appending("patternMessage"), what: "'patternMessage'")
             if patternMessage != nil, pattern == nil { error(path.appending("patternMessage"), "'patternMessage' needs a 'pattern'") }
             let enumeration = stringList(def["enum"], path.appending("enum"), what: "'enum'", nonEmpty: true)
-            return .string(StringConstraints(minLength: minLength, maxLength: maxLength, pattern: pattern, patternMessage: patternMessage,
-                                             enumeration: enumeration))
+            return .string(
+                StringConstraints(
+                    minLength: minLength,
+                    maxLength: maxLength,
+                    pattern: pattern,
+                    patternMessage: patternMessage,
+                    enumeration: enumeration
+                )
+            )
         case "email":
             return .email(StringConstraints(minLength: minLength, maxLength: maxLength))
         case "url":
@@ -446,7 +494,10 @@ public struct SchemaParser {
             return .array(ArrayConstraints(minItems: minItems, maxItems: maxItems, uniqueItems: unique), of: element)
         default:
             guard typeLocations[typeName] != nil else {
-                error(path, "unknown type '\(typeName)'\(suggestion(for: typeName)); built-in types are \(Self.builtinTypes.sorted().joined(separator: ", "))")
+                error(
+                    path,
+                    "unknown type '\(typeName)'\(suggestion(for: typeName)); built-in types are \(Self.builtinTypes.sorted().joined(separator: ", "))"
+                )
                 return nil
             }
             return .ref(typeName)
@@ -457,12 +508,14 @@ public struct SchemaParser {
         let candidates = Array(Self.builtinTypes) + Array(typeLocations.keys)
         let lower = name.lowercased()
         guard let best = candidates.min(by: { editDistance($0.lowercased(), lower) < editDistance($1.lowercased(), lower) }),
-              editDistance(best.lowercased(), lower) <= 2 else { return "" }
+            editDistance(best.lowercased(), lower) <= 2
+        else { return "" }
         return " (did you mean '\(best)'?)"
     }
 
     private func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         guard !a.isEmpty else { return b.count }
         var row = Array(0...b.count)
         for i in 1...a.count {
@@ -521,12 +574,20 @@ public struct SchemaParser {
             error(path, "routes default to the 'bearer' security scheme, which the entry file does not declare; declare it or set 'auth'")
         }
         let isInternal = bool(def["internal"], path.appending("internal"), what: "'internal'") ?? false
-        guard let routesValue = def["routes"], let routesMap = object(routesValue, path.appending("routes"), allowed: routesValue.objectValue?.keys ?? [], what: "'routes'") else {
+        guard let routesValue = def["routes"],
+            let routesMap = object(routesValue, path.appending("routes"), allowed: routesValue.objectValue?.keys ?? [], what: "'routes'")
+        else {
             if def["routes"] == nil { error(path, "missing 'routes'") }
             return nil
         }
-        var service = Service(name: name, description: string(def["description"], path.appending("description"), what: "'description'"),
-                              basePath: basePath, isInternal: isInternal, routes: [], location: location(path))
+        var service = Service(
+            name: name,
+            description: string(def["description"], path.appending("description"), what: "'description'"),
+            basePath: basePath,
+            isInternal: isInternal,
+            routes: [],
+            location: location(path)
+        )
         for (routeName, routeValue) in routesMap.entries {
             let p = path.appending("routes").appending(routeName)
             guard routeName.first?.isLowercase == true, routeName.allSatisfy({ $0.isLetter || $0.isNumber }) else {
@@ -550,17 +611,41 @@ public struct SchemaParser {
     }
 
     private mutating func parseRoute(service: String, name: String, _ value: JSONValue, _ path: JSONPath, defaultAuth: String?) -> Route? {
-        guard let def = object(value, path, allowed: ["summary", "description", "method", "path", "auth", "params", "query", "cookies", "body", "response", "status", "errors", "setsCookies"], what: "a route") else { return nil }
+        guard
+            let def = object(
+                value,
+                path,
+                allowed: [
+                    "summary", "description", "method", "path", "auth", "params", "query", "cookies", "body", "response", "status", "errors",
+                    "setsCookies",
+                ],
+                what: "a route"
+            )
+        else { return nil }
         let prefix = Naming.upperCamel(service) + Naming.upperCamel(name)
         var ok = true
         let methodName = string(def["method"], path.appending("method"), what: "'method'")
         let method = methodName.flatMap { HTTPMethod(rawValue: $0) }
-        if def["method"] == nil { error(path, "missing 'method'"); ok = false }
-        else if method == nil { error(path.appending("method"), "unknown method '\(methodName ?? "")'; expected GET, POST, PUT, PATCH or DELETE"); ok = false }
+        if def["method"] == nil {
+            error(path, "missing 'method'")
+            ok = false
+        } else if method == nil {
+            error(path.appending("method"), "unknown method '\(methodName ?? "")'; expected GET, POST, PUT, PATCH or DELETE")
+            ok = false
+        }
         let routePath = string(def["path"], path.appending("path"), what: "'path'")
-        if def["path"] == nil { error(path, "missing 'path'"); ok = false }
-        if let routePath, !routePath.hasPrefix("/") { error(path.appending("path"), "path '\(routePath)' must start with '/'"); ok = false }
-        if def["response"] == nil { error(path, "missing 'response'"); ok = false }
+        if def["path"] == nil {
+            error(path, "missing 'path'")
+            ok = false
+        }
+        if let routePath, !routePath.hasPrefix("/") {
+            error(path.appending("path"), "path '\(routePath)' must start with '/'")
+            ok = false
+        }
+        if def["response"] == nil {
+            error(path, "missing 'response'")
+            ok = false
+        }
 
         let auth: String? = parseAuth(def["auth"], path.appending("auth")) ?? defaultAuth
         let params = def["params"].map { parseProperties($0, path.appending("params"), context: .param) } ?? []
@@ -589,7 +674,9 @@ public struct SchemaParser {
         if let status = def["status"] {
             let list: [JSONValue] = status.arrayValue ?? [status]
             let parsed = list.compactMap(\.intValue)
-            if parsed.count != list.count || parsed.isEmpty || parsed.contains(where: { !(200...299).contains($0) }) || Set(parsed).count != parsed.count {
+            if parsed.count != list.count || parsed.isEmpty || parsed.contains(where: { !(200...299).contains($0) })
+                || Set(parsed).count != parsed.count
+            {
                 error(path.appending("status"), "'status' must be a 2xx status or a list of distinct 2xx statuses")
                 ok = false
             } else {
@@ -600,7 +687,10 @@ public struct SchemaParser {
         if let value = def["errors"] {
             for (i, item) in (value.arrayValue ?? []).enumerated() {
                 guard let code = item.intValue, Self.allowedErrors.contains(code) else {
-                    error(path.appending("errors").appending(i), "\(item.serialized()) is not an error status of the contract; expected one of \(Self.allowedErrors.sorted().map(String.init).joined(separator: ", "))")
+                    error(
+                        path.appending("errors").appending(i),
+                        "\(item.serialized()) is not an error status of the contract; expected one of \(Self.allowedErrors.sorted().map(String.init).joined(separator: ", "))"
+                    )
                     continue
                 }
                 errors.append(code)
@@ -610,11 +700,23 @@ public struct SchemaParser {
         let setsCookies = stringList(def["setsCookies"], path.appending("setsCookies"), what: "'setsCookies'") ?? []
 
         guard ok, let method, let routePath, let response else { return nil }
-        return Route(name: name, summary: string(def["summary"], path.appending("summary"), what: "'summary'"),
-                     description: string(def["description"], path.appending("description"), what: "'description'"),
-                     method: method, path: routePath, security: auth, params: params, query: query, cookies: cookies,
-                     body: body, response: response, statuses: statuses, errors: errors, setsCookies: setsCookies,
-                     location: location(path))
+        return Route(
+            name: name,
+            summary: string(def["summary"], path.appending("summary"), what: "'summary'"),
+            description: string(def["description"], path.appending("description"), what: "'description'"),
+            method: method,
+            path: routePath,
+            security: auth,
+            params: params,
+            query: query,
+            cookies: cookies,
+            body: body,
+            response: response,
+            statuses: statuses,
+            errors: errors,
+            setsCookies: setsCookies,
+            location: location(path)
+        )
     }
 
     private mutating func checkRouteConflicts(_ services: [Service]) {
@@ -625,8 +727,14 @@ public struct SchemaParser {
                 let shape = route.fullPath(in: service).split(separator: "/").map { $0.hasPrefix(":") ? ":" : String($0) }.joined(separator: "/")
                 let key = "\(route.method.rawValue) /\(shape)"
                 if let (other, otherService) = seen[key] {
-                    diagnostics.append(Diagnostic(file: route.location.file, path: route.location.path,
-                                                  message: "duplicate route: \(route.method.rawValue) \(route.fullPath(in: service)) matches the same requests as \(otherService.name).\(other.name) (\(other.location))"))
+                    diagnostics.append(
+                        Diagnostic(
+                            file: route.location.file,
+                            path: route.location.path,
+                            message:
+                                "duplicate route: \(route.method.rawValue) \(route.fullPath(in: service)) matches the same requests as \(otherService.name).\(other.name) (\(other.location))"
+                        )
+                    )
                 } else {
                     seen[key] = (route, service)
                 }
@@ -639,24 +747,45 @@ public struct SchemaParser {
     private mutating func parseEvents(_ value: JSONValue, _ path: JSONPath, client: inout [Event], server: inout [Event]) {
         guard let def = object(value, path, allowed: ["clientToServer", "serverToClient"], what: "'events'") else { return }
         for (direction, isClient) in [("clientToServer", true), ("serverToClient", false)] {
-            guard let mapValue = def[direction], let map = object(mapValue, path.appending(direction), allowed: mapValue.objectValue?.keys ?? [], what: "'\(direction)'") else { continue }
+            guard let mapValue = def[direction],
+                let map = object(mapValue, path.appending(direction), allowed: mapValue.objectValue?.keys ?? [], what: "'\(direction)'")
+            else { continue }
             for (name, eventValue) in map.entries {
                 let p = path.appending(direction).appending(name)
                 guard name.first?.isLowercase == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == ":" }), !name.hasSuffix(":") else {
                     error(p, "event name '\(name)' must be lowerCamel words separated by ':'")
                     continue
                 }
-                guard let event = object(eventValue, p, allowed: isClient ? ["description", "payload", "ack"] : ["description", "payload"], what: "an event") else { continue }
+                guard
+                    let event = object(
+                        eventValue,
+                        p,
+                        allowed: isClient ? ["description", "payload", "ack"] : ["description", "payload"],
+                        what: "an event"
+                    )
+                else { continue }
                 if (isClient ? client : server).contains(where: { $0.name == name }) {
                     error(p, "event '\(name)' is already declared")
                     continue
                 }
                 if event["payload"] == nil { error(p, "missing 'payload'") }
-                guard let payload = parseTypeReference(event["payload"], p.appending("payload"), inlineName: Naming.upperCamel(name) + "Payload", what: "'payload'") else { continue }
+                guard
+                    let payload = parseTypeReference(
+                        event["payload"],
+                        p.appending("payload"),
+                        inlineName: Naming.upperCamel(name) + "Payload",
+                        what: "'payload'"
+                    )
+                else { continue }
                 let ack = parseTypeReference(event["ack"], p.appending("ack"), inlineName: Naming.upperCamel(name) + "Ack", what: "'ack'")
                 if event["ack"] != nil, ack == nil { continue }
-                let parsed = Event(name: name, description: string(event["description"], p.appending("description"), what: "'description'"),
-                                   payload: payload, ack: ack, location: location(p))
+                let parsed = Event(
+                    name: name,
+                    description: string(event["description"], p.appending("description"), what: "'description'"),
+                    payload: payload,
+                    ack: ack,
+                    location: location(p)
+                )
                 if isClient { client.append(parsed) } else { server.append(parsed) }
             }
         }

@@ -48,7 +48,7 @@ public struct SchemaSource: Sendable {
         let folder = url.deletingLastPathComponent()
         var urls = [url]
         if let data = try? Data(contentsOf: url), let value = try? JSONParser.parse(Array(data)),
-           case .array(let includes)? = value["include"]
+            case .array(let includes)? = value["include"]
         {
             urls += includes.compactMap(\.stringValue).map { folder.appendingPathComponent($0) }
         }

@@ -32,8 +32,13 @@ public struct AuthService: AuthAPI {
         if let problem = PasswordPolicy.problem(with: password) { throw APIError.validation(path: "body.password", problem) }
         let hash = try await offload { PasswordHasher.hash(password) }
         let date = now()
-        let user = UserRecord(username: body.username, email: Self.normalized(email: body.email), passwordHash: hash, name: body.name,
-                              createdAt: date)
+        let user = UserRecord(
+            username: body.username,
+            email: Self.normalized(email: body.email),
+            passwordHash: hash,
+            name: body.name,
+            createdAt: date
+        )
         do {
             try await store.users.insert(user)
         } catch StoreError.duplicate(let key) {
@@ -75,15 +80,22 @@ public struct AuthService: AuthAPI {
                 throw APIError.unauthorized("Invalid refresh token")
             }
             let next = tokens.newRefreshToken()
-            guard try await store.sessions.rotate(sessionId: session.id, from: hash, to: tokens.hash(next),
-                                                  expiresAt: date.addingTimeInterval(TokenService.refreshLifetime))
+            guard
+                try await store.sessions.rotate(
+                    sessionId: session.id,
+                    from: hash,
+                    to: tokens.hash(next),
+                    expiresAt: date.addingTimeInterval(TokenService.refreshLifetime)
+                )
             else {
                 // Another request rotated this same token a moment ago: a replay, even if a concurrent one.
                 try await store.sessions.delete(id: session.id)
                 throw APIError.unauthorized("Refresh token was already used; the session has been revoked")
             }
-            return APIResponse(RefreshResponse(accessToken: tokens.accessToken(userId: user.id, email: user.email, now: date)),
-                               cookies: [refreshCookie(next)])
+            return APIResponse(
+                RefreshResponse(accessToken: tokens.accessToken(userId: user.id, email: user.email, now: date)),
+                cookies: [refreshCookie(next)]
+            )
         }
     }
 
@@ -102,8 +114,14 @@ public struct AuthService: AuthAPI {
         if let user = try await store.users.find(email: Self.normalized(email: input.body.email)) {
             let token = tokens.newRefreshToken()
             let date = now()
-            try await store.passwordResets.insert(PasswordResetRecord(tokenHash: tokens.hash(token), userId: user.id, createdAt: date,
-                                                                      expiresAt: date.addingTimeInterval(Self.resetLifetime)))
+            try await store.passwordResets.insert(
+                PasswordResetRecord(
+                    tokenHash: tokens.hash(token),
+                    userId: user.id,
+                    createdAt: date,
+                    expiresAt: date.addingTimeInterval(Self.resetLifetime)
+                )
+            )
             try await mailer.send(to: user.email, kind: "password_reset", token: token)
             context.logger.info("password reset mail sent", metadata: ["user": "\(user.id)"])
         }
@@ -136,9 +154,16 @@ public struct AuthService: AuthAPI {
     private func startSession(for user: UserRecord, context: APIContext) async throws -> (accessToken: String, cookie: Cookie) {
         let date = now()
         let refresh = tokens.newRefreshToken()
-        try await store.sessions.insert(SessionRecord(
-            userId: user.id, refreshTokenHash: tokens.hash(refresh), userAgent: String((context.userAgent ?? "").prefix(512)),
-            ipAddress: context.remoteAddress ?? "", createdAt: date, expiresAt: date.addingTimeInterval(TokenService.refreshLifetime)))
+        try await store.sessions.insert(
+            SessionRecord(
+                userId: user.id,
+                refreshTokenHash: tokens.hash(refresh),
+                userAgent: String((context.userAgent ?? "").prefix(512)),
+                ipAddress: context.remoteAddress ?? "",
+                createdAt: date,
+                expiresAt: date.addingTimeInterval(TokenService.refreshLifetime)
+            )
+        )
         return (tokens.accessToken(userId: user.id, email: user.email, now: date), refreshCookie(refresh))
     }
 

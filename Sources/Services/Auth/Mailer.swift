@@ -16,7 +16,9 @@ public final class OutboxMailer: Mailer {
     public init(url: URL) { self.url = url }
 
     public func send(to address: String, kind: String, token: String) async throws {
-        let line: JSONValue = ["to": .string(address), "kind": .string(kind), "token": .string(token), "createdAt": .string(Timestamp.format(Date()))]
+        let line: JSONValue = [
+            "to": .string(address), "kind": .string(kind), "token": .string(token), "createdAt": .string(Timestamp.format(Date())),
+        ]
         let data = Data((line.serialized() + "\n").utf8)
         try lock.withLock { _ in
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

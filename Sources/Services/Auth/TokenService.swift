@@ -18,8 +18,10 @@ public struct TokenService: Sendable {
     public func accessToken(userId: ObjectId, email: String, now: Date = Date()) -> String {
         let iat = Int(now.timeIntervalSince1970)
         let header = Base64URL.encode(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let claims: JSONValue = ["sub": .string(userId.description), "email": .string(email), "iat": .integer(iat),
-                                 "exp": .integer(iat + Int(Self.accessLifetime))]
+        let claims: JSONValue = [
+            "sub": .string(userId.description), "email": .string(email), "iat": .integer(iat),
+            "exp": .integer(iat + Int(Self.accessLifetime)),
+        ]
         let payload = Base64URL.encode(Data(claims.serialized().utf8))
         let signature = HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: accessKey)
         return "\(header).\(payload).\(Base64URL.encode(Data(signature)))"
@@ -29,7 +31,7 @@ public struct TokenService: Sendable {
     public func verifyAccessToken(_ token: String, now: Date = Date()) throws(APIError) -> Caller {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let payloadData = Base64URL.decode(parts[1]),
-              let signature = Base64URL.decode(parts[2])
+            let signature = Base64URL.decode(parts[2])
         else { throw APIError.unauthorized("Malformed token") }
         // Only HS256: a token naming another algorithm (or "none") is refused before its signature is looked at.
         guard let header = try? JSONParser.parse(Array(headerData)), header["alg"]?.stringValue == "HS256" else {
@@ -39,7 +41,7 @@ public struct TokenService: Sendable {
             throw APIError.unauthorized("Invalid token signature")
         }
         guard let claims = try? JSONParser.parse(Array(payloadData)), let sub = claims["sub"]?.stringValue, let userId = ObjectId(sub),
-              let exp = claims["exp"]?.intValue
+            let exp = claims["exp"]?.intValue
         else { throw APIError.unauthorized("Invalid token claims") }
         guard Double(exp) > now.timeIntervalSince1970 else { throw APIError.unauthorized("Token expired") }
         return Caller(userId: userId, email: claims["email"]?.stringValue ?? "")
@@ -71,14 +73,20 @@ public struct AuthSecrets: Sendable {
     public static func persisted(in folder: URL) throws -> AuthSecrets {
         let file = folder.appendingPathComponent("secrets.json")
         if let data = try? Data(contentsOf: file), let json = try? JSONParser.parse(Array(data)),
-           let access = json["jwtAccessSecret"]?.stringValue, let refresh = json["jwtRefreshSecret"]?.stringValue,
-           let internalSecret = json["internalSecret"]?.stringValue {
+            let access = json["jwtAccessSecret"]?.stringValue, let refresh = json["jwtRefreshSecret"]?.stringValue,
+            let internalSecret = json["internalSecret"]?.stringValue
+        {
             return AuthSecrets(accessSecret: access, refreshSecret: refresh, internalSecret: internalSecret)
         }
-        let secrets = AuthSecrets(accessSecret: TokenService.randomSecret(), refreshSecret: TokenService.randomSecret(),
-                                  internalSecret: TokenService.randomSecret())
-        let json: JSONValue = ["jwtAccessSecret": .string(secrets.accessSecret), "jwtRefreshSecret": .string(secrets.refreshSecret),
-                               "internalSecret": .string(secrets.internalSecret)]
+        let secrets = AuthSecrets(
+            accessSecret: TokenService.randomSecret(),
+            refreshSecret: TokenService.randomSecret(),
+            internalSecret: TokenService.randomSecret()
+        )
+        let json: JSONValue = [
+            "jwtAccessSecret": .string(secrets.accessSecret), "jwtRefreshSecret": .string(secrets.refreshSecret),
+            "internalSecret": .string(secrets.internalSecret),
+        ]
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try? FileManager.default.removeItem(at: file)
         let handle = try FileHandle.privateFile(at: file, flags: O_EXCL)

@@ -18,7 +18,10 @@ public struct ChatsService: ChatsAPI {
     public func create(_ input: Chats.Create.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
         let (chat, created) = try await ChatCreation(store: store, now: now).create(input.body, by: input.caller.userId)
         if created { try await announce(chat) }
-        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(chat, for: input.caller.userId)), status: created ? .created : .ok)
+        return APIResponse(
+            ChatResponse(chat: try await ChatViews(store: store).view(chat, for: input.caller.userId)),
+            status: created ? .created : .ok
+        )
     }
 
     public func list(_ input: Chats.List.Input, context: APIContext) async throws -> APIResponse<ChatListResponse> {
@@ -34,7 +37,9 @@ public struct ChatsService: ChatsAPI {
         for listing in listings {
             chats.append(try await ChatViews(store: store).view(listing.chat, state: listing.state, for: me))
         }
-        let next = listings.count == limit ? listings.last.map { ChatListKey(pinned: $0.state.pinned, updatedAt: $0.chat.updatedAt, id: $0.chat.id).cursor } : nil
+        let next =
+            listings.count == limit
+            ? listings.last.map { ChatListKey(pinned: $0.state.pinned, updatedAt: $0.chat.updatedAt, id: $0.chat.id).cursor } : nil
         return APIResponse(ChatListResponse(chats: chats, nextCursor: next))
     }
 
@@ -80,10 +85,13 @@ public struct ChatsService: ChatsAPI {
         guard chat.kind == .group else { throw APIError.validation(path: "params.id", "members cannot be removed from a direct chat") }
         guard target == me || chat.admins.contains(me) else { throw APIError.forbidden("Only admins can remove other members") }
         guard chat.participants.contains(target) else { throw APIError.notFound("Not a member") }
-        guard var updated = try await store.chats.removeMember(chatId: chat.id, userId: target, at: now()) else { throw APIError.notFound("No such chat") }
+        guard var updated = try await store.chats.removeMember(chatId: chat.id, userId: target, at: now()) else {
+            throw APIError.notFound("No such chat")
+        }
         // A group is never left without an admin: the longest-standing member takes over.
         if updated.admins.isEmpty, let oldest = updated.participants.first,
-           let promoted = try await store.chats.setAdmins(chatId: chat.id, [oldest], at: now()) {
+            let promoted = try await store.chats.setAdmins(chatId: chat.id, [oldest], at: now())
+        {
             updated = promoted
         }
         let outsiderView = updated.api(state: ChatMemberState(), unreadCount: 0)
@@ -161,9 +169,17 @@ public struct ChatCreation: Sendable {
             throw APIError.forbidden("You cannot start a chat with this user")
         }
         let date = now()
-        let chat = request.type == .direct
+        let chat =
+            request.type == .direct
             ? ChatRecord(kind: .direct, participants: [creator] + others, createdAt: date)
-            : ChatRecord(kind: .group, participants: [creator] + others, admins: [creator], title: request.title, avatarUrl: request.avatarUrl, createdAt: date)
+            : ChatRecord(
+                kind: .group,
+                participants: [creator] + others,
+                admins: [creator],
+                title: request.title,
+                avatarUrl: request.avatarUrl,
+                createdAt: date
+            )
         if let key = chat.directKey, let existing = try await store.chats.findDirect(key: key) { return (existing, false) }
         do {
             try await store.chats.insert(chat)

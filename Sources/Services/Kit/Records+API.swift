@@ -17,21 +17,49 @@ extension UserRecord {
 extension ChatRecord {
     /// The chat as `viewer` sees it: their pin, archive and unread count.
     public func api(state: ChatMemberState, unreadCount: Int) -> Chat {
-        Chat(id: id, type: kind == .direct ? .direct : .group, participants: participants, admins: admins, title: title, avatarUrl: avatarUrl,
-             lastMessageRef: lastMessage.map { LastMessageRef(messageId: $0.messageId, body: $0.body, senderId: $0.senderId, createdAt: $0.createdAt) },
-             pinned: state.pinned, archived: state.archived, unreadCount: unreadCount, createdAt: createdAt, updatedAt: updatedAt)
+        Chat(
+            id: id,
+            type: kind == .direct ? .direct : .group,
+            participants: participants,
+            admins: admins,
+            title: title,
+            avatarUrl: avatarUrl,
+            lastMessageRef: lastMessage.map {
+                LastMessageRef(messageId: $0.messageId, body: $0.body, senderId: $0.senderId, createdAt: $0.createdAt)
+            },
+            pinned: state.pinned,
+            archived: state.archived,
+            unreadCount: unreadCount,
+            createdAt: createdAt,
+            updatedAt: updatedAt
+        )
     }
 }
 
 extension MessageRecord {
     /// The message for `viewer` (nil: a copy for everyone); only the sender's copy carries the tempId.
     public func api(for viewer: ObjectId?) -> Message {
-        Message(id: id, chatId: chatId, senderId: senderId, body: body,
-                media: media.map { MessageMedia(type: MediaType(rawValue: $0.kind.rawValue) ?? .document, url: $0.url, mediaId: $0.mediaId, duration: $0.duration, thumbnailUrl: $0.thumbnailUrl) },
-                replyTo: replyTo.map { ReplyTo(messageId: $0.messageId, body: $0.body, senderId: $0.senderId) },
-                reactions: reactions.map { Reaction(userId: $0.userId, emoji: $0.emoji, createdAt: $0.createdAt) },
-                status: MessageStatus(rawValue: status.rawValue) ?? .sent, tempId: viewer == senderId ? tempId : nil, createdAt: createdAt,
-                editedAt: editedAt)
+        Message(
+            id: id,
+            chatId: chatId,
+            senderId: senderId,
+            body: body,
+            media: media.map {
+                MessageMedia(
+                    type: MediaType(rawValue: $0.kind.rawValue) ?? .document,
+                    url: $0.url,
+                    mediaId: $0.mediaId,
+                    duration: $0.duration,
+                    thumbnailUrl: $0.thumbnailUrl
+                )
+            },
+            replyTo: replyTo.map { ReplyTo(messageId: $0.messageId, body: $0.body, senderId: $0.senderId) },
+            reactions: reactions.map { Reaction(userId: $0.userId, emoji: $0.emoji, createdAt: $0.createdAt) },
+            status: MessageStatus(rawValue: status.rawValue) ?? .sent,
+            tempId: viewer == senderId ? tempId : nil,
+            createdAt: createdAt,
+            editedAt: editedAt
+        )
     }
 }
 

@@ -42,7 +42,9 @@ public struct MessagesService: MessagesAPI {
         let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
         guard message.senderId == me else { throw APIError.forbidden("Only the sender can edit a message") }
         try await BlockCheck(store: store).ensureCanWrite(in: chat, as: me)
-        guard let edited = try await store.messages.edit(id: message.id, body: input.body.body, at: now()) else { throw APIError.notFound("No such message") }
+        guard let edited = try await store.messages.edit(id: message.id, body: input.body.body, at: now()) else {
+            throw APIError.notFound("No such message")
+        }
         try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: edited.id, with: edited.lastMessage)
         await events.publish(.messageEdit(edited.api(for: nil)), to: [.chat(chat.id)])
         return APIResponse(MessageResponse(message: edited.api(for: me)))
@@ -92,7 +94,7 @@ public struct MessagesService: MessagesAPI {
     /// A message the user can see, in a chat they are in; 404 for anything else.
     private func visibleMessage(_ id: ObjectId, to user: ObjectId) async throws -> (MessageRecord, ChatRecord) {
         guard let message = try await store.messages.find(id: id), let chat = try await store.chats.find(id: message.chatId),
-              chat.shows(message, to: user)
+            chat.shows(message, to: user)
         else { throw APIError.notFound("No such message") }
         return (message, chat)
     }
@@ -132,8 +134,15 @@ public struct MessageSending: Sendable {
             }
             reply = ReplyRecord(messageId: original.id, body: String(original.body.prefix(200)), senderId: original.senderId)
         }
-        let message = MessageRecord(chatId: chat.id, senderId: sender, body: request.body, media: media, replyTo: reply,
-                                    tempId: request.tempId, createdAt: now())
+        let message = MessageRecord(
+            chatId: chat.id,
+            senderId: sender,
+            body: request.body,
+            media: media,
+            replyTo: reply,
+            tempId: request.tempId,
+            createdAt: now()
+        )
         do {
             try await store.messages.insert(message)
         } catch StoreError.duplicate(key: "tempId") {

@@ -34,8 +34,10 @@ public struct MessageKey: Sendable, Hashable, Comparable {
         // Only dates a store can hold: any other value would not survive the round trip through `Date`.
         let milliseconds = integer(0..<8, Int64.self)
         guard Date.storableMilliseconds.contains(milliseconds) else { return nil }
-        self.init(createdAt: Date(millisecondsSince1970: milliseconds),
-                  id: ObjectId(high: integer(8..<16, UInt64.self), low: integer(16..<20, UInt32.self)))
+        self.init(
+            createdAt: Date(millisecondsSince1970: milliseconds),
+            id: ObjectId(high: integer(8..<16, UInt64.self), low: integer(16..<20, UInt32.self))
+        )
     }
 }
 

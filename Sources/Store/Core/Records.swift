@@ -20,9 +20,20 @@ public struct UserRecord: Sendable, Hashable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: ObjectId = ObjectId(), username: String, email: String, passwordHash: String, name: String, avatarUrl: String? = nil,
-                about: String? = nil, contacts: [ObjectId] = [], blocked: [ObjectId] = [], lastSeen: Date? = nil,
-                createdAt: Date = Date(), updatedAt: Date? = nil) {
+    public init(
+        id: ObjectId = ObjectId(),
+        username: String,
+        email: String,
+        passwordHash: String,
+        name: String,
+        avatarUrl: String? = nil,
+        about: String? = nil,
+        contacts: [ObjectId] = [],
+        blocked: [ObjectId] = [],
+        lastSeen: Date? = nil,
+        createdAt: Date = Date(),
+        updatedAt: Date? = nil
+    ) {
         self.id = id
         self.username = username
         self.email = email
@@ -71,8 +82,15 @@ public struct SessionRecord: Sendable, Hashable {
     public var createdAt: Date
     public var expiresAt: Date
 
-    public init(id: ObjectId = ObjectId(), userId: ObjectId, refreshTokenHash: String, userAgent: String, ipAddress: String,
-                createdAt: Date = Date(), expiresAt: Date) {
+    public init(
+        id: ObjectId = ObjectId(),
+        userId: ObjectId,
+        refreshTokenHash: String,
+        userAgent: String,
+        ipAddress: String,
+        createdAt: Date = Date(),
+        expiresAt: Date
+    ) {
         self.id = id
         self.userId = userId
         self.refreshTokenHash = refreshTokenHash
@@ -139,9 +157,18 @@ public struct ChatRecord: Sendable, Hashable {
     public var joinedAt: [ObjectId: Date]
 
     /// `joinedAt` defaults to `createdAt` for every participant it does not name.
-    public init(id: ObjectId = ObjectId(), kind: ChatKind, participants: [ObjectId], admins: [ObjectId] = [], title: String? = nil,
-                avatarUrl: String? = nil, lastMessage: LastMessageRecord? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
-                joinedAt: [ObjectId: Date] = [:]) {
+    public init(
+        id: ObjectId = ObjectId(),
+        kind: ChatKind,
+        participants: [ObjectId],
+        admins: [ObjectId] = [],
+        title: String? = nil,
+        avatarUrl: String? = nil,
+        lastMessage: LastMessageRecord? = nil,
+        createdAt: Date = Date(),
+        updatedAt: Date? = nil,
+        joinedAt: [ObjectId: Date] = [:]
+    ) {
         self.id = id
         self.kind = kind
         self.participants = participants
@@ -256,10 +283,23 @@ public struct MessageRecord: Sendable, Hashable {
     public var createdAt: Date
     public var editedAt: Date?
 
-    public init(id: ObjectId = ObjectId(), chatId: ObjectId, senderId: ObjectId, body: String, media: MessageMediaRecord? = nil,
-                replyTo: ReplyRecord? = nil, reactions: [ReactionRecord] = [], status: DeliveryStatus = .sent, deliveredTo: [ObjectId] = [],
-                readBy: [ObjectId] = [], deletedFor: [ObjectId] = [], deletedForEveryone: Bool = false, tempId: String? = nil,
-                createdAt: Date = Date(), editedAt: Date? = nil) {
+    public init(
+        id: ObjectId = ObjectId(),
+        chatId: ObjectId,
+        senderId: ObjectId,
+        body: String,
+        media: MessageMediaRecord? = nil,
+        replyTo: ReplyRecord? = nil,
+        reactions: [ReactionRecord] = [],
+        status: DeliveryStatus = .sent,
+        deliveredTo: [ObjectId] = [],
+        readBy: [ObjectId] = [],
+        deletedFor: [ObjectId] = [],
+        deletedForEveryone: Bool = false,
+        tempId: String? = nil,
+        createdAt: Date = Date(),
+        editedAt: Date? = nil
+    ) {
         self.id = id
         self.chatId = chatId
         self.senderId = senderId
@@ -293,8 +333,16 @@ public struct MediaRecord: Sendable, Hashable {
     public var url: String
     public var createdAt: Date
 
-    public init(id: ObjectId = ObjectId(), userId: ObjectId, fileName: String, fileType: String, fileSize: Int, storageKey: String,
-                url: String, createdAt: Date = Date()) {
+    public init(
+        id: ObjectId = ObjectId(),
+        userId: ObjectId,
+        fileName: String,
+        fileType: String,
+        fileSize: Int,
+        storageKey: String,
+        url: String,
+        createdAt: Date = Date()
+    ) {
         self.id = id
         self.userId = userId
         self.fileName = fileName
@@ -316,8 +364,15 @@ public struct PushSubscriptionRecord: Sendable, Hashable {
     public var userAgent: String?
     public var createdAt: Date
 
-    public init(id: ObjectId = ObjectId(), userId: ObjectId, endpoint: String, p256dh: String, auth: String, userAgent: String? = nil,
-                createdAt: Date = Date()) {
+    public init(
+        id: ObjectId = ObjectId(),
+        userId: ObjectId,
+        endpoint: String,
+        p256dh: String,
+        auth: String,
+        userAgent: String? = nil,
+        createdAt: Date = Date()
+    ) {
         self.id = id
         self.userId = userId
         self.endpoint = endpoint

@@ -58,6 +58,7 @@ public protocol SessionRepository: Sendable {
     func rotate(sessionId: ObjectId, from old: String, to new: String, expiresAt: Date) async throws -> Bool
     func delete(id: ObjectId) async throws
     func deleteAll(userId: ObjectId) async throws
+    /// Also expired password reset tokens; `serve` calls it hourly.
     func deleteExpired(before date: Date) async throws
 }
 

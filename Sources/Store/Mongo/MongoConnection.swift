@@ -82,7 +82,8 @@ final class MongoConnection {
         if let sort { options["sort"] = .document(sort) }
         if let limit { options["limit"] = .int64(Int64(limit)) }
         if let projection { options["projection"] = .document(projection) }
-        let filterBSON = try BSONDocument(filter), optionsBSON = try BSONDocument(options)
+        let filterBSON = try BSONDocument(filter)
+        let optionsBSON = try BSONDocument(options)
         guard let cursor = mongoc_collection_find_with_opts(collection(name), filterBSON.pointer, optionsBSON.pointer, nil) else {
             throw MongoError(domain: MONGOC_ERROR_CLIENT.rawValue, code: 0, message: "find returned no cursor")
         }
@@ -129,18 +130,23 @@ final class MongoConnection {
     }
 
     private func performUpdate(_ name: String, _ filter: Document, _ update: Document, upsert: Bool, many: Bool) throws -> UpdateResult {
-        let filterBSON = try BSONDocument(filter), updateBSON = try BSONDocument(update)
+        let filterBSON = try BSONDocument(filter)
+        let updateBSON = try BSONDocument(update)
         let optionsBSON = try BSONDocument(upsert ? ["upsert": true.bson] : [:])
         var error = bson_error_t()
         let (ok, result) = withReply { reply -> (Bool, Document) in
-            let ok = many
+            let ok =
+                many
                 ? mongoc_collection_update_many(collection(name), filterBSON.pointer, updateBSON.pointer, optionsBSON.pointer, reply, &error)
                 : mongoc_collection_update_one(collection(name), filterBSON.pointer, updateBSON.pointer, optionsBSON.pointer, reply, &error)
             return (ok, BSONDocument.read(reply))
         }
         guard ok else { throw MongoError(error) }
-        return UpdateResult(matched: (try? result.int("matchedCount")) ?? 0, modified: (try? result.int("modifiedCount")) ?? 0,
-                            upserted: ((try? result.int("upsertedCount")) ?? 0) > 0)
+        return UpdateResult(
+            matched: (try? result.int("matchedCount")) ?? 0,
+            modified: (try? result.int("modifiedCount")) ?? 0,
+            upserted: ((try? result.int("upsertedCount")) ?? 0) > 0
+        )
     }
 
     @discardableResult
@@ -157,7 +163,8 @@ final class MongoConnection {
         let filterBSON = try BSONDocument(filter)
         var error = bson_error_t()
         let (ok, result) = withReply { reply -> (Bool, Document) in
-            let ok = many
+            let ok =
+                many
                 ? mongoc_collection_delete_many(collection(name), filterBSON.pointer, nil, reply, &error)
                 : mongoc_collection_delete_one(collection(name), filterBSON.pointer, nil, reply, &error)
             return (ok, BSONDocument.read(reply))
@@ -202,7 +209,8 @@ final class MongoConnection {
         var error = bson_error_t()
         let target = database ?? self.database
         let (ok, result) = withReply { reply -> (Bool, Document) in
-            let ok = writes
+            let ok =
+                writes
                 ? mongoc_client_write_command_with_opts(client, target, commandBSON.pointer, nil, reply, &error)
                 : mongoc_client_command_simple(client, target, commandBSON.pointer, nil, reply, &error)
             return (ok, BSONDocument.read(reply))

@@ -55,40 +55,65 @@ enum MongoSchema {
     /// On a sharded cluster a unique index must start with the shard key, so there the (senderId, tempId)
     /// key is unique within a chat (`chatId` first), and a plain index serves lookups by sender.
     static func indexes(sharded: Bool) -> [(collection: String, indexes: [Index])] {
-        let tempId: [Index] = sharded
-            ? [Index(keys: ["chatId": ascending, "senderId": ascending, "tempId": ascending], unique: true, partial: ["tempId": .document(present)]),
-               Index(keys: ["senderId": ascending, "tempId": ascending], partial: ["tempId": .document(present)])]
+        let tempId: [Index] =
+            sharded
+            ? [
+                Index(
+                    keys: ["chatId": ascending, "senderId": ascending, "tempId": ascending],
+                    unique: true,
+                    partial: ["tempId": .document(present)]
+                ),
+                Index(keys: ["senderId": ascending, "tempId": ascending], partial: ["tempId": .document(present)]),
+            ]
             : [Index(keys: ["senderId": ascending, "tempId": ascending], unique: true, partial: ["tempId": .document(present)])]
         return [
-            (users, [
-                Index(keys: ["username": ascending], unique: true),
-                Index(keys: ["emailKey": ascending], unique: true),
-                Index(keys: ["searchTerms": ascending, "username": ascending]),
-            ]),
-            (sessions, [
-                Index(keys: ["refreshTokenHash": ascending], unique: true),
-                Index(keys: ["retiredTokenHashes": ascending]),
-                Index(keys: ["userId": ascending]),
-                Index(keys: ["expiresAt": ascending], expireAfterSeconds: 0),
-            ]),
-            (passwordResets, [
-                Index(keys: ["userId": ascending]),
-                Index(keys: ["expiresAt": ascending], expireAfterSeconds: 0),
-            ]),
-            (chats, [
-                Index(keys: ["directKey": ascending], unique: true, partial: ["directKey": .document(present)]),
-                Index(keys: ["participants": ascending, "updatedAt": descending, "_id": descending]),
-                Index(keys: ["updatedAt": descending]),
-            ]),
-            (messages, [
-                Index(keys: ["chatId": ascending, "createdAt": descending, "_id": descending]),
-                Index(keys: ["senderId": ascending]),
-            ] + tempId),
+            (
+                users,
+                [
+                    Index(keys: ["username": ascending], unique: true),
+                    Index(keys: ["emailKey": ascending], unique: true),
+                    Index(keys: ["searchTerms": ascending, "username": ascending]),
+                ]
+            ),
+            (
+                sessions,
+                [
+                    Index(keys: ["refreshTokenHash": ascending], unique: true),
+                    Index(keys: ["retiredTokenHashes": ascending]),
+                    Index(keys: ["userId": ascending]),
+                    Index(keys: ["expiresAt": ascending], expireAfterSeconds: 0),
+                ]
+            ),
+            (
+                passwordResets,
+                [
+                    Index(keys: ["userId": ascending]),
+                    Index(keys: ["expiresAt": ascending], expireAfterSeconds: 0),
+                ]
+            ),
+            (
+                chats,
+                [
+                    Index(keys: ["directKey": ascending], unique: true, partial: ["directKey": .document(present)]),
+                    Index(keys: ["participants": ascending, "updatedAt": descending, "_id": descending]),
+                    Index(keys: ["updatedAt": descending]),
+                ]
+            ),
+            (
+                messages,
+                [
+                    Index(keys: ["chatId": ascending, "createdAt": descending, "_id": descending]),
+                    Index(keys: ["senderId": ascending]),
+                ] + tempId
+            ),
             (media, [Index(keys: ["userId": ascending])]),
-            (pushSubscriptions, [
-                Index(keys: ["endpoint": ascending], unique: true),
-                Index(keys: ["userId": ascending, "createdAt": ascending]),
-            ]),
+            (
+                pushSubscriptions,
+                [
+                    Index(keys: ["endpoint": ascending], unique: true),
+                    Index(keys: ["userId": ascending, "createdAt": ascending]),
+                ]
+            ),
         ]
     }
 
@@ -103,7 +128,10 @@ enum MongoSchema {
             }
         }
         for (collection, indexes) in indexes(sharded: sharded) {
-            try connection.command(["createIndexes": .string(collection), "indexes": .array(indexes.map { .document($0.specification) })], writes: true)
+            try connection.command(
+                ["createIndexes": .string(collection), "indexes": .array(indexes.map { .document($0.specification) })],
+                writes: true
+            )
         }
         if sharded { try shardMessages(connection) }
     }
@@ -117,8 +145,11 @@ enum MongoSchema {
             // Not needed from MongoDB 6.0 on, and refused where already enabled on older servers.
         }
         do {
-            try connection.command(["shardCollection": .string("\(connection.database).\(messages)"), "key": .document(["chatId": ascending])],
-                                   database: "admin", writes: true)
+            try connection.command(
+                ["shardCollection": .string("\(connection.database).\(messages)"), "key": .document(["chatId": ascending])],
+                database: "admin",
+                writes: true
+            )
         } catch let error as MongoError where error.domain == MONGOC_ERROR_SERVER.rawValue && error.message.contains("already") {
             // Sharded by an earlier run.
         }

@@ -38,8 +38,12 @@ struct MongoChats: ChatRepository {
     static func record(_ document: Document) throws -> ChatRecord {
         var lastMessage: LastMessageRecord?
         if let last = try document.optionalDocument("lastMessage") {
-            lastMessage = LastMessageRecord(messageId: try last.objectId("messageId"), body: try last.string("body"),
-                                            senderId: try last.objectId("senderId"), createdAt: try last.date("createdAt"))
+            lastMessage = LastMessageRecord(
+                messageId: try last.objectId("messageId"),
+                body: try last.string("body"),
+                senderId: try last.objectId("senderId"),
+                createdAt: try last.date("createdAt")
+            )
         }
         guard let kind = ChatKind(rawValue: try document.string("kind")) else { throw StoreError.corrupt("unknown chat kind") }
         let participants = try document.objectIds("participants")
@@ -49,10 +53,18 @@ struct MongoChats: ChatRepository {
         for member in participants {
             joinedAt[member] = try joined?.optionalDate(member.description) ?? Date(millisecondsSince1970: Date.storableMilliseconds.lowerBound)
         }
-        return ChatRecord(id: try document.objectId("_id"), kind: kind, participants: participants,
-                          admins: try document.objectIds("admins"), title: try document.optionalString("title"),
-                          avatarUrl: try document.optionalString("avatarUrl"), lastMessage: lastMessage,
-                          createdAt: try document.date("createdAt"), updatedAt: try document.date("updatedAt"), joinedAt: joinedAt)
+        return ChatRecord(
+            id: try document.objectId("_id"),
+            kind: kind,
+            participants: participants,
+            admins: try document.objectIds("admins"),
+            title: try document.optionalString("title"),
+            avatarUrl: try document.optionalString("avatarUrl"),
+            lastMessage: lastMessage,
+            createdAt: try document.date("createdAt"),
+            updatedAt: try document.date("updatedAt"),
+            joinedAt: joinedAt
+        )
     }
 
     static func state(_ document: Document, for userId: ObjectId) throws -> ChatMemberState {
@@ -60,8 +72,11 @@ struct MongoChats: ChatRepository {
         if let read = try document.optionalDocument("lastRead")?.optionalDocument(userId.description) {
             lastRead = MessageKey(createdAt: try read.date("at"), id: try read.objectId("id"))
         }
-        return ChatMemberState(pinned: try document.objectIds("pinnedBy").contains(userId),
-                               archived: try document.objectIds("archivedBy").contains(userId), lastRead: lastRead)
+        return ChatMemberState(
+            pinned: try document.objectIds("pinnedBy").contains(userId),
+            archived: try document.objectIds("archivedBy").contains(userId),
+            lastRead: lastRead
+        )
     }
 
     func insert(_ chat: ChatRecord) async throws {
@@ -122,9 +137,12 @@ struct MongoChats: ChatRepository {
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState? {
         let collection = collection
         return try await store.run { connection in
-            try connection.findOne(collection, ["_id": chatId.bson, "participants": userId.bson],
-                                   projection: ["pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead.\(userId)": .int32(1)])
-                .map { try Self.state($0, for: userId) }
+            try connection.findOne(
+                collection,
+                ["_id": chatId.bson, "participants": userId.bson],
+                projection: ["pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead.\(userId)": .int32(1)]
+            )
+            .map { try Self.state($0, for: userId) }
         }
     }
 
@@ -140,11 +158,15 @@ struct MongoChats: ChatRepository {
         // Matching only while the user is absent makes concurrent adds race-free: one update wins.
         let collection = collection
         let added = try await store.run { connection in
-            try connection.findAndModify(collection, ["_id": chatId.bson, "participants": .document(["$ne": userId.bson])], update: .document([
-                "$push": .document(["participants": userId.bson]),
-                "$set": .document(["joinedAt.\(userId)": date.bson]),
-                "$max": .document(["updatedAt": date.bson]),
-            ])).map(Self.record)
+            try connection.findAndModify(
+                collection,
+                ["_id": chatId.bson, "participants": .document(["$ne": userId.bson])],
+                update: .document([
+                    "$push": .document(["participants": userId.bson]),
+                    "$set": .document(["joinedAt.\(userId)": date.bson]),
+                    "$max": .document(["updatedAt": date.bson]),
+                ])
+            ).map(Self.record)
         }
         if let added { return added }
         guard try await find(id: chatId) != nil else { return nil }
@@ -152,25 +174,35 @@ struct MongoChats: ChatRepository {
     }
 
     func removeMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord? {
-        try await modify(chatId, .document([
-            "$pull": .document(["participants": userId.bson, "admins": userId.bson, "pinnedBy": userId.bson, "archivedBy": userId.bson]),
-            "$unset": .document(["lastRead.\(userId)": .string(""), "joinedAt.\(userId)": .string("")]),
-            "$max": .document(["updatedAt": date.bson]),
-        ]))
+        try await modify(
+            chatId,
+            .document([
+                "$pull": .document(["participants": userId.bson, "admins": userId.bson, "pinnedBy": userId.bson, "archivedBy": userId.bson]),
+                "$unset": .document(["lastRead.\(userId)": .string(""), "joinedAt.\(userId)": .string("")]),
+                "$max": .document(["updatedAt": date.bson]),
+            ])
+        )
     }
 
     /// One pipeline update: the admins become the members among `admins`, in join order, atomically with
     /// any concurrent membership change. Values go in as `$literal`, never as expressions.
     func setAdmins(chatId: ObjectId, _ admins: [ObjectId], at date: Date) async throws -> ChatRecord? {
-        try await modify(chatId, .array([
-            .document(["$set": .document([
-                "admins": .document(["$filter": .document([
-                    "input": .string("$participants"),
-                    "cond": .document(["$in": .array([.string("$$this"), .document(["$literal": admins.bson])])]),
-                ])]),
-                "updatedAt": .document(["$max": .array([.string("$updatedAt"), .document(["$literal": date.bson])])]),
-            ])]),
-        ]))
+        try await modify(
+            chatId,
+            .array([
+                .document([
+                    "$set": .document([
+                        "admins": .document([
+                            "$filter": .document([
+                                "input": .string("$participants"),
+                                "cond": .document(["$in": .array([.string("$$this"), .document(["$literal": admins.bson])])]),
+                            ])
+                        ]),
+                        "updatedAt": .document(["$max": .array([.string("$updatedAt"), .document(["$literal": date.bson])])]),
+                    ])
+                ])
+            ])
+        )
     }
 
     func setPinned(chatId: ObjectId, userId: ObjectId, _ pinned: Bool) async throws {
@@ -184,23 +216,33 @@ struct MongoChats: ChatRepository {
     private func setMembership(_ chatId: ObjectId, _ userId: ObjectId, field: String, _ on: Bool) async throws {
         let collection = collection
         try await store.run { connection in
-            _ = try connection.updateOne(collection, ["_id": chatId.bson, "participants": userId.bson],
-                                         [on ? "$addToSet" : "$pull": .document([field: userId.bson])])
+            _ = try connection.updateOne(
+                collection,
+                ["_id": chatId.bson, "participants": userId.bson],
+                [on ? "$addToSet" : "$pull": .document([field: userId.bson])]
+            )
         }
     }
 
     func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
         let collection = collection
         try await store.run { connection in
-            let filter: Document = ["_id": chatId.bson, "$or": .array([
-                .document(["lastMessage": .null]),
-                .document(["lastMessage.createdAt": .document(["$lt": message.createdAt.bson])]),
-                .document(["lastMessage.createdAt": message.createdAt.bson, "lastMessage.messageId": .document(["$lt": message.messageId.bson])]),
-            ])]
-            _ = try connection.updateOne(collection, filter, [
-                "$set": .document(["lastMessage": Self.lastMessageDocument(message).bson]),
-                "$max": .document(["updatedAt": message.createdAt.bson]),
-            ])
+            let filter: Document = [
+                "_id": chatId.bson,
+                "$or": .array([
+                    .document(["lastMessage": .null]),
+                    .document(["lastMessage.createdAt": .document(["$lt": message.createdAt.bson])]),
+                    .document(["lastMessage.createdAt": message.createdAt.bson, "lastMessage.messageId": .document(["$lt": message.messageId.bson])]),
+                ]),
+            ]
+            _ = try connection.updateOne(
+                collection,
+                filter,
+                [
+                    "$set": .document(["lastMessage": Self.lastMessageDocument(message).bson]),
+                    "$max": .document(["updatedAt": message.createdAt.bson]),
+                ]
+            )
         }
     }
 
@@ -208,7 +250,8 @@ struct MongoChats: ChatRepository {
         let collection = collection
         try await store.run { connection in
             let filter: Document = ["_id": chatId.bson, "lastMessage.messageId": messageId.bson]
-            let update: Document = message.map { ["$set": .document(["lastMessage": Self.lastMessageDocument($0).bson])] }
+            let update: Document =
+                message.map { ["$set": .document(["lastMessage": Self.lastMessageDocument($0).bson])] }
                 ?? ["$set": .document(["lastMessage": .null])]
             _ = try connection.updateOne(collection, filter, update)
         }
@@ -218,11 +261,14 @@ struct MongoChats: ChatRepository {
         let collection = collection
         let field = "lastRead.\(userId)"
         try await store.run { connection in
-            let filter: Document = ["_id": chatId.bson, "participants": userId.bson, "$or": .array([
-                .document([field: .null]),
-                .document(["\(field).at": .document(["$lt": key.createdAt.bson])]),
-                .document(["\(field).at": key.createdAt.bson, "\(field).id": .document(["$lt": key.id.bson])]),
-            ])]
+            let filter: Document = [
+                "_id": chatId.bson, "participants": userId.bson,
+                "$or": .array([
+                    .document([field: .null]),
+                    .document(["\(field).at": .document(["$lt": key.createdAt.bson])]),
+                    .document(["\(field).at": key.createdAt.bson, "\(field).id": .document(["$lt": key.id.bson])]),
+                ]),
+            ]
             _ = try connection.updateOne(collection, filter, ["$set": .document([field: .document(["at": key.createdAt.bson, "id": key.id.bson])])])
         }
     }

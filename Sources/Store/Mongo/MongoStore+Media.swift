@@ -8,19 +8,30 @@ struct MongoMedia: MediaRepository {
     private var collection: String { MongoSchema.media }
 
     func insert(_ media: MediaRecord) async throws {
-        try await store.insert(collection, [
-            "_id": media.id.bson, "userId": media.userId.bson, "fileName": media.fileName.bson, "fileType": media.fileType.bson,
-            "fileSize": .int64(Int64(media.fileSize)), "storageKey": media.storageKey.bson, "url": media.url.bson, "createdAt": media.createdAt.bson,
-        ])
+        try await store.insert(
+            collection,
+            [
+                "_id": media.id.bson, "userId": media.userId.bson, "fileName": media.fileName.bson, "fileType": media.fileType.bson,
+                "fileSize": .int64(Int64(media.fileSize)), "storageKey": media.storageKey.bson, "url": media.url.bson,
+                "createdAt": media.createdAt.bson,
+            ]
+        )
     }
 
     func find(id: ObjectId) async throws -> MediaRecord? {
         let collection = collection
         return try await store.run { connection in
             try connection.findOne(collection, ["_id": id.bson]).map { document in
-                MediaRecord(id: try document.objectId("_id"), userId: try document.objectId("userId"), fileName: try document.string("fileName"),
-                            fileType: try document.string("fileType"), fileSize: try document.int("fileSize"),
-                            storageKey: try document.string("storageKey"), url: try document.string("url"), createdAt: try document.date("createdAt"))
+                MediaRecord(
+                    id: try document.objectId("_id"),
+                    userId: try document.objectId("userId"),
+                    fileName: try document.string("fileName"),
+                    fileType: try document.string("fileType"),
+                    fileSize: try document.int("fileSize"),
+                    storageKey: try document.string("storageKey"),
+                    url: try document.string("url"),
+                    createdAt: try document.date("createdAt")
+                )
             }
         }
     }

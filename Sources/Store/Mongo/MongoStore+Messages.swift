@@ -48,8 +48,13 @@ struct MongoMessages: MessageRepository {
         var media: MessageMediaRecord?
         if let item = try document.optionalDocument("media") {
             guard let kind = MediaKind(rawValue: try item.string("kind")) else { throw StoreError.corrupt("unknown media kind") }
-            media = MessageMediaRecord(kind: kind, url: try item.string("url"), mediaId: try item.objectId("mediaId"),
-                                       duration: try item.optionalDouble("duration"), thumbnailUrl: try item.optionalString("thumbnailUrl"))
+            media = MessageMediaRecord(
+                kind: kind,
+                url: try item.string("url"),
+                mediaId: try item.objectId("mediaId"),
+                duration: try item.optionalDouble("duration"),
+                thumbnailUrl: try item.optionalString("thumbnailUrl")
+            )
         }
         var reply: ReplyRecord?
         if let item = try document.optionalDocument("replyTo") {
@@ -59,12 +64,22 @@ struct MongoMessages: MessageRepository {
             ReactionRecord(userId: try item.objectId("userId"), emoji: try item.string("emoji"), createdAt: try item.date("createdAt"))
         }
         return MessageRecord(
-            id: try document.objectId("_id"), chatId: try document.objectId("chatId"), senderId: try document.objectId("senderId"),
-            body: try document.string("body"), media: media, replyTo: reply, reactions: reactions,
-            status: DeliveryStatus(rawValue: try document.string("status")) ?? .sent, deliveredTo: try document.objectIds("deliveredTo"),
-            readBy: try document.objectIds("readBy"), deletedFor: try document.objectIds("deletedFor"),
-            deletedForEveryone: try document.bool("deletedForEveryone"), tempId: try document.optionalString("tempId"),
-            createdAt: try document.date("createdAt"), editedAt: try document.optionalDate("editedAt"))
+            id: try document.objectId("_id"),
+            chatId: try document.objectId("chatId"),
+            senderId: try document.objectId("senderId"),
+            body: try document.string("body"),
+            media: media,
+            replyTo: reply,
+            reactions: reactions,
+            status: DeliveryStatus(rawValue: try document.string("status")) ?? .sent,
+            deliveredTo: try document.objectIds("deliveredTo"),
+            readBy: try document.objectIds("readBy"),
+            deletedFor: try document.objectIds("deletedFor"),
+            deletedForEveryone: try document.bool("deletedForEveryone"),
+            tempId: try document.optionalString("tempId"),
+            createdAt: try document.date("createdAt"),
+            editedAt: try document.optionalDate("editedAt")
+        )
     }
 
     func insert(_ message: MessageRecord) async throws {
@@ -137,10 +152,12 @@ struct MongoMessages: MessageRepository {
     /// One pipeline update replaces the user's reaction (moved to the end, as newest) or removes it.
     /// Client values go in as `$literal`, so an emoji such as "$body" stays text.
     func setReaction(id: ObjectId, userId: ObjectId, emoji: String?, at date: Date) async throws -> MessageRecord? {
-        let others: BSON = .document(["$filter": .document([
-            "input": .string("$reactions"),
-            "cond": .document(["$ne": .array([.string("$$this.userId"), .document(["$literal": userId.bson])])]),
-        ])])
+        let others: BSON = .document([
+            "$filter": .document([
+                "input": .string("$reactions"),
+                "cond": .document(["$ne": .array([.string("$$this.userId"), .document(["$literal": userId.bson])])]),
+            ])
+        ])
         var reactions = others
         if let emoji, !emoji.isEmpty {
             let reaction = Self.reactionDocument(ReactionRecord(userId: userId, emoji: emoji, createdAt: date))
@@ -158,8 +175,11 @@ struct MongoMessages: MessageRepository {
         guard !ids.isEmpty else { return [] }
         let collection = collection
         return try await store.run { connection in
-            try connection.updateMany(collection, ["_id": .document(["$in": ids.bson]), "senderId": .document(["$ne": userId.bson])],
-                                      ["$addToSet": .document(["deliveredTo": userId.bson, "readBy": userId.bson])])
+            try connection.updateMany(
+                collection,
+                ["_id": .document(["$in": ids.bson]), "senderId": .document(["$ne": userId.bson])],
+                ["$addToSet": .document(["deliveredTo": userId.bson, "readBy": userId.bson])]
+            )
             return try Self.load(connection, collection, ids)
         }
     }

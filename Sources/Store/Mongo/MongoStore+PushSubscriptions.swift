@@ -36,10 +36,15 @@ struct MongoPushSubscriptions: PushSubscriptionRepository {
         let collection = collection
         return try await store.run { connection in
             try connection.find(collection, ["userId": userId.bson], sort: ["createdAt": .int32(1), "_id": .int32(1)]).map { document in
-                PushSubscriptionRecord(id: try document.objectId("_id"), userId: try document.objectId("userId"),
-                                       endpoint: try document.string("endpoint"), p256dh: try document.string("p256dh"),
-                                       auth: try document.string("auth"), userAgent: try document.optionalString("userAgent"),
-                                       createdAt: try document.date("createdAt"))
+                PushSubscriptionRecord(
+                    id: try document.objectId("_id"),
+                    userId: try document.objectId("userId"),
+                    endpoint: try document.string("endpoint"),
+                    p256dh: try document.string("p256dh"),
+                    auth: try document.string("auth"),
+                    userAgent: try document.optionalString("userAgent"),
+                    createdAt: try document.date("createdAt")
+                )
             }
         }
     }

@@ -10,19 +10,28 @@ struct MongoSessions: SessionRepository {
     private var collection: String { MongoSchema.sessions }
 
     static func record(_ document: Document) throws -> SessionRecord {
-        SessionRecord(id: try document.objectId("_id"), userId: try document.objectId("userId"), refreshTokenHash: try document.string("refreshTokenHash"),
-                      userAgent: try document.string("userAgent"), ipAddress: try document.string("ipAddress"),
-                      createdAt: try document.date("createdAt"), expiresAt: try document.date("expiresAt"))
+        SessionRecord(
+            id: try document.objectId("_id"),
+            userId: try document.objectId("userId"),
+            refreshTokenHash: try document.string("refreshTokenHash"),
+            userAgent: try document.string("userAgent"),
+            ipAddress: try document.string("ipAddress"),
+            createdAt: try document.date("createdAt"),
+            expiresAt: try document.date("expiresAt")
+        )
     }
 
     static let projection: Document = ["retiredTokenHashes": .int32(0)]
 
     func insert(_ session: SessionRecord) async throws {
-        try await store.insert(collection, [
-            "_id": session.id.bson, "userId": session.userId.bson, "refreshTokenHash": session.refreshTokenHash.bson,
-            "retiredTokenHashes": .array([]), "userAgent": session.userAgent.bson, "ipAddress": session.ipAddress.bson,
-            "createdAt": session.createdAt.bson, "expiresAt": session.expiresAt.bson,
-        ])
+        try await store.insert(
+            collection,
+            [
+                "_id": session.id.bson, "userId": session.userId.bson, "refreshTokenHash": session.refreshTokenHash.bson,
+                "retiredTokenHashes": .array([]), "userAgent": session.userAgent.bson, "ipAddress": session.ipAddress.bson,
+                "createdAt": session.createdAt.bson, "expiresAt": session.expiresAt.bson,
+            ]
+        )
     }
 
     func find(tokenHash: String) async throws -> SessionMatch? {
@@ -39,10 +48,14 @@ struct MongoSessions: SessionRepository {
     func rotate(sessionId: ObjectId, from old: String, to new: String, expiresAt: Date) async throws -> Bool {
         let collection = collection
         return try await store.run { connection in
-            let result = try connection.updateOne(collection, ["_id": sessionId.bson, "refreshTokenHash": old.bson], [
-                "$set": .document(["refreshTokenHash": new.bson, "expiresAt": expiresAt.bson]),
-                "$addToSet": .document(["retiredTokenHashes": old.bson]),
-            ])
+            let result = try connection.updateOne(
+                collection,
+                ["_id": sessionId.bson, "refreshTokenHash": old.bson],
+                [
+                    "$set": .document(["refreshTokenHash": new.bson, "expiresAt": expiresAt.bson]),
+                    "$addToSet": .document(["retiredTokenHashes": old.bson]),
+                ]
+            )
             if result.matched == 1 { return true }
             // A retry after a lost reply: the first attempt may have rotated to our (random, unguessed) new token.
             guard connection.retried else { return false }
@@ -76,9 +89,12 @@ struct MongoPasswordResets: PasswordResetRepository {
     private var collection: String { MongoSchema.passwordResets }
 
     func insert(_ token: PasswordResetRecord) async throws {
-        try await store.insert(collection, [
-            "_id": token.tokenHash.bson, "userId": token.userId.bson, "createdAt": token.createdAt.bson, "expiresAt": token.expiresAt.bson,
-        ])
+        try await store.insert(
+            collection,
+            [
+                "_id": token.tokenHash.bson, "userId": token.userId.bson, "createdAt": token.createdAt.bson, "expiresAt": token.expiresAt.bson,
+            ]
+        )
     }
 
     /// One findAndModify: of concurrent consumers exactly one sees the token unused.
@@ -89,11 +105,17 @@ struct MongoPasswordResets: PasswordResetRepository {
         return try await store.run { connection in
             let filter: Document = ["_id": tokenHash.bson, "usedAt": .null, "expiresAt": .document(["$gt": date.bson])]
             var user: ObjectId?
-            if let used = try connection.findAndModify(collection, filter, update: .document(["$set": .document(["usedAt": date.bson, "usedBy": use.bson])]),
-                                                       projection: ["userId": .int32(1)]) {
+            if let used = try connection.findAndModify(
+                collection,
+                filter,
+                update: .document(["$set": .document(["usedAt": date.bson, "usedBy": use.bson])]),
+                projection: ["userId": .int32(1)]
+            ) {
                 user = try used.objectId("userId")
             } else if connection.retried {
-                user = try connection.findOne(collection, ["_id": tokenHash.bson, "usedBy": use.bson], projection: ["userId": .int32(1)])?.objectId("userId")
+                user = try connection.findOne(collection, ["_id": tokenHash.bson, "usedBy": use.bson], projection: ["userId": .int32(1)])?.objectId(
+                    "userId"
+                )
             }
             guard let user else { return nil }
             // Idempotent, so a retry after a lost reply does no harm.

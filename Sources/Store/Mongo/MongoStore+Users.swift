@@ -27,12 +27,20 @@ struct MongoUsers: UserRepository {
     }
 
     static func record(_ document: Document) throws -> UserRecord {
-        UserRecord(id: try document.objectId("_id"), username: try document.string("username"), email: try document.string("email"),
-                   passwordHash: try document.string("passwordHash"), name: try document.string("name"),
-                   avatarUrl: try document.optionalString("avatarUrl"), about: try document.optionalString("about"),
-                   contacts: try document.objectIds("contacts"), blocked: try document.objectIds("blocked"),
-                   lastSeen: try document.optionalDate("lastSeen"), createdAt: try document.date("createdAt"),
-                   updatedAt: try document.date("updatedAt"))
+        UserRecord(
+            id: try document.objectId("_id"),
+            username: try document.string("username"),
+            email: try document.string("email"),
+            passwordHash: try document.string("passwordHash"),
+            name: try document.string("name"),
+            avatarUrl: try document.optionalString("avatarUrl"),
+            about: try document.optionalString("about"),
+            contacts: try document.objectIds("contacts"),
+            blocked: try document.objectIds("blocked"),
+            lastSeen: try document.optionalDate("lastSeen"),
+            createdAt: try document.date("createdAt"),
+            updatedAt: try document.date("updatedAt")
+        )
     }
 
     /// Everything but the search terms, which only queries need.
@@ -80,8 +88,12 @@ struct MongoUsers: UserRepository {
             if let avatarUrl = changes.avatarUrl { set["avatarUrl"] = avatarUrl.bson }
             if let about = changes.about { set["about"] = about.bson }
             set["updatedAt"] = date.bson
-            return try connection.findAndModify(collection, ["_id": id.bson], update: .document(["$set": .document(set)]),
-                                                projection: Self.projection).map(Self.record)
+            return try connection.findAndModify(
+                collection,
+                ["_id": id.bson],
+                update: .document(["$set": .document(set)]),
+                projection: Self.projection
+            ).map(Self.record)
         }
     }
 
@@ -109,10 +121,16 @@ struct MongoUsers: UserRepository {
     func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool {
         let collection = collection
         return try await store.run { connection in
-            try connection.findOne(collection, ["$or": .array([
-                .document(["_id": a.bson, "blocked": b.bson]),
-                .document(["_id": b.bson, "blocked": a.bson]),
-            ])], projection: ["_id": .int32(1)]) != nil
+            try connection.findOne(
+                collection,
+                [
+                    "$or": .array([
+                        .document(["_id": a.bson, "blocked": b.bson]),
+                        .document(["_id": b.bson, "blocked": a.bson]),
+                    ])
+                ],
+                projection: ["_id": .int32(1)]
+            ) != nil
         }
     }
 
@@ -121,7 +139,8 @@ struct MongoUsers: UserRepository {
         guard !low.isEmpty, limit > 0 else { return [] }
         let collection = collection
         return try await store.run { connection in
-            let blockedByViewer = try connection.findOne(collection, ["_id": viewer.bson], projection: ["blocked": .int32(1)])?.objectIds("blocked") ?? []
+            let blockedByViewer =
+                try connection.findOne(collection, ["_id": viewer.bson], projection: ["blocked": .int32(1)])?.objectIds("blocked") ?? []
             // A range over the indexed terms: every string that starts with `low`, with `low` bound as a value.
             let filter: Document = [
                 "searchTerms": .document(["$gte": low.bson, "$lt": (low + "\u{10FFFF}").bson]),

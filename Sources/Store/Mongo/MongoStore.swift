@@ -70,7 +70,8 @@ public final class MongoStore: Store {
     }
 
     private func attempt<T: Sendable>(_ body: @escaping @Sendable (MongoConnection) throws -> T, retried: Bool) async throws -> T {
-        let pool = self.pool, database = databaseName
+        let pool = self.pool
+        let database = databaseName
         return try await executor.run {
             try pool.withClient { client in try body(MongoConnection(client: client, database: database, retried: retried)) }
         }
@@ -101,7 +102,8 @@ public final class MongoStore: Store {
             guard let range = message.range(of: marker) else { return "" }
             return String(message[range.upperBound...].prefix { $0 != " " })
         }
-        let index = word(after: "index: "), collection = word(after: "collection: ").split(separator: ".").last.map(String.init) ?? ""
+        let index = word(after: "index: ")
+        let collection = word(after: "collection: ").split(separator: ".").last.map(String.init) ?? ""
         if index == "_id_" || index.isEmpty && message.contains("_id") {
             return collection == MongoSchema.passwordResets ? "tokenHash" : "id"
         }
@@ -116,10 +118,13 @@ final class MongoClientPool: @unchecked Sendable {
     /// its debug chatter (every failed heartbeat) to stderr; only warnings and worse get through here, and
     /// failures reach callers as errors anyway.
     static let initializeDriver: Void = {
-        mongoc_log_set_handler({ level, domain, message, _ in
-            guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue else { return }
-            mongoc_log_default_handler(level, domain, message, nil)
-        }, nil)
+        mongoc_log_set_handler(
+            { level, domain, message, _ in
+                guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue else { return }
+                mongoc_log_default_handler(level, domain, message, nil)
+            },
+            nil
+        )
         mongoc_init()
     }()
 

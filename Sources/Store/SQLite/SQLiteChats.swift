@@ -7,15 +7,23 @@ struct SQLiteChats: ChatRepository {
 
     func insert(_ chat: ChatRecord) async throws {
         try await database.write { db in
-            try db.run("INSERT INTO chats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                chat.id.sql, chat.kind.rawValue.sql, chat.directKey.sql, chat.title.sql, chat.avatarUrl.sql, chat.lastMessage?.messageId.sql ?? .null,
-                chat.lastMessage?.body.sql ?? .null, chat.lastMessage?.senderId.sql ?? .null, chat.lastMessage?.createdAt.sql ?? .null,
-                chat.createdAt.sql, chat.updatedAt.sql,
-            ])
+            try db.run(
+                "INSERT INTO chats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    chat.id.sql, chat.kind.rawValue.sql, chat.directKey.sql, chat.title.sql, chat.avatarUrl.sql,
+                    chat.lastMessage?.messageId.sql ?? .null,
+                    chat.lastMessage?.body.sql ?? .null, chat.lastMessage?.senderId.sql ?? .null, chat.lastMessage?.createdAt.sql ?? .null,
+                    chat.createdAt.sql, chat.updatedAt.sql,
+                ]
+            )
             for (position, member) in chat.participants.enumerated() {
-                try db.run("INSERT INTO chat_members (chat_id, user_id, position, is_admin, joined_at) VALUES (?, ?, ?, ?, ?)",
-                           [chat.id.sql, member.sql, .integer(Int64(position)), chat.admins.contains(member).sql,
-                            (chat.joinedAt[member] ?? chat.createdAt).sql])
+                try db.run(
+                    "INSERT INTO chat_members (chat_id, user_id, position, is_admin, joined_at) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        chat.id.sql, member.sql, .integer(Int64(position)), chat.admins.contains(member).sql,
+                        (chat.joinedAt[member] ?? chat.createdAt).sql,
+                    ]
+                )
             }
         }
     }
@@ -55,15 +63,19 @@ struct SQLiteChats: ChatRepository {
 
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState? {
         try await database.read { db in
-            try db.first("SELECT pinned, archived, last_read_at, last_read_id FROM chat_members WHERE chat_id = ? AND user_id = ?",
-                         [chatId.sql, userId.sql]) { row in try Self.state(row, from: 0) }
+            try db.first(
+                "SELECT pinned, archived, last_read_at, last_read_id FROM chat_members WHERE chat_id = ? AND user_id = ?",
+                [chatId.sql, userId.sql]
+            ) { row in try Self.state(row, from: 0) }
         }
     }
 
     func update(id: ObjectId, title: String?, avatarUrl: String?, at date: Date) async throws -> ChatRecord? {
         try await database.write { db in
-            try db.run("UPDATE chats SET title = coalesce(?, title), avatar_url = coalesce(?, avatar_url), updated_at = ? WHERE id = ?",
-                       [title.sql, avatarUrl.sql, date.sql, id.sql])
+            try db.run(
+                "UPDATE chats SET title = coalesce(?, title), avatar_url = coalesce(?, avatar_url), updated_at = ? WHERE id = ?",
+                [title.sql, avatarUrl.sql, date.sql, id.sql]
+            )
             return try Self.load(db, id)
         }
     }
@@ -71,10 +83,13 @@ struct SQLiteChats: ChatRepository {
     func addMember(chatId: ObjectId, userId: ObjectId, at date: Date) async throws -> ChatRecord? {
         try await database.write { db in
             guard try db.first("SELECT 1 FROM chats WHERE id = ?", [chatId.sql], { _ in true }) != nil else { return nil }
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO chat_members (chat_id, user_id, position, joined_at)
                 VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM chat_members WHERE chat_id = ?), ?)
-                """, [chatId.sql, userId.sql, chatId.sql, date.sql])
+                """,
+                [chatId.sql, userId.sql, chatId.sql, date.sql]
+            )
             try db.run("UPDATE chats SET updated_at = max(updated_at, ?) WHERE id = ?", [date.sql, chatId.sql])
             return try Self.load(db, chatId)
         }
@@ -113,35 +128,44 @@ struct SQLiteChats: ChatRepository {
 
     func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
         try await database.write { db in
-            try db.run("""
+            try db.run(
+                """
                 UPDATE chats SET last_message_id = ?, last_message_body = ?, last_message_sender = ?, last_message_at = ?,
                     updated_at = max(updated_at, ?)
                 WHERE id = ? AND (last_message_at IS NULL OR (last_message_at, last_message_id) < (?, ?))
-                """, [
+                """,
+                [
                     message.messageId.sql, message.body.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, chatId.sql,
                     message.createdAt.sql, message.messageId.sql,
-                ])
+                ]
+            )
         }
     }
 
     func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws {
         try await database.write { db in
-            try db.run("""
+            try db.run(
+                """
                 UPDATE chats SET last_message_id = ?, last_message_body = ?, last_message_sender = ?, last_message_at = ?
                 WHERE id = ? AND last_message_id = ?
-                """, [
+                """,
+                [
                     message?.messageId.sql ?? .null, message?.body.sql ?? .null, message?.senderId.sql ?? .null, message?.createdAt.sql ?? .null,
                     chatId.sql, messageId.sql,
-                ])
+                ]
+            )
         }
     }
 
     func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws {
         try await database.write { db in
-            try db.run("""
+            try db.run(
+                """
                 UPDATE chat_members SET last_read_at = ?, last_read_id = ?
                 WHERE chat_id = ? AND user_id = ? AND (last_read_at IS NULL OR (last_read_at, last_read_id) < (?, ?))
-                """, [key.createdAt.sql, key.id.sql, chatId.sql, userId.sql, key.createdAt.sql, key.id.sql])
+                """,
+                [key.createdAt.sql, key.id.sql, chatId.sql, userId.sql, key.createdAt.sql, key.id.sql]
+            )
         }
     }
 
@@ -153,17 +177,31 @@ struct SQLiteChats: ChatRepository {
     }
 
     static func load(_ db: SQLiteConnection, _ id: ObjectId) throws -> ChatRecord? {
-        guard var chat = try db.first("""
-            SELECT kind, title, avatar_url, last_message_id, last_message_body, last_message_sender, last_message_at, created_at, updated_at
-            FROM chats WHERE id = ?
-            """, [id.sql], { row -> ChatRecord in
-                var last: LastMessageRecord?
-                if let messageId = try row.optionalId(3), let sender = try row.optionalId(5), let at = row.optionalDate(6) {
-                    last = LastMessageRecord(messageId: messageId, body: row.text(4), senderId: sender, createdAt: at)
+        guard
+            var chat = try db.first(
+                """
+                SELECT kind, title, avatar_url, last_message_id, last_message_body, last_message_sender, last_message_at, created_at, updated_at
+                FROM chats WHERE id = ?
+                """,
+                [id.sql],
+                { row -> ChatRecord in
+                    var last: LastMessageRecord?
+                    if let messageId = try row.optionalId(3), let sender = try row.optionalId(5), let at = row.optionalDate(6) {
+                        last = LastMessageRecord(messageId: messageId, body: row.text(4), senderId: sender, createdAt: at)
+                    }
+                    return ChatRecord(
+                        id: id,
+                        kind: ChatKind(rawValue: row.text(0)) ?? .group,
+                        participants: [],
+                        title: row.optionalText(1),
+                        avatarUrl: row.optionalText(2),
+                        lastMessage: last,
+                        createdAt: row.date(7),
+                        updatedAt: row.date(8)
+                    )
                 }
-                return ChatRecord(id: id, kind: ChatKind(rawValue: row.text(0)) ?? .group, participants: [], title: row.optionalText(1),
-                                  avatarUrl: row.optionalText(2), lastMessage: last, createdAt: row.date(7), updatedAt: row.date(8))
-            }) else { return nil }
+            )
+        else { return nil }
         let members = try db.rows("SELECT user_id, is_admin, joined_at FROM chat_members WHERE chat_id = ? ORDER BY position", [id.sql]) {
             (id: try $0.id(0), admin: $0.bool(1), joined: $0.date(2))
         }

@@ -57,7 +57,7 @@ struct SQLRow {
     func id(_ column: Int32) throws -> ObjectId {
         let count = Int(sqlite3_column_bytes(statement, column))
         guard let pointer = sqlite3_column_blob(statement, column),
-              let id = ObjectId(blob: UnsafeRawBufferPointer(start: pointer, count: count))
+            let id = ObjectId(blob: UnsafeRawBufferPointer(start: pointer, count: count))
         else { throw StoreError.corrupt("column \(column) is not an ObjectId") }
         return id
     }
@@ -186,7 +186,8 @@ final class SQLiteConnection: @unchecked Sendable {
         let text = message ?? String(cString: sqlite3_errmsg(handle))
         if extended == Self.constraintUnique || extended == Self.constraintPrimaryKey {
             // "UNIQUE constraint failed: users.email_key"
-            let column = text.split(separator: ":").last.map { $0.split(separator: ",").first ?? $0 }?
+            let column =
+                text.split(separator: ":").last.map { $0.split(separator: ",").first ?? $0 }?
                 .trimmingCharacters(in: .whitespaces) ?? ""
             return .duplicate(key: Self.uniqueKeys[column] ?? column)
         }

@@ -12,25 +12,40 @@ struct SQLiteMessages: MessageRepository {
 
     static func record(_ row: SQLRow) throws -> MessageRecord {
         MessageRecord(
-            id: try row.id(0), chatId: try row.id(1), senderId: try row.id(2), body: row.text(3), media: JSONColumn.media(try row.json(4)),
-            replyTo: JSONColumn.reply(try row.json(5)), reactions: JSONColumn.reactions(try row.json(6)),
-            status: DeliveryStatus(rawValue: row.text(7)) ?? .sent, deliveredTo: JSONColumn.ids(try row.json(8)),
-            readBy: JSONColumn.ids(try row.json(9)), deletedFor: JSONColumn.ids(try row.json(10)), deletedForEveryone: row.bool(11),
-            tempId: row.optionalText(12), createdAt: row.date(13), editedAt: row.optionalDate(14))
+            id: try row.id(0),
+            chatId: try row.id(1),
+            senderId: try row.id(2),
+            body: row.text(3),
+            media: JSONColumn.media(try row.json(4)),
+            replyTo: JSONColumn.reply(try row.json(5)),
+            reactions: JSONColumn.reactions(try row.json(6)),
+            status: DeliveryStatus(rawValue: row.text(7)) ?? .sent,
+            deliveredTo: JSONColumn.ids(try row.json(8)),
+            readBy: JSONColumn.ids(try row.json(9)),
+            deletedFor: JSONColumn.ids(try row.json(10)),
+            deletedForEveryone: row.bool(11),
+            tempId: row.optionalText(12),
+            createdAt: row.date(13),
+            editedAt: row.optionalDate(14)
+        )
     }
 
     func insert(_ message: MessageRecord) async throws {
         try await database.write { db in
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO messages (chat_id, created_at, id, sender_id, body, media, reply_to, reactions, status, delivered_to, read_by,
                     deleted_for, deleted_for_everyone, temp_id, edited_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-                    message.chatId.sql, message.createdAt.sql, message.id.sql, message.senderId.sql, message.body.sql, JSONColumn.media(message.media),
+                """,
+                [
+                    message.chatId.sql, message.createdAt.sql, message.id.sql, message.senderId.sql, message.body.sql,
+                    JSONColumn.media(message.media),
                     JSONColumn.reply(message.replyTo), JSONColumn.reactions(message.reactions), message.status.rawValue.sql,
                     JSONColumn.ids(message.deliveredTo), JSONColumn.ids(message.readBy), JSONColumn.ids(message.deletedFor),
                     message.deletedForEveryone.sql, message.tempId.sql, message.editedAt.sql,
-                ])
+                ]
+            )
             for user in message.deletedFor { try db.run("INSERT OR IGNORE INTO message_hidden VALUES (?, ?)", [user.sql, message.id.sql]) }
         }
     }
@@ -62,7 +77,8 @@ struct SQLiteMessages: MessageRepository {
                 sql += " AND (created_at, id) < (?, ?)"
                 values += [cursor.createdAt.sql, cursor.id.sql]
             }
-            sql += " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = ? AND h.message_id = m.id) ORDER BY created_at DESC, id DESC LIMIT ?"
+            sql +=
+                " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = ? AND h.message_id = m.id) ORDER BY created_at DESC, id DESC LIMIT ?"
             values += [viewer.sql, .integer(Int64(max(0, limit)))]
             return try db.rows(sql, values, Self.record)
         }
@@ -115,8 +131,10 @@ struct SQLiteMessages: MessageRepository {
                 guard message.senderId != userId else { return message }
                 if !message.deliveredTo.contains(userId) { message.deliveredTo.append(userId) }
                 if !message.readBy.contains(userId) { message.readBy.append(userId) }
-                try db.run("UPDATE messages SET delivered_to = ?, read_by = ? WHERE id = ?",
-                           [JSONColumn.ids(message.deliveredTo), JSONColumn.ids(message.readBy), id.sql])
+                try db.run(
+                    "UPDATE messages SET delivered_to = ?, read_by = ? WHERE id = ?",
+                    [JSONColumn.ids(message.deliveredTo), JSONColumn.ids(message.readBy), id.sql]
+                )
                 return message
             }
         }

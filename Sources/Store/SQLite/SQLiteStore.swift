@@ -51,15 +51,23 @@ enum JSONColumn {
     static func ids(_ json: JSONValue) -> [ObjectId] { json.arrayValue?.compactMap { $0.stringValue.flatMap(ObjectId.init) } ?? [] }
 
     static func reactions(_ reactions: [ReactionRecord]) -> SQLValue {
-        .text(JSONValue.array(reactions.map {
-            ["userId": .string($0.userId.description), "emoji": .string($0.emoji), "createdAt": .integer(Int($0.createdAt.millisecondsSince1970))]
-        }).serialized())
+        .text(
+            JSONValue.array(
+                reactions.map {
+                    [
+                        "userId": .string($0.userId.description), "emoji": .string($0.emoji),
+                        "createdAt": .integer(Int($0.createdAt.millisecondsSince1970)),
+                    ]
+                }
+            ).serialized()
+        )
     }
 
     static func reactions(_ json: JSONValue) -> [ReactionRecord] {
         json.arrayValue?.compactMap { item in
             guard let user = item["userId"]?.stringValue.flatMap(ObjectId.init), let emoji = item["emoji"]?.stringValue,
-                  let at = item["createdAt"]?.intValue else { return nil }
+                let at = item["createdAt"]?.intValue
+            else { return nil }
             return ReactionRecord(userId: user, emoji: emoji, createdAt: Date(millisecondsSince1970: Int64(at)))
         } ?? []
     }
@@ -77,21 +85,30 @@ enum JSONColumn {
 
     static func media(_ json: JSONValue) -> MessageMediaRecord? {
         guard let kind = json["kind"]?.stringValue.flatMap(MediaKind.init(rawValue:)), let url = json["url"]?.stringValue,
-              let id = json["mediaId"]?.stringValue.flatMap(ObjectId.init) else { return nil }
-        return MessageMediaRecord(kind: kind, url: url, mediaId: id, duration: json["duration"]?.doubleValue, thumbnailUrl: json["thumbnailUrl"]?.stringValue)
+            let id = json["mediaId"]?.stringValue.flatMap(ObjectId.init)
+        else { return nil }
+        return MessageMediaRecord(
+            kind: kind,
+            url: url,
+            mediaId: id,
+            duration: json["duration"]?.doubleValue,
+            thumbnailUrl: json["thumbnailUrl"]?.stringValue
+        )
     }
 
     static func reply(_ reply: ReplyRecord?) -> SQLValue {
         guard let reply else { return .null }
-        let json: JSONValue = ["messageId": .string(reply.messageId.description), "body": .string(reply.body),
-                               "senderId": .string(reply.senderId.description)]
+        let json: JSONValue = [
+            "messageId": .string(reply.messageId.description), "body": .string(reply.body),
+            "senderId": .string(reply.senderId.description),
+        ]
         return .text(json.serialized())
     }
 
     static func reply(_ json: JSONValue) -> ReplyRecord? {
         guard let id = json["messageId"]?.stringValue.flatMap(ObjectId.init), let body = json["body"]?.stringValue,
-              let sender = json["senderId"]?.stringValue.flatMap(ObjectId.init) else { return nil }
+            let sender = json["senderId"]?.stringValue.flatMap(ObjectId.init)
+        else { return nil }
         return ReplyRecord(messageId: id, body: body, senderId: sender)
     }
 }
-

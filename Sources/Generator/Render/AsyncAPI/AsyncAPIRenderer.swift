@@ -30,7 +30,8 @@ public enum AsyncAPIRenderer {
                     + "a bad token gets a `CONNECT_ERROR` with `{message, data: {code: \"UNAUTHORIZED\"}}`. "
                     + "Each channel is one event, its address the event name; acknowledgements are replies on the same channel.",
                 GeneratedHeader.text,
-            ].compactMap { $0 }.joined(separator: "\n\n"))
+            ].compactMap { $0 }.joined(separator: "\n\n")
+        )
         root["info"] = .object(info)
         root["defaultContentType"] = "application/json"
         root["servers"] = [
@@ -40,7 +41,7 @@ public enum AsyncAPIRenderer {
                 "pathname": "/socket.io/",
                 "description": "The gateway's Socket.IO endpoint.",
                 "security": [["$ref": .string("#/components/securitySchemes/" + scheme.name)]],
-            ],
+            ]
         ]
 
         // Channel and message ids are derived from event names; an event name used in both directions shares
@@ -52,7 +53,10 @@ public enum AsyncAPIRenderer {
         func uniqueMessageId(_ base: String) -> String {
             var id = base
             var n = 2
-            while usedMessageIds.contains(id) { id = base + String(n); n += 1 }
+            while usedMessageIds.contains(id) {
+                id = base + String(n)
+                n += 1
+            }
             usedMessageIds.insert(id)
             return id
         }
@@ -60,24 +64,39 @@ public enum AsyncAPIRenderer {
         let all = model.clientEvents.map { ($0, Direction.clientToServer) } + model.serverEvents.map { ($0, Direction.serverToClient) }
         for (event, direction) in all {
             let channelId = Naming.lowerCamel(event.name)
-            var channel = channels[channelId]?.objectValue ?? {
-                var c = JSONObject()
-                c["address"] = .string(event.name)
-                if let description = event.description { c["description"] = .string(description) }
-                c["messages"] = .object(JSONObject())
-                return c
-            }()
+            var channel =
+                channels[channelId]?.objectValue
+                ?? {
+                    var c = JSONObject()
+                    c["address"] = .string(event.name)
+                    if let description = event.description { c["description"] = .string(description) }
+                    c["messages"] = .object(JSONObject())
+                    return c
+                }()
             var channelMessages = channel["messages"]?.objectValue ?? JSONObject()
 
-            let payloadId = uniqueMessageId(Naming.lowerCamel(event.name) + (direction == .serverToClient && channelMessages.count > 0 ? "FromServer" : ""))
-            messages[payloadId] = message(name: event.name, title: event.name, description: event.description, payload: event.payload, builder: builder)
+            let payloadId = uniqueMessageId(
+                Naming.lowerCamel(event.name) + (direction == .serverToClient && channelMessages.count > 0 ? "FromServer" : "")
+            )
+            messages[payloadId] = message(
+                name: event.name,
+                title: event.name,
+                description: event.description,
+                payload: event.payload,
+                builder: builder
+            )
             channelMessages[payloadId] = ["$ref": .string("#/components/messages/" + payloadId)]
 
             var ackId: String?
             if let ack = event.ack {
                 let id = uniqueMessageId(Naming.lowerCamel(event.name) + "Ack")
-                messages[id] = message(name: event.name, title: event.name + " acknowledgement",
-                                       description: "The acknowledgement of `\(event.name)`.", payload: ack, builder: builder)
+                messages[id] = message(
+                    name: event.name,
+                    title: event.name + " acknowledgement",
+                    description: "The acknowledgement of `\(event.name)`.",
+                    payload: ack,
+                    builder: builder
+                )
                 channelMessages[id] = ["$ref": .string("#/components/messages/" + id)]
                 ackId = id
             }

@@ -61,16 +61,20 @@ private struct Page {
     private mutating func renderConventions() {
         out += "<h2 id=\"conventions\">Conventions</h2>\n<h3>Authentication</h3>\n<ul>\n"
         for scheme in model.securitySchemes {
-            let how = switch scheme.kind {
-            case .bearer(let format): "<code>Authorization: Bearer &lt;token&gt;</code>" + (format.map { " (\(escape($0)))" } ?? "")
-            case .cookie(let name): "cookie <code>\(escape(name))</code>"
-            case .header(let name): "header <code>\(escape(name))</code>"
-            }
+            let how =
+                switch scheme.kind {
+                case .bearer(let format): "<code>Authorization: Bearer &lt;token&gt;</code>" + (format.map { " (\(escape($0)))" } ?? "")
+                case .cookie(let name): "cookie <code>\(escape(name))</code>"
+                case .header(let name): "header <code>\(escape(name))</code>"
+                }
             out += "<li><b>\(escape(scheme.name))</b>: \(how)\(scheme.description.map { " — " + escape($0) } ?? "")</li>\n"
         }
-        out += "</ul>\n<h3>Errors</h3>\n<p>Every error has the body <code>{\"error\": {\"statusCode\", \"code\", \"message\", \"details\"?}}</code>; "
+        out +=
+            "</ul>\n<h3>Errors</h3>\n<p>Every error has the body <code>{\"error\": {\"statusCode\", \"code\", \"message\", \"details\"?}}</code>; "
             + "<code>details</code> lists <code>{path, message}</code> for validation failures.</p>\n<table>\n<tr><th>status</th><th>code</th></tr>\n"
-        for status in ErrorCatalog.codes.keys.sorted() { out += "<tr><td>\(status)</td><td><code>\(ErrorCatalog.codes[status] ?? "")</code></td></tr>\n" }
+        for status in ErrorCatalog.codes.keys.sorted() {
+            out += "<tr><td>\(status)</td><td><code>\(ErrorCatalog.codes[status] ?? "")</code></td></tr>\n"
+        }
         out += "</table>\n"
     }
 
@@ -78,7 +82,8 @@ private struct Page {
         out += "<h2 id=\"service-\(service.name)\">\(escape(service.basePath))</h2>\n"
         if let description = service.description { out += "<p>\(escape(description))</p>\n" }
         for route in service.routes {
-            out += "<section id=\"\(service.name)-\(route.name)\">\n<h3><span class=\"method\">\(route.method.rawValue)</span> "
+            out +=
+                "<section id=\"\(service.name)-\(route.name)\">\n<h3><span class=\"method\">\(route.method.rawValue)</span> "
                 + "<code>\(escape(route.fullPath(in: service)))</code></h3>\n"
             if let summary = route.summary { out += "<p><b>\(escape(summary))</b></p>\n" }
             if let description = route.description { out += "<p>\(escape(description))</p>\n" }
@@ -89,17 +94,20 @@ private struct Page {
             if let body = route.body { out += "<p>Body: \(typeLink(body))</p>\n" }
             out += "<p>Answer: \(route.statuses.map(String.init).joined(separator: " or ")) \(typeLink(route.response))"
             if !route.setsCookies.isEmpty { out += ", sets \(route.setsCookies.map { "<code>\(escape($0))</code>" }.joined(separator: ", "))" }
-            out += "</p>\n<p>Errors: \(route.allErrors.map { "\($0) <code>\(ErrorCatalog.codes[$0] ?? "")</code>" }.joined(separator: ", "))</p>\n</section>\n"
+            out +=
+                "</p>\n<p>Errors: \(route.allErrors.map { "\($0) <code>\(ErrorCatalog.codes[$0] ?? "")</code>" }.joined(separator: ", "))</p>\n</section>\n"
         }
     }
 
     private mutating func renderEvents() {
-        out += "<h2 id=\"events\">Socket events</h2>\n<p>Socket.IO v5 over Engine.IO v4 at <code>/socket.io/</code>, "
+        out +=
+            "<h2 id=\"events\">Socket events</h2>\n<p>Socket.IO v5 over Engine.IO v4 at <code>/socket.io/</code>, "
             + "authenticated with <code>auth: {token}</code>.</p>\n"
         for (title, events) in [("Client to server", model.clientEvents), ("Server to client", model.serverEvents)] {
             out += "<h3>\(title)</h3>\n<table>\n<tr><th>event</th><th>payload</th><th>acknowledgement</th><th></th></tr>\n"
             for event in events {
-                out += "<tr><td><code>\(escape(event.name))</code></td><td>\(typeLink(event.payload))</td>"
+                out +=
+                    "<tr><td><code>\(escape(event.name))</code></td><td>\(typeLink(event.payload))</td>"
                     + "<td>\(event.ack.map(typeLink) ?? "<span class=\"muted\">none</span>")</td><td>\(escape(event.description ?? ""))</td></tr>\n"
             }
             out += "</table>\n"
@@ -130,7 +138,8 @@ private struct Page {
             if property.isOptional, property.defaultValue == nil { rules.insert("optional", at: 0) }
             if property.isNullable { rules.insert("may be null", at: 0) }
             if let value = property.defaultValue { rules.insert("default \(literal(value))", at: 0) }
-            out += "<tr><td><code>\(escape(property.name))</code></td><td>\(typeName(property.field))</td>"
+            out +=
+                "<tr><td><code>\(escape(property.name))</code></td><td>\(typeName(property.field))</td>"
                 + "<td>\(rules.map(escape).joined(separator: "; "))</td><td>\(escape(property.description ?? ""))</td></tr>\n"
         }
         out += "</table>\n"

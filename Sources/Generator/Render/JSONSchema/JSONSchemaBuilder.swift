@@ -54,12 +54,20 @@ struct JSONSchemaBuilder {
 
     /// The schema of a property or parameter: its field, plus description, nullability and default.
     func schema(for property: Property) -> JSONValue {
-        schema(for: property.field, description: property.description, nullable: property.isNullable,
-               defaultValue: property.defaultValue)
+        schema(
+            for: property.field,
+            description: property.description,
+            nullable: property.isNullable,
+            defaultValue: property.defaultValue
+        )
     }
 
-    func schema(for field: Field, description: String? = nil, nullable: Bool = false,
-                defaultValue: DefaultValue? = nil) -> JSONValue {
+    func schema(
+        for field: Field,
+        description: String? = nil,
+        nullable: Bool = false,
+        defaultValue: DefaultValue? = nil
+    ) -> JSONValue {
         var annotations = JSONObject()
         if let description { annotations["description"] = .string(description) }
         if let defaultValue { annotations["default"] = Self.json(defaultValue) }
@@ -162,8 +170,10 @@ struct JSONSchemaBuilder {
         let rest = "(?:\\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?(?:#(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?"
         var alternatives: [String] = []
         if !schemes.isEmpty {
-            alternatives.append((schemes.count == 1 ? schemes[0] : "(?:" + schemes.joined(separator: "|") + ")")
-                + "://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/" + path + ")?" + rest)
+            alternatives.append(
+                (schemes.count == 1 ? schemes[0] : "(?:" + schemes.joined(separator: "|") + ")")
+                    + "://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/" + path + ")?" + rest
+            )
         }
         if c.allowsRelative { alternatives.append("/(?!/)" + path + rest) }
         return "^(?:" + alternatives.joined(separator: "|") + ")$"

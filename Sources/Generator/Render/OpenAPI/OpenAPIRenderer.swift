@@ -22,12 +22,14 @@ public enum OpenAPIRenderer {
         info["description"] = .string([model.info.description, GeneratedHeader.text].compactMap { $0 }.joined(separator: "\n\n"))
         root["info"] = .object(info)
         root["servers"] = [["url": "/"]]
-        root["tags"] = .array(services.map { service in
-            var tag = JSONObject()
-            tag["name"] = .string(service.name)
-            if let description = service.description { tag["description"] = .string(description) }
-            return .object(tag)
-        })
+        root["tags"] = .array(
+            services.map { service in
+                var tag = JSONObject()
+                tag["name"] = .string(service.name)
+                if let description = service.description { tag["description"] = .string(description) }
+                return .object(tag)
+            }
+        )
 
         // Paths, in order of first appearance; operations in route order.
         var paths = JSONObject()
@@ -105,8 +107,10 @@ public enum OpenAPIRenderer {
             response["description"] = .string(description ?? StatusDocs.reason(status))
             if !route.setsCookies.isEmpty {
                 var header = JSONObject()
-                header["description"] = .string("Sets the cookie\(route.setsCookies.count == 1 ? "" : "s") "
-                    + route.setsCookies.map { "`\($0)`" }.joined(separator: ", ") + " (HttpOnly).")
+                header["description"] = .string(
+                    "Sets the cookie\(route.setsCookies.count == 1 ? "" : "s") "
+                        + route.setsCookies.map { "`\($0)`" }.joined(separator: ", ") + " (HttpOnly)."
+                )
                 header["schema"] = ["type": "string"]
                 response["headers"] = ["Set-Cookie": .object(header)]
             }
@@ -129,7 +133,8 @@ public enum OpenAPIRenderer {
         for cookie in route.cookies {
             for scheme in model.securitySchemes {
                 guard case .cookie(let cookieName) = scheme.kind, cookieName == cookie.name,
-                      !required.contains(scheme.name), !optional.contains(scheme.name) else { continue }
+                    !required.contains(scheme.name), !optional.contains(scheme.name)
+                else { continue }
                 if cookie.isRequired { required.append(scheme.name) } else { optional.append(scheme.name) }
             }
         }
@@ -165,7 +170,7 @@ public enum OpenAPIRenderer {
                 "Retry-After": [
                     "description": "Seconds to wait before retrying.",
                     "schema": ["type": "integer", "minimum": 0],
-                ],
+                ]
             ]
         }
         var example = JSONObject()
@@ -174,7 +179,7 @@ public enum OpenAPIRenderer {
         example["message"] = .string(StatusDocs.reason(status))
         if status == 400 { example["details"] = [["path": "body.email", "message": "must be a valid email address"]] }
         response["content"] = [
-            "application/json": ["schema": builder.ref(schemaName), "example": ["error": .object(example)]],
+            "application/json": ["schema": builder.ref(schemaName), "example": ["error": .object(example)]]
         ]
         return .object(response)
     }
@@ -208,7 +213,7 @@ public enum OpenAPIRenderer {
                     ],
                     "required": ["statusCode", "code", "message"],
                     "additionalProperties": false,
-                ],
+                ]
             ],
             "required": ["error"],
             "additionalProperties": false,

@@ -15,14 +15,17 @@ struct SwiftClientsRenderer {
         out += "    public init(transport: any APITransport) { self.transport = transport }\n"
         for route in service.routes {
             let operation = "\(namespace).\(SwiftNames.operation(of: route))"
-            out += "\n    public func \(SwiftNames.identifier(route.name))(_ input: \(operation).Input, context: APIContext) async throws -> APIResponse<\(route.response)> {\n"
+            out +=
+                "\n    public func \(SwiftNames.identifier(route.name))(_ input: \(operation).Input, context: APIContext) async throws -> APIResponse<\(route.response)> {\n"
             let mutates = !route.query.isEmpty || !route.cookies.isEmpty || route.body != nil
-            out += "        \(mutates ? "var" : "let") request = APIClientRequest(method: .\(route.method.rawValue.lowercased()), path: \(pathExpression(route, service)), context: context)\n"
+            out +=
+                "        \(mutates ? "var" : "let") request = APIClientRequest(method: .\(route.method.rawValue.lowercased()), path: \(pathExpression(route, service)), context: context)\n"
             for property in route.query {
                 out += "        request.addQuery(\(SwiftNames.stringLiteral(property.name)), input.query.\(SwiftNames.identifier(property.name)))\n"
             }
             for property in route.cookies {
-                out += "        request.addCookie(\(SwiftNames.stringLiteral(property.name)), input.cookies.\(SwiftNames.identifier(property.name)))\n"
+                out +=
+                    "        request.addCookie(\(SwiftNames.stringLiteral(property.name)), input.cookies.\(SwiftNames.identifier(property.name)))\n"
             }
             if route.body != nil { out += "        request.setJSONBody(input.body)\n" }
             out += "        return try await transport.send(request).decode(\(route.response).self, statuses: \(operation).statuses)\n"

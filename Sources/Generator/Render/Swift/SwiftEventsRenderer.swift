@@ -14,7 +14,8 @@ struct SwiftEventsRenderer {
             out += SwiftNames.doc(event.description, indent: "    ")
             out += "    case \(SwiftNames.identifier(event.name))(\(event.payload))\n"
         }
-        out += "\n    public static let names: [String] = [\(model.clientEvents.map { SwiftNames.stringLiteral($0.name) }.joined(separator: ", "))]\n\n"
+        out +=
+            "\n    public static let names: [String] = [\(model.clientEvents.map { SwiftNames.stringLiteral($0.name) }.joined(separator: ", "))]\n\n"
         out += "    public var name: String {\n"
         out += "        switch self {\n"
         for event in model.clientEvents {
@@ -32,7 +33,8 @@ struct SwiftEventsRenderer {
         out += "        switch name {\n"
         for event in model.clientEvents {
             out += "        case \(SwiftNames.stringLiteral(event.name)):\n"
-            out += "            if let payload = \(event.payload).decode(payload, at: \"payload\", &v_) { return .\(SwiftNames.identifier(event.name))(payload) }\n"
+            out +=
+                "            if let payload = \(event.payload).decode(payload, at: \"payload\", &v_) { return .\(SwiftNames.identifier(event.name))(payload) }\n"
         }
         out += "        default:\n"
         out += "            throw APIError.validation(path: \"event\", \"unknown event '\\(name)'\")\n"
@@ -49,7 +51,8 @@ struct SwiftEventsRenderer {
             out += SwiftNames.doc(event.description, indent: "    ")
             out += "    case \(SwiftNames.identifier(event.name))(\(event.payload))\n"
         }
-        out += "\n    public static let names: [String] = [\(model.serverEvents.map { SwiftNames.stringLiteral($0.name) }.joined(separator: ", "))]\n\n"
+        out +=
+            "\n    public static let names: [String] = [\(model.serverEvents.map { SwiftNames.stringLiteral($0.name) }.joined(separator: ", "))]\n\n"
         out += "    public var name: String {\n"
         out += "        switch self {\n"
         for event in model.serverEvents {
@@ -71,7 +74,8 @@ struct SwiftEventsRenderer {
         var out = "/// Handles client events: one method per event, returning its acknowledgement when it has one.\n"
         out += "public protocol ClientEventHandler: Sendable {\n"
         for event in model.clientEvents {
-            out += "    func \(SwiftNames.identifier(event.name))(_ payload: \(event.payload), caller: Caller, context: APIContext) async throws\(event.ack.map { " -> \($0)" } ?? "")\n"
+            out +=
+                "    func \(SwiftNames.identifier(event.name))(_ payload: \(event.payload), caller: Caller, context: APIContext) async throws\(event.ack.map { " -> \($0)" } ?? "")\n"
         }
         out += "}\n\n"
         out += "extension ClientEventHandler {\n"

@@ -29,7 +29,8 @@ public enum SwiftRenderer {
             ("asyncAPI", "AsyncAPI 3 (`asyncapi.json`).", AsyncAPIRenderer.render(model)),
             ("reference", "The HTML reference (`reference.html`).", HTMLReferenceRenderer.render(model)),
         ]
-        var out = "/// The schema's `info`.\npublic enum APIInfo {\n"
+        var out =
+            "/// The schema's `info`.\npublic enum APIInfo {\n"
             + "    public static let title = \(SwiftNames.stringLiteral(model.info.title))\n"
             + "    public static let version = \(SwiftNames.stringLiteral(model.info.version))\n}\n\n"
         out += "/// The API's documents, as `Generated/` holds them.\npublic enum APIDocuments {\n"
@@ -41,7 +42,8 @@ public enum SwiftRenderer {
 
     /// A multi-line raw string literal whose delimiter appears nowhere in `text`.
     private static func rawLiteral(_ text: String) -> String {
-        var longest = 0, run = 0
+        var longest = 0
+        var run = 0
         for character in text {
             run = character == "#" ? run + 1 : 0
             longest = max(longest, run)
@@ -87,8 +89,15 @@ struct PatternTable {
 /// Validation statements for a field's constraints, shared by models and route parameters.
 enum ConstraintChecks {
     /// Statements checking `value` (a non-optional expression) found at `path` under `key` (both Swift expressions).
-    static func statements(for field: Field, value: String, path: String, key: String, indent: String, depth: Int = 0,
-                           patterns: inout PatternTable) -> [String] {
+    static func statements(
+        for field: Field,
+        value: String,
+        path: String,
+        key: String,
+        indent: String,
+        depth: Int = 0,
+        patterns: inout PatternTable
+    ) -> [String] {
         switch field {
         case .string(let c):
             var args: [String] = []
@@ -121,11 +130,19 @@ enum ConstraintChecks {
             if let v = c.maxItems { args.append("maxItems: \(v)") }
             if !args.isEmpty { out.append("\(indent)v_.check(\(value), at: \(path), \(key), \(args.joined(separator: ", ")))") }
             if c.uniqueItems { out.append("\(indent)v_.checkUnique(\(value), at: \(path), \(key))") }
-            let index = "i\(depth)_", item = "e\(depth)_"
+            let index = "i\(depth)_"
+            let item = "e\(depth)_"
             // `key` is a literal or an interpolation; extend it with the element index.
             let elementKey = String(key.dropLast()) + "[\\(\(index))]\""
-            let inner = statements(for: element, value: item, path: path, key: elementKey, indent: indent + "    ", depth: depth + 1,
-                                   patterns: &patterns)
+            let inner = statements(
+                for: element,
+                value: item,
+                path: path,
+                key: elementKey,
+                indent: indent + "    ",
+                depth: depth + 1,
+                patterns: &patterns
+            )
             if !inner.isEmpty {
                 out.append("\(indent)for (\(index), \(item)) in \(value).enumerated() {")
                 out += inner

@@ -25,11 +25,13 @@ struct SwiftRoutesRenderer {
         let operation = "\(SwiftNames.namespace(of: service)).\(SwiftNames.operation(of: route))"
         let segments = route.fullPath(in: service).split(separator: "/")
         var positions: [String: String] = [:]
-        let routerPath = "/" + segments.enumerated().map { index, segment -> String in
-            guard segment.hasPrefix(":") else { return String(segment) }
-            positions[String(segment.dropFirst())] = "p\(index)"
-            return ":p\(index)"
-        }.joined(separator: "/")
+        let routerPath =
+            "/"
+            + segments.enumerated().map { index, segment -> String in
+                guard segment.hasPrefix(":") else { return String(segment) }
+                positions[String(segment.dropFirst())] = "p\(index)"
+                return ":p\(index)"
+            }.joined(separator: "/")
         var out = "        router.on(\(SwiftNames.stringLiteral(routerPath)), method: .\(route.method.rawValue.lowercased())) { request, context in\n"
         if route.body != nil { out += "\(i)var request = request\n" }
         out += "\(i)let api = APIContext(request: request, context: context)\n"
@@ -41,9 +43,11 @@ struct SwiftRoutesRenderer {
                 out += "\(i)let caller = try await security.caller(from: request, context: api)\n"
                 args.append("caller: caller")
             case .header(let name):
-                out += "\(i)try await security.verify(scheme: \(SwiftNames.stringLiteral(schemeName)), header: \(SwiftNames.stringLiteral(name)), request: request, context: api)\n"
+                out +=
+                    "\(i)try await security.verify(scheme: \(SwiftNames.stringLiteral(schemeName)), header: \(SwiftNames.stringLiteral(name)), request: request, context: api)\n"
             case .cookie(let name):
-                out += "\(i)try await security.verify(scheme: \(SwiftNames.stringLiteral(schemeName)), cookie: \(SwiftNames.stringLiteral(name)), request: request, context: api)\n"
+                out +=
+                    "\(i)try await security.verify(scheme: \(SwiftNames.stringLiteral(schemeName)), cookie: \(SwiftNames.stringLiteral(name)), request: request, context: api)\n"
             }
         }
         if route.body != nil { out += "\(i)let json = try await request.jsonBody()\n" }
@@ -60,8 +64,14 @@ struct SwiftRoutesRenderer {
                 let base = SwiftNames.type(of: property.field)
                 let reader = property.isRequired ? "requiredText" : "text"
                 out += "\(i)let \(local): \(base)? = v_.\(reader)(\(source(property.name)), \(key), at: \(SwiftNames.stringLiteral(section)))\n"
-                let checks = ConstraintChecks.statements(for: property.field, value: "value_", path: SwiftNames.stringLiteral(section), key: key,
-                                                         indent: i + "    ", patterns: &patterns)
+                let checks = ConstraintChecks.statements(
+                    for: property.field,
+                    value: "value_",
+                    path: SwiftNames.stringLiteral(section),
+                    key: key,
+                    indent: i + "    ",
+                    patterns: &patterns
+                )
                 if !checks.isEmpty { out += "\(i)if let value_ = \(local) {\n" + checks.joined(separator: "\n") + "\n\(i)}\n" }
                 if property.isRequired { unwraps.append(local) }
                 let value = property.defaultValue.map { "\(local) ?? \(SwiftNames.literal($0, for: property.field))" } ?? local
@@ -69,9 +79,21 @@ struct SwiftRoutesRenderer {
             }
             args.append("\(label): \(operation).\(type)(\(members.joined(separator: ", ")))")
         }
-        group(route.params, source: { "context.parameters.get(\(SwiftNames.stringLiteral(positions[$0] ?? $0)))" }, section: "params", label: "path", type: "Path")
+        group(
+            route.params,
+            source: { "context.parameters.get(\(SwiftNames.stringLiteral(positions[$0] ?? $0)))" },
+            section: "params",
+            label: "path",
+            type: "Path"
+        )
         group(route.query, source: { "v_.query(request, \(SwiftNames.stringLiteral($0)))" }, section: "query", label: "query", type: "Query")
-        group(route.cookies, source: { "request.cookies[\(SwiftNames.stringLiteral($0))]?.value" }, section: "cookies", label: "cookies", type: "Cookies")
+        group(
+            route.cookies,
+            source: { "request.cookies[\(SwiftNames.stringLiteral($0))]?.value" },
+            section: "cookies",
+            label: "cookies",
+            type: "Cookies"
+        )
         if let body = route.body {
             out += "\(i)let body = v_.body(json, as: \(body).self)\n"
             unwraps.append("body")

@@ -15,7 +15,8 @@ struct SwiftServicesRenderer {
         for route in service.routes {
             out += SwiftNames.doc(route.summary, indent: "    ")
             out += "    /// `\(route.method.rawValue) \(route.fullPath(in: service))`\n"
-            out += "    func \(SwiftNames.identifier(route.name))(_ input: \(namespace).\(SwiftNames.operation(of: route)).Input, context: APIContext) async throws -> APIResponse<\(route.response)>\n"
+            out +=
+                "    func \(SwiftNames.identifier(route.name))(_ input: \(namespace).\(SwiftNames.operation(of: route)).Input, context: APIContext) async throws -> APIResponse<\(route.response)>\n"
         }
         out += "}\n\n"
 
@@ -24,7 +25,8 @@ struct SwiftServicesRenderer {
         out += "    public static let routes: [APIRouteDescriptor] = [\n"
         for route in service.routes {
             let security = route.security.map { ", security: \(SwiftNames.stringLiteral($0))" } ?? ""
-            out += "        APIRouteDescriptor(method: .\(route.method.rawValue.lowercased()), path: \(SwiftNames.stringLiteral(route.fullPath(in: service))), operation: \(SwiftNames.stringLiteral("\(service.name).\(route.name)"))\(security)),\n"
+            out +=
+                "        APIRouteDescriptor(method: .\(route.method.rawValue.lowercased()), path: \(SwiftNames.stringLiteral(route.fullPath(in: service))), operation: \(SwiftNames.stringLiteral("\(service.name).\(route.name)"))\(security)),\n"
         }
         out += "    ]\n"
         for route in service.routes {

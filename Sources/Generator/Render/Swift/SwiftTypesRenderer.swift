@@ -23,22 +23,22 @@ struct SwiftTypesRenderer {
         }
         out += """
 
-            public static func decode(_ json_: JSONValue, at path_: String, _ v_: inout Validation) -> \(name)? {
-                guard case .string(let raw) = json_ else { return v_.typeMismatch(path_, expected: "a string", found: json_) }
-                guard let value = \(name)(rawValue: raw) else {
-                    v_.report(path_, "must be one of: \(allowed)")
-                    return nil
+                public static func decode(_ json_: JSONValue, at path_: String, _ v_: inout Validation) -> \(name)? {
+                    guard case .string(let raw) = json_ else { return v_.typeMismatch(path_, expected: "a string", found: json_) }
+                    guard let value = \(name)(rawValue: raw) else {
+                        v_.report(path_, "must be one of: \(allowed)")
+                        return nil
+                    }
+                    return value
                 }
-                return value
+
+                public func encode(to writer: inout JSONWriter) { writer.string(rawValue) }
+                public init?(text: String) { self.init(rawValue: text) }
+                public static var textDescription: String { "one of: \(allowed)" }
+                public var text: String { rawValue }
             }
 
-            public func encode(to writer: inout JSONWriter) { writer.string(rawValue) }
-            public init?(text: String) { self.init(rawValue: text) }
-            public static var textDescription: String { "one of: \(allowed)" }
-            public var text: String { rawValue }
-        }
-
-        """
+            """
         return out
     }
 
@@ -83,8 +83,14 @@ struct SwiftTypesRenderer {
                 unwraps.append(local)
             }
             out += "        let \(local): \(localType) = v_.\(reader)(object_, \(key), at: path_)\n"
-            let checks = ConstraintChecks.statements(for: property.field, value: "value_", path: "path_", key: key, indent: "            ",
-                                                     patterns: &patterns)
+            let checks = ConstraintChecks.statements(
+                for: property.field,
+                value: "value_",
+                path: "path_",
+                key: key,
+                indent: "            ",
+                patterns: &patterns
+            )
             if !checks.isEmpty {
                 let unwrap = localType.hasSuffix("??") ? "let value_?? = \(local)" : "let value_ = \(local)"
                 out += "        if \(unwrap) {\n" + checks.joined(separator: "\n") + "\n        }\n"
@@ -153,4 +159,3 @@ enum StoredProperties {
         return out + "\(indent)}\n"
     }
 }
-

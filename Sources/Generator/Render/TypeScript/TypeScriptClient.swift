@@ -22,7 +22,8 @@ enum TypeScriptClient {
     /// The route `auth.refresh`, used to renew an expired access token, if the model has one.
     static func refreshRoute(_ model: APIModel) -> (method: HTTPMethod, path: String)? {
         guard let service = model.services.first(where: { $0.name == "auth" }),
-              let route = service.routes.first(where: { $0.name == "refresh" }) else { return nil }
+            let route = service.routes.first(where: { $0.name == "refresh" })
+        else { return nil }
         return (route.method, route.fullPath(in: service))
     }
 
@@ -109,7 +110,8 @@ enum TypeScriptClient {
 
         var out = TSSyntax.doc(docLines, indent: "    ")
         out += "    \(TSSyntax.key(Naming.lowerCamel(route.name))): ("
-        out += arguments.count > 1 || arguments.contains(where: { $0.contains("\n") })
+        out +=
+            arguments.count > 1 || arguments.contains(where: { $0.contains("\n") })
             ? "\n" + arguments.map { "      " + $0.replacing("\n", with: "\n  ") + ",\n" }.joined() + "    "
             : arguments.joined()
         out += "): Promise<\(response)> =>\n"
@@ -195,14 +197,14 @@ enum TypeScriptClient {
           #token: string | null = null;
         """# + (refresh ? "\n  #refreshing: Promise<string | null> | null = null;" : "") + "\n" + #"""
 
-          constructor(options: ClientOptions = {}) {
-            this.#baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
-            this.#fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args));
-            this.#getAccessToken = options.getAccessToken;
-            this.#onAccessToken = options.onAccessToken;
-          }
+              constructor(options: ClientOptions = {}) {
+                this.#baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
+                this.#fetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args));
+                this.#getAccessToken = options.getAccessToken;
+                this.#onAccessToken = options.onAccessToken;
+              }
 
-        """#
+            """#
     }
 
     static func classTail(refresh: (method: HTTPMethod, path: String)?, model: APIModel) -> String {
@@ -273,29 +275,29 @@ enum TypeScriptClient {
                 let response = await this.#send(spec, token);
 
             """# + onUnauthorized + #"""
-                if (!response.ok) throw await parleyApiError(response);
-                const data = await parleyReadJson(response);
-                if (spec.issuesToken) {
-                  const fresh = parleyAccessToken(data);
-                  if (fresh !== null) this.#setToken(fresh);
-                } else if (spec.clearsToken === true) {
-                  this.#setToken(null);
-                }
-                return data as T;
-              }
+                    if (!response.ok) throw await parleyApiError(response);
+                    const data = await parleyReadJson(response);
+                    if (spec.issuesToken) {
+                      const fresh = parleyAccessToken(data);
+                      if (fresh !== null) this.#setToken(fresh);
+                    } else if (spec.clearsToken === true) {
+                      this.#setToken(null);
+                    }
+                    return data as T;
+                  }
 
-              #send(spec: RequestSpec, token: string | null): Promise<Response> {
-                const headers: Record<string, string> = { Accept: "application/json" };
-                if (token !== null && token !== "") headers["Authorization"] = `Bearer ${token}`;
-                const init: RequestInit = { method: spec.method, headers, credentials: "include" };
-                if (spec.body !== undefined) {
-                  headers["Content-Type"] = "application/json";
-                  init.body = JSON.stringify(spec.body);
-                }
-                return this.#fetch(this.#baseUrl + spec.path + parleyQuery(spec.query), init);
-              }
+                  #send(spec: RequestSpec, token: string | null): Promise<Response> {
+                    const headers: Record<string, string> = { Accept: "application/json" };
+                    if (token !== null && token !== "") headers["Authorization"] = `Bearer ${token}`;
+                    const init: RequestInit = { method: spec.method, headers, credentials: "include" };
+                    if (spec.body !== undefined) {
+                      headers["Content-Type"] = "application/json";
+                      init.body = JSON.stringify(spec.body);
+                    }
+                    return this.#fetch(this.#baseUrl + spec.path + parleyQuery(spec.query), init);
+                  }
 
-            """# + refreshMethods + "}\n"
+                """# + refreshMethods + "}\n"
     }
 
     static let helpers = #"""

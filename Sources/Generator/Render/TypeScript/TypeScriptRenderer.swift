@@ -126,8 +126,10 @@ enum TSSyntax {
         case .url(let c):
             var kinds = c.schemes.isEmpty ? [] : ["an absolute " + c.schemes.joined(separator: " or ") + " URL"]
             if c.allowsRelative { kinds.append("a path starting with `/`") }
-            return ["URL: " + kinds.joined(separator: ", or ")
-                + (c.maxLength.map { ", at most \($0) characters" } ?? "") + "."]
+            return [
+                "URL: " + kinds.joined(separator: ", or ")
+                    + (c.maxLength.map { ", at most \($0) characters" } ?? "") + "."
+            ]
         case .json:
             return ["Any JSON value."]
         case .array(let c, let items):
@@ -168,7 +170,8 @@ enum TSSyntax {
 
     /// A JSDoc comment, indented; empty when there is nothing to say.
     static func doc(_ lines: [String], indent: String = "") -> String {
-        let cleaned = lines
+        let cleaned =
+            lines
             .flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
             .map { trimTrailingWhitespace($0.replacing("*/", with: "*\\/")) }
         var trimmed = cleaned
