@@ -9,16 +9,11 @@ import Testing
 // bypass or a value stored differently from the one acknowledged.
 
 @Suite struct HardeningTests {
-    func directChat(_ client: Client, _ a: TestUser, _ b: TestUser) async throws -> String {
-        let chat = try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(b.id)"]}"#)
-        return try #require(chat.json["chat"]?["_id"]?.stringValue)
-    }
-
     @Test func cursorsWithImpossibleDatesAre400NotACrash() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
-            let chat = try await directChat(client, a, b)
+            let chat = try await client.directChat(a, b)
             for cursor in ["uf_________8AAAAAAAAAAAAAAAA", "pgAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
                 expectError(try await client.call(.get, "/api/chats?cursor=\(cursor)", as: a), 400, "VALIDATION_FAILED")
             }
@@ -32,7 +27,7 @@ import Testing
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
-            let chat = try await directChat(client, a, b)
+            let chat = try await client.directChat(a, b)
             let fromA = try #require(
                 try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi"}"#).json["message"]?["_id"]?.stringValue
             )
@@ -70,7 +65,7 @@ import Testing
             let resent = try await client.call(.post, "/api/messages/\(chat)", as: b, json: #"{"body":"secret","tempId":"t1"}"#)
             #expect(resent.status == .notFound, "no longer a member: \(resent.json.serialized())")
 
-            let direct = try await directChat(client, a, c)
+            let direct = try await client.directChat(a, c)
             let sent = try #require(
                 try await client.call(.post, "/api/messages/\(direct)", as: c, json: #"{"body":"oops","tempId":"t2"}"#).json["message"]?["_id"]?
                     .stringValue
@@ -146,7 +141,7 @@ import Testing
             #expect(fine.json["user"]?["name"]?.stringValue == "Zoë 👩‍💻")
 
             let other = try await gateway.user("other")
-            let chat = try await directChat(client, me, other)
+            let chat = try await client.directChat(me, other)
             let body = "before\u{0}after\ttab"
             let sent = try await client.call(.post, "/api/messages/\(chat)", as: me, json: json(["body": (body)]))
             #expect(sent.json["message"]?["body"]?.stringValue == body)
@@ -161,7 +156,7 @@ import Testing
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
-            let chat = try await directChat(client, a, b)
+            let chat = try await client.directChat(a, b)
             let message = try #require(
                 try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi"}"#).json["message"]?["_id"]?.stringValue
             )
@@ -271,7 +266,7 @@ import Testing
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
-            let chat = try await directChat(client, a, b)
+            let chat = try await client.directChat(a, b)
             #expect(try await client.call(.post, "/api/chats/\(chat)/pin", as: a).status == .ok)
             expectError(try await client.call(.post, "/api/chats/\(chat)/pin", as: a, json: "null"), 400, "VALIDATION_FAILED")
             expectError(try await client.call(.patch, "/api/users/me", as: a, json: #"{"avatarUrl":"/<script>"}"#), 400, "VALIDATION_FAILED")

@@ -320,16 +320,11 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
 }
 
 @Suite struct MessageRouteTests {
-    func directChat(_ client: Client, _ a: TestUser, _ b: TestUser) async throws -> String {
-        let chat = try await client.call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(b.id)"]}"#)
-        return try #require(chat.json["chat"]?["_id"]?.stringValue)
-    }
-
     @Test func sendIsIdempotentOnTempIdAndPublished() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b, stranger) = (try await gateway.user("a"), try await gateway.user("b"), try await gateway.user("c"))
-            let chat = try await directChat(client, a, b)
+            let chat = try await client.directChat(a, b)
             await gateway.events.clear()
             let sent = try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hello","tempId":"t-1"}"#)
             #expect(sent.status == .created)
@@ -361,7 +356,7 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b) = (try await gateway.user("a"), try await gateway.user("b"))
-            let chat = try await directChat(client, a, b)
+            let chat = try await client.directChat(a, b)
             let first = try #require(
                 try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"first"}"#).json["message"]?["_id"]?.stringValue
             )
@@ -415,7 +410,7 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             _ = try await client.call(.post, "/api/messages/\(m)/read", as: c, json: #"{"messageIds":["\#(m)"]}"#)
             #expect(try await client.call(.get, "/api/messages/\(chat)", as: a).json["messages"]?[0]?["status"]?.stringValue == "read")
 
-            let other = try await directChat(client, a, b)
+            let other = try await client.directChat(a, b)
             let elsewhere = try #require(
                 try await client.call(.post, "/api/messages/\(other)", as: a, json: #"{"body":"dm"}"#).json["message"]?["_id"]?.stringValue
             )

@@ -9,6 +9,7 @@ import ParleyAPI
 import ParleyStore
 import SQLiteStore
 import ServiceKit
+import Testing
 
 /// The real gateway and services over a fresh SQLite store, with recorded events and a mail outbox.
 struct TestGateway {
@@ -127,5 +128,11 @@ struct Client: Sendable {
         let bytes = Array(response.body.readableBytesView)
         let parsed = bytes.isEmpty ? JSONValue.null : ((try? JSONParser.parse(bytes)) ?? .string(String(decoding: bytes, as: UTF8.self)))
         return Reply(status: response.status, headers: response.headers, json: parsed)
+    }
+
+    /// The id of the direct chat `a` opens with `b`.
+    func directChat(_ a: TestUser, _ b: TestUser) async throws -> String {
+        let chat = try await call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(b.id)"]}"#)
+        return try #require(chat.json["chat"]?["_id"]?.stringValue)
     }
 }
