@@ -53,13 +53,7 @@ import Testing
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b, c) = (try await gateway.user("a"), try await gateway.user("b"), try await gateway.user("c"))
-            let group = try await client.call(
-                .post,
-                "/api/chats",
-                as: a,
-                json: #"{"type":"group","title":"G","participantIds":["\#(b.id)","\#(c.id)"]}"#
-            )
-            let chat = try #require(group.json["chat"]?["_id"]?.stringValue)
+            let chat = try await client.groupChat(a, with: [b, c])
             #expect(try await client.call(.post, "/api/messages/\(chat)", as: b, json: #"{"body":"secret","tempId":"t1"}"#).status == .created)
             #expect(try await client.call(.delete, "/api/chats/\(chat)/members/\(b.id)", as: b).status == .ok)
             let resent = try await client.call(.post, "/api/messages/\(chat)", as: b, json: #"{"body":"secret","tempId":"t1"}"#)

@@ -389,13 +389,7 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
         let gateway = try TestGateway()
         try await gateway.test { client in
             let (a, b, c) = (try await gateway.user("a"), try await gateway.user("b"), try await gateway.user("c"))
-            let group = try await client.call(
-                .post,
-                "/api/chats",
-                as: a,
-                json: #"{"type":"group","title":"G","participantIds":["\#(b.id)","\#(c.id)"]}"#
-            )
-            let chat = try #require(group.json["chat"]?["_id"]?.stringValue)
+            let chat = try await client.groupChat(a, with: [b, c])
             let m = try #require(
                 try await client.call(.post, "/api/messages/\(chat)", as: a, json: #"{"body":"hi all"}"#).json["message"]?["_id"]?.stringValue
             )

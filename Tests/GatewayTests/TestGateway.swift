@@ -130,6 +130,13 @@ struct Client: Sendable {
         return Reply(status: response.status, headers: response.headers, json: parsed)
     }
 
+    /// The id of a new group `creator` makes with `others`.
+    func groupChat(_ creator: TestUser, with others: [TestUser], title: String = "G") async throws -> String {
+        let ids = others.map { "\"\($0.id)\"" }.joined(separator: ",")
+        let chat = try await call(.post, "/api/chats", as: creator, json: #"{"type":"group","title":"\#(title)","participantIds":[\#(ids)]}"#)
+        return try #require(chat.json["chat"]?["_id"]?.stringValue)
+    }
+
     /// The id of the direct chat `a` opens with `b`.
     func directChat(_ a: TestUser, _ b: TestUser) async throws -> String {
         let chat = try await call(.post, "/api/chats", as: a, json: #"{"type":"direct","participantIds":["\#(b.id)"]}"#)
