@@ -23,6 +23,49 @@ import Testing
         }
     }
 
+    @Test func deletingTheLatestMessageForMeShowsMeTheOneBeforeItAndCountsAreKept() async throws {
+        let gateway = try TestGateway()
+        try await gateway.test { client in
+            let (a, b, c) = (try await gateway.user("a"), try await gateway.user("b"), try await gateway.user("c"))
+            let group = try await client.call(
+                .post,
+                "/api/chats",
+                as: a,
+                json: #"{"type":"group","title":"G","participantIds":["\#(b.id)","\#(c.id)"]}"#
+            )
+            let chat = try #require(group.json["chat"]?["_id"]?.stringValue)
+            func send(_ body: String, as user: TestUser) async throws -> String {
+                try #require(
+                    try await client.call(.post, "/api/messages/\(chat)", as: user, json: json(["body": body])).json["message"]?["_id"]?.stringValue
+                )
+            }
+            func listed(_ user: TestUser) async throws -> (preview: String?, unread: Int?) {
+                let entry = try await client.call(.get, "/api/chats", as: user).json["chats"]?.arrayValue?.first { $0["_id"]?.stringValue == chat }
+                return (entry?["lastMessageRef"]?["body"]?.stringValue, entry?["unreadCount"]?.intValue)
+            }
+            _ = try await send("one", as: a)
+            let two = try await send("two", as: b)
+            #expect(try await listed(a) == ("two", 1))
+            #expect(try await listed(c) == ("two", 2))
+
+            await gateway.events.clear()
+            #expect(try await client.call(.delete, "/api/messages/\(two)", as: a).status == .ok)
+            #expect(try await listed(a) == ("one", 0), "the preview is the newest message a can still see")
+            #expect(try await listed(c) == ("two", 2))
+            let updates = await gateway.events.published.compactMap { entry -> Chat? in
+                guard case .chatUpdated(let chat) = entry.event, entry.rooms == [.user(a.id)] else { return nil }
+                return chat
+            }
+            #expect(updates.map(\.lastMessageRef?.body) == ["one"], "a hears of its own new preview")
+            let chatPage = try await client.call(.get, "/api/chats/\(chat)", as: a).json["chat"]
+            #expect(chatPage?["lastMessageRef"]?["body"]?.stringValue == "one")
+
+            #expect(try await client.call(.delete, "/api/messages/\(two)?forEveryone=true", as: b).status == .ok)
+            #expect(try await listed(c) == ("one", 1), "a message deleted for everyone is no longer unread")
+            #expect(try await listed(b) == ("one", 0), "sending read what came before")
+        }
+    }
+
     @Test func blockingStopsEditsAndReactionsInADirectChatBothWays() async throws {
         let gateway = try TestGateway()
         try await gateway.test { client in

@@ -217,7 +217,7 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.chats.setPinned(chatId: chats[1].id, userId: me, true)
         try await store.chats.setPinned(chatId: chats[4].id, userId: me, true)
         try await store.chats.setArchived(chatId: chats[6].id, userId: me, true)
-        try await store.chats.setLastMessage(
+        try await store.chats.recordMessage(
             chatId: chats[0].id,
             LastMessageRecord(messageId: ObjectId(), body: "hi", senderId: me, createdAt: at(100))
         )
@@ -279,8 +279,8 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         let chat = ChatRecord(kind: .direct, participants: [me, ObjectId()], createdAt: at(0))
         try await store.chats.insert(chat)
         let newer = LastMessageRecord(messageId: ObjectId(), body: "newer", senderId: me, createdAt: at(20))
-        try await store.chats.setLastMessage(chatId: chat.id, newer)
-        try await store.chats.setLastMessage(
+        try await store.chats.recordMessage(chatId: chat.id, newer)
+        try await store.chats.recordMessage(
             chatId: chat.id,
             LastMessageRecord(messageId: ObjectId(), body: "older", senderId: me, createdAt: at(10))
         )
@@ -300,6 +300,55 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.chats.markRead(chatId: chat.id, userId: me, upTo: k2)
         try await store.chats.markRead(chatId: chat.id, userId: me, upTo: MessageKey(createdAt: at(10), id: ObjectId()))
         #expect(try await store.chats.memberState(chatId: chat.id, userId: me)?.lastRead == k2)
+    }
+
+    /// Sends, reads, deletions and membership keep every member's count equal to what they have left unread.
+    @Test(arguments: StoreKind.allCases)
+    func unreadCountersFollowSendsReadsAndDeletions(kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
+        let (me, you, late) = (ObjectId(), ObjectId(), ObjectId())
+        let chat = ChatRecord(kind: .group, participants: [me, you], admins: [me], title: "g", createdAt: at(0))
+        try await store.chats.insert(chat)
+        func send(_ sender: ObjectId, at seconds: Double) async throws -> MessageRecord {
+            let message = MessageRecord(chatId: chat.id, senderId: sender, body: "m", createdAt: at(seconds))
+            try await store.messages.insert(message)
+            try await store.chats.recordMessage(
+                chatId: chat.id,
+                LastMessageRecord(messageId: message.id, body: message.body, senderId: sender, createdAt: message.createdAt)
+            )
+            return message
+        }
+        func unread() async throws -> [Int] {
+            let states = try await store.chats.memberStates(chatId: chat.id)
+            return [me, you, late].map { states[$0]?.unreadCount ?? -1 }
+        }
+        let m1 = try await send(you, at: 10)
+        _ = try await store.chats.addMember(chatId: chat.id, userId: late, at: at(15))
+        let m2 = try await send(you, at: 20)
+        let m3 = try await send(me, at: 30)
+        #expect(try await unread() == [2, 1, 2], "the newcomer counts only what was sent since they joined")
+        #expect(try await store.chats.memberState(chatId: chat.id, userId: me)?.unreadCount == 2)
+        #expect(try await store.chats.list(userId: me, archived: false, limit: 5, after: nil).first?.state.unreadCount == 2)
+
+        try await store.chats.markRead(chatId: chat.id, userId: me, upTo: m1.key)
+        #expect(try await unread() == [1, 1, 2])
+
+        try await store.messages.hide(id: m2.id, for: me)
+        try await store.chats.uncount(chatId: chat.id, message: m2.key, sentBy: you, for: [me])
+        #expect(try await unread() == [0, 1, 2])
+        try await store.chats.markRead(chatId: chat.id, userId: me, upTo: m1.key)
+        #expect(try await unread() == [0, 1, 2], "a recount agrees with the counter")
+
+        try await store.messages.deleteForEveryone(id: m3.id)
+        try await store.chats.uncount(chatId: chat.id, message: m3.key, sentBy: me, for: [me, you, late])
+        #expect(try await unread() == [0, 0, 1])
+        try await store.chats.uncount(chatId: chat.id, message: m1.key, sentBy: you, for: [late])
+        #expect(try await unread() == [0, 0, 1], "a message from before joining never counted")
+
+        _ = try await store.chats.removeMember(chatId: chat.id, userId: late, at: at(40))
+        _ = try await store.chats.addMember(chatId: chat.id, userId: late, at: at(50))
+        #expect(try await unread() == [0, 0, 0], "a member who comes back starts from nothing unread")
+        #expect(try await store.chats.memberStates(chatId: ObjectId()).isEmpty)
     }
 }
 
@@ -384,11 +433,10 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.messages.setStatus(ids: [first.id], .read)
         #expect(try await store.messages.find(id: first.id)?.status == .read)
 
-        #expect(try await store.messages.unreadCount(chatId: chat, userId: you, after: nil) == 2)
-        #expect(try await store.messages.unreadCount(chatId: chat, userId: you, after: first.key) == 1)
-        #expect(try await store.messages.unreadCount(chatId: chat, userId: me, after: nil) == 1)
         try await store.messages.hide(id: third.id, for: me)
-        #expect(try await store.messages.unreadCount(chatId: chat, userId: me, after: nil) == 0)
+        #expect(try await store.messages.hidden(among: [first.id, second.id, third.id], for: me) == [third.id])
+        #expect(try await store.messages.hidden(among: [first.id, third.id], for: you).isEmpty)
+        #expect(try await store.messages.hidden(among: [], for: me).isEmpty)
     }
 
     /// Many senders at once into one chat, while a reader pages back through history: every message is

@@ -33,10 +33,7 @@ public struct ChatsService: ChatsAPI {
         let limit = input.query.limit
         let me = input.caller.userId
         let listings = try await store.chats.list(userId: me, archived: input.query.archived, limit: limit, after: cursor)
-        var chats: [Chat] = []
-        for listing in listings {
-            chats.append(try await ChatViews(store: store).view(listing.chat, state: listing.state, for: me))
-        }
+        let chats = try await ChatViews(store: store).views(listings, for: me)
         let next =
             listings.count == limit
             ? listings.last.map { ChatListKey(pinned: $0.state.pinned, updatedAt: $0.chat.updatedAt, id: $0.chat.id).cursor } : nil
@@ -94,7 +91,7 @@ public struct ChatsService: ChatsAPI {
         {
             updated = promoted
         }
-        let outsiderView = updated.api(state: ChatMemberState(), unreadCount: 0)
+        let outsiderView = updated.api(state: ChatMemberState())
         await events.publish(.chatUpdated(outsiderView), to: [.user(target)])
         try await announce(updated)
         return APIResponse(ChatResponse(chat: target == me ? outsiderView : try await ChatViews(store: store).view(updated, for: me)))
@@ -112,28 +109,11 @@ public struct ChatsService: ChatsAPI {
         return APIResponse(SuccessResponse(success: true))
     }
 
-    /// Publishes the changed chat to each member, in their own view (pin, archive, unread count).
+    /// Publishes the changed chat to each member, in their own view (pin, archive, unread count, preview).
     private func announce(_ chat: ChatRecord) async throws {
-        let views = ChatViews(store: store)
-        for member in chat.participants {
-            await events.publish(.chatUpdated(try await views.view(chat, for: member)), to: [.user(member)])
+        for (member, view) in try await ChatViews(store: store).memberViews(chat) {
+            await events.publish(.chatUpdated(view), to: [.user(member)])
         }
-    }
-}
-
-/// A chat as one member sees it.
-struct ChatViews {
-    let store: any Store
-
-    func view(_ chat: ChatRecord, for user: ObjectId) async throws -> Chat {
-        try await view(chat, state: try await store.chats.memberState(chatId: chat.id, userId: user) ?? ChatMemberState(), for: user)
-    }
-
-    func view(_ chat: ChatRecord, state: ChatMemberState, for user: ObjectId) async throws -> Chat {
-        // Unread since the read position, or since joining: what was said before is not theirs to read.
-        let from = state.lastRead ?? chat.joinedAt[user].map { MessageKey(createdAt: $0, id: ObjectId(high: 0, low: 0)) }
-        let unread = try await store.messages.unreadCount(chatId: chat.id, userId: user, after: from)
-        return chat.api(state: state, unreadCount: unread)
     }
 }
 

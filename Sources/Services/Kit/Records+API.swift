@@ -16,7 +16,7 @@ extension UserRecord {
 
 extension ChatRecord {
     /// The chat as `viewer` sees it: their pin, archive and unread count.
-    public func api(state: ChatMemberState, unreadCount: Int) -> Chat {
+    public func api(state: ChatMemberState) -> Chat {
         Chat(
             id: id,
             type: kind == .direct ? .direct : .group,
@@ -29,7 +29,7 @@ extension ChatRecord {
             },
             pinned: state.pinned,
             archived: state.archived,
-            unreadCount: unreadCount,
+            unreadCount: state.unreadCount,
             createdAt: createdAt,
             updatedAt: updatedAt
         )
@@ -61,6 +61,11 @@ extension MessageRecord {
             editedAt: editedAt
         )
     }
+}
+
+extension MessageRecord {
+    /// The chat list's preview of this message.
+    public var lastMessage: LastMessageRecord { LastMessageRecord(messageId: id, body: body, senderId: senderId, createdAt: createdAt) }
 }
 
 extension ChatRepository {

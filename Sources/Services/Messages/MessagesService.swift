@@ -60,13 +60,22 @@ public struct MessagesService: MessagesAPI {
                 throw APIError.forbidden("A message can be deleted for everyone only within an hour of sending")
             }
             try await store.messages.deleteForEveryone(id: message.id)
+            let stillShowing = chat.participants.filter { !message.deletedFor.contains($0) }
+            try await store.chats.uncount(chatId: chat.id, message: message.key, sentBy: message.senderId, for: stillShowing)
             // The chat list's preview falls back to the newest message still there.
             let previous = try await store.messages.page(chatId: chat.id, viewer: ObjectId(high: 0, low: 0), since: nil, limit: 1, before: nil).first
             try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: message.id, with: previous?.lastMessage)
             await events.publish(event, to: [.chat(chat.id)])
+            if let changed = try await store.chats.find(id: chat.id) {
+                for (member, view) in try await ChatViews(store: store).memberViews(changed) {
+                    await events.publish(.chatUpdated(view), to: [.user(member)])
+                }
+            }
         } else {
             try await store.messages.hide(id: message.id, for: me)
+            try await store.chats.uncount(chatId: chat.id, message: message.key, sentBy: message.senderId, for: [me])
             await events.publish(event, to: [.user(me)])
+            await events.publish(.chatUpdated(try await ChatViews(store: store).view(chat, for: me)), to: [.user(me)])
         }
         return APIResponse(SuccessResponse(success: true))
     }
@@ -152,7 +161,7 @@ public struct MessageSending: Sendable {
             }
             return (earlier, false)
         }
-        try await store.chats.setLastMessage(chatId: chat.id, message.lastMessage)
+        try await store.chats.recordMessage(chatId: chat.id, message.lastMessage)
         try await store.chats.markRead(chatId: chat.id, userId: sender, upTo: message.key)
         await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
         await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
@@ -208,11 +217,6 @@ public struct ReadReceipts: Sendable {
         let receipt = ReceiptEvent(chatId: chat.id, messageIds: messages.map(\.id), userId: reader)
         await events.publish(.receiptRead(receipt), to: [.chat(chat.id)])
     }
-}
-
-extension MessageRecord {
-    /// The chat list's preview of this message.
-    var lastMessage: LastMessageRecord { LastMessageRecord(messageId: id, body: body, senderId: senderId, createdAt: createdAt) }
 }
 
 extension MediaKind {

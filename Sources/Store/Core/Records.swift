@@ -200,10 +200,14 @@ public struct ChatMemberState: Sendable, Hashable {
     public var archived: Bool
     /// The newest message this user has read.
     public var lastRead: MessageKey?
-    public init(pinned: Bool = false, archived: Bool = false, lastRead: MessageKey? = nil) {
+    /// Messages of others after `lastRead` (or since joining) that this user can see, kept as a counter so that
+    /// reading it never counts the chat's history.
+    public var unreadCount: Int
+    public init(pinned: Bool = false, archived: Bool = false, lastRead: MessageKey? = nil, unreadCount: Int = 0) {
         self.pinned = pinned
         self.archived = archived
         self.lastRead = lastRead
+        self.unreadCount = unreadCount
     }
 }
 

@@ -78,6 +78,8 @@ public protocol ChatRepository: Sendable {
     func list(userId: ObjectId, archived: Bool, limit: Int, after cursor: ChatListKey?) async throws -> [ChatListing]
     func chatIds(userId: ObjectId) async throws -> [ObjectId]
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState?
+    /// Every member's state, in one query.
+    func memberStates(chatId: ObjectId) async throws -> [ObjectId: ChatMemberState]
     func update(id: ObjectId, title: String?, avatarUrl: String?, at date: Date) async throws -> ChatRecord?
     /// Appends a participant who joins at `date`; throws `.duplicate(key: "member")` when they are one already (also when two
     /// requests add them at once: exactly one succeeds).
@@ -87,13 +89,18 @@ public protocol ChatRepository: Sendable {
     func setAdmins(chatId: ObjectId, _ admins: [ObjectId], at date: Date) async throws -> ChatRecord?
     func setPinned(chatId: ObjectId, userId: ObjectId, _ pinned: Bool) async throws
     func setArchived(chatId: ObjectId, userId: ObjectId, _ archived: Bool) async throws
-    /// Records the latest message unless a newer one is already recorded, and bumps `updatedAt`.
-    func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws
+    /// A new message: one more unread for every member but its sender; the latest message unless a newer one is
+    /// already recorded, and `updatedAt` bumped.
+    func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws
     /// Replaces the recorded latest message while it is still `messageId` (after an edit, or with the one
     /// before it after a deletion; nil clears it). No change when a newer message has been recorded since.
     func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws
-    /// Moves the user's read position forward (never back).
+    /// Moves the user's read position forward (never back) and recounts their unread messages: those after the
+    /// position, which costs what the user has left unread, never the chat's history.
     func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws
+    /// A message deleted for `users` (for themselves, or for everyone) leaves the unread counts of those it counted in:
+    /// members other than its sender who joined before it and had not read that far.
+    func uncount(chatId: ObjectId, message key: MessageKey, sentBy senderId: ObjectId, for users: [ObjectId]) async throws
 }
 
 public protocol MessageRepository: Sendable {
@@ -113,8 +120,8 @@ public protocol MessageRepository: Sendable {
     /// Adds the reader; returns the messages as they are after the change.
     func markRead(ids: [ObjectId], by userId: ObjectId) async throws -> [MessageRecord]
     func setStatus(ids: [ObjectId], _ status: DeliveryStatus) async throws
-    /// Messages after `key` (all when nil) not sent by `userId` and visible to them.
-    func unreadCount(chatId: ObjectId, userId: ObjectId, after key: MessageKey?) async throws -> Int
+    /// Those of `ids` that `userId` deleted for themselves.
+    func hidden(among ids: [ObjectId], for userId: ObjectId) async throws -> Set<ObjectId>
 }
 
 public protocol MediaRepository: Sendable {

@@ -114,6 +114,13 @@ extension Document {
         }
     }
 
+    func optionalInt(_ key: String) throws -> Int? {
+        switch self[key] {
+        case nil, .null?: nil
+        default: try int(key)
+        }
+    }
+
     func optionalDouble(_ key: String) throws -> Double? {
         switch self[key] {
         case nil, .null?: return nil

@@ -4,11 +4,12 @@ import ParleyStore
 
 /// chats: `{_id, kind, directKey? (unique), participants: [id] (join order), admins: [id], title?, avatarUrl?,
 /// lastMessage?: {messageId, body, senderId, createdAt}, createdAt, updatedAt, pinnedBy: [id], archivedBy: [id],
-/// lastRead: {<user id hex>: {at, id}}, joinedAt: {<user id hex>: date}}`.
+/// lastRead: {<user id hex>: {at, id}}, joinedAt: {<user id hex>: date}, unread: {<user id hex>: count}}`.
 ///
 /// Each member's own state lives in the chat document: pin and archive as arrays of user ids, so that the
 /// chat list is two plain indexed queries on `{participants, updatedAt, _id}` (pinned, then the rest); the
-/// read position in a map keyed by the user's id, which moves forward with one conditional `$set`.
+/// read position in a map keyed by the user's id, which moves forward with one conditional `$set`; the unread
+/// counts in another, moved with `$inc`.
 struct MongoChats: ChatRepository {
     let store: MongoStore
     private var collection: String { MongoSchema.chats }
@@ -27,6 +28,7 @@ struct MongoChats: ChatRepository {
         document["pinnedBy"] = .array([])
         document["archivedBy"] = .array([])
         document["lastRead"] = .document([:])
+        document["unread"] = .document([:])
         document["joinedAt"] = .document(Document(chat.participants.map { ($0.description, (chat.joinedAt[$0] ?? chat.createdAt).bson) }))
         return document
     }
@@ -72,12 +74,29 @@ struct MongoChats: ChatRepository {
         if let read = try document.optionalDocument("lastRead")?.optionalDocument(userId.description) {
             lastRead = MessageKey(createdAt: try read.date("at"), id: try read.objectId("id"))
         }
+        // A counter may dip below zero when a deletion races a read; the next read recounts it.
+        let unread = try document.optionalDocument("unread")?.optionalInt(userId.description) ?? 0
         return ChatMemberState(
             pinned: try document.objectIds("pinnedBy").contains(userId),
             archived: try document.objectIds("archivedBy").contains(userId),
-            lastRead: lastRead
+            lastRead: lastRead,
+            unreadCount: max(0, unread)
         )
     }
+
+    /// Those of `users` whom a message counts for (see `ChatRepository.uncount`), from a chat document with
+    /// `joinedAt` and `lastRead`.
+    static func counted(_ document: Document, _ key: MessageKey, sentBy senderId: ObjectId, among users: [ObjectId]) throws -> [ObjectId] {
+        let joined = try document.optionalDocument("joinedAt")
+        let read = try document.optionalDocument("lastRead")
+        return try users.filter { user in
+            guard user != senderId, let joinedAt = try joined?.optionalDate(user.description), joinedAt <= key.createdAt else { return false }
+            guard let position = try read?.optionalDocument(user.description) else { return true }
+            return MessageKey(createdAt: try position.date("at"), id: try position.objectId("id")) < key
+        }
+    }
+
+    private static let countingFields: Document = ["participants": .int32(1), "joinedAt": .int32(1), "lastRead": .int32(1)]
 
     func insert(_ chat: ChatRecord) async throws {
         try await store.insert(collection, Self.document(chat))
@@ -140,9 +159,27 @@ struct MongoChats: ChatRepository {
             try connection.findOne(
                 collection,
                 ["_id": chatId.bson, "participants": userId.bson],
-                projection: ["pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead.\(userId)": .int32(1)]
+                projection: ["pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead.\(userId)": .int32(1), "unread.\(userId)": .int32(1)]
             )
             .map { try Self.state($0, for: userId) }
+        }
+    }
+
+    func memberStates(chatId: ObjectId) async throws -> [ObjectId: ChatMemberState] {
+        let collection = collection
+        return try await store.run { connection in
+            guard
+                let document = try connection.findOne(
+                    collection,
+                    ["_id": chatId.bson],
+                    projection: [
+                        "participants": .int32(1), "pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead": .int32(1), "unread": .int32(1),
+                    ]
+                )
+            else { return [:] }
+            var states: [ObjectId: ChatMemberState] = [:]
+            for member in try document.objectIds("participants") { states[member] = try Self.state(document, for: member) }
+            return states
         }
     }
 
@@ -163,7 +200,7 @@ struct MongoChats: ChatRepository {
                 ["_id": chatId.bson, "participants": .document(["$ne": userId.bson])],
                 update: .document([
                     "$push": .document(["participants": userId.bson]),
-                    "$set": .document(["joinedAt.\(userId)": date.bson]),
+                    "$set": .document(["joinedAt.\(userId)": date.bson, "unread.\(userId)": .int64(0)]),
                     "$max": .document(["updatedAt": date.bson]),
                 ])
             ).map(Self.record)
@@ -178,7 +215,7 @@ struct MongoChats: ChatRepository {
             chatId,
             .document([
                 "$pull": .document(["participants": userId.bson, "admins": userId.bson, "pinnedBy": userId.bson, "archivedBy": userId.bson]),
-                "$unset": .document(["lastRead.\(userId)": .string(""), "joinedAt.\(userId)": .string("")]),
+                "$unset": .document(["lastRead.\(userId)": .string(""), "joinedAt.\(userId)": .string(""), "unread.\(userId)": .string("")]),
                 "$max": .document(["updatedAt": date.bson]),
             ])
         )
@@ -224,7 +261,7 @@ struct MongoChats: ChatRepository {
         }
     }
 
-    func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
+    func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
         let collection = collection
         try await store.run { connection in
             let filter: Document = [
@@ -243,7 +280,36 @@ struct MongoChats: ChatRepository {
                     "$max": .document(["updatedAt": message.createdAt.bson]),
                 ]
             )
+            try Self.addToUnread(
+                connection,
+                chatId,
+                message: MessageKey(createdAt: message.createdAt, id: message.messageId),
+                sentBy: message.senderId,
+                1
+            )
         }
+    }
+
+    func uncount(chatId: ObjectId, message key: MessageKey, sentBy senderId: ObjectId, for users: [ObjectId]) async throws {
+        try await store.run { connection in try Self.addToUnread(connection, chatId, message: key, sentBy: senderId, -1, only: users) }
+    }
+
+    /// Adds `delta` to the unread counts of the members (of `only`, when given) the message counts for.
+    private static func addToUnread(
+        _ connection: MongoConnection,
+        _ chatId: ObjectId,
+        message key: MessageKey,
+        sentBy senderId: ObjectId,
+        _ delta: Int64,
+        only users: [ObjectId]? = nil
+    ) throws {
+        guard let chat = try connection.findOne(MongoSchema.chats, ["_id": chatId.bson], projection: countingFields) else { return }
+        let members = try chat.objectIds("participants")
+        let allowed = users.map(Set.init)
+        let counted = try Self.counted(chat, key, sentBy: senderId, among: allowed.map { allowed in members.filter(allowed.contains) } ?? members)
+        guard !counted.isEmpty else { return }
+        let increments = Document(counted.map { ("unread.\($0)", BSON.int64(delta)) })
+        _ = try connection.updateOne(MongoSchema.chats, ["_id": chatId.bson], ["$inc": .document(increments)])
     }
 
     func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws {
@@ -270,6 +336,19 @@ struct MongoChats: ChatRepository {
                 ]),
             ]
             _ = try connection.updateOne(collection, filter, ["$set": .document([field: .document(["at": key.createdAt.bson, "id": key.id.bson])])])
+            // Recount from the stored position, which a concurrent read may have moved further than `key`.
+            guard
+                let chat = try connection.findOne(collection, ["_id": chatId.bson, "participants": userId.bson], projection: Self.countingFields),
+                let joinedAt = try chat.optionalDocument("joinedAt")?.optionalDate(userId.description)
+            else { return }
+            let read = try chat.optionalDocument("lastRead")?.optionalDocument(userId.description)
+            let position = try read.map { MessageKey(createdAt: try $0.date("at"), id: try $0.objectId("id")) }
+            let unread = try MongoMessages.unreadCount(connection, chatId: chatId, userId: userId, since: joinedAt, after: position)
+            _ = try connection.updateOne(
+                collection,
+                ["_id": chatId.bson, "participants": userId.bson],
+                ["$set": .document(["unread.\(userId)": .int64(Int64(unread))])]
+            )
         }
     }
 

@@ -133,7 +133,7 @@ struct MongoMessages: MessageRepository {
         }
     }
 
-    private static func visible(chatId: ObjectId, to userId: ObjectId) -> Document {
+    static func visible(chatId: ObjectId, to userId: ObjectId) -> Document {
         ["chatId": chatId.bson, "deletedForEveryone": false.bson, "deletedFor": .document(["$ne": userId.bson])]
     }
 
@@ -188,20 +188,31 @@ struct MongoMessages: MessageRepository {
         try await updateMany(ids, ["$set": .document(["status": status.rawValue.bson])])
     }
 
-    func unreadCount(chatId: ObjectId, userId: ObjectId, after key: MessageKey?) async throws -> Int {
+    func hidden(among ids: [ObjectId], for userId: ObjectId) async throws -> Set<ObjectId> {
+        guard !ids.isEmpty else { return [] }
         let collection = collection
         return try await store.run { connection in
-            var filter = Self.visible(chatId: chatId, to: userId)
-            filter["senderId"] = .document(["$ne": userId.bson])
-            if let key {
-                filter["createdAt"] = .document(["$gte": key.createdAt.bson])
-                filter["$or"] = .array([
-                    .document(["createdAt": .document(["$gt": key.createdAt.bson])]),
-                    .document(["createdAt": key.createdAt.bson, "_id": .document(["$gt": key.id.bson])]),
-                ])
-            }
-            return try connection.count(collection, filter)
+            let found = try connection.find(
+                collection,
+                ["_id": .document(["$in": ids.bson]), "deletedFor": userId.bson],
+                projection: ["_id": .int32(1)]
+            )
+            return Set(try found.map { try $0.objectId("_id") })
         }
+    }
+
+    /// What `userId` has left unread in the chat: messages of others since `since` and after `key`, visible to them.
+    static func unreadCount(_ connection: MongoConnection, chatId: ObjectId, userId: ObjectId, since: Date, after key: MessageKey?) throws -> Int {
+        var filter = visible(chatId: chatId, to: userId)
+        filter["senderId"] = .document(["$ne": userId.bson])
+        filter["createdAt"] = .document(["$gte": max(since, key?.createdAt ?? since).bson])
+        if let key {
+            filter["$or"] = .array([
+                .document(["createdAt": .document(["$gt": key.createdAt.bson])]),
+                .document(["createdAt": key.createdAt.bson, "_id": .document(["$gt": key.id.bson])]),
+            ])
+        }
+        return try connection.count(MongoSchema.messages, filter)
     }
 
     private func updateMany(_ ids: [ObjectId], _ update: Document, notSentBy userId: ObjectId? = nil) async throws {

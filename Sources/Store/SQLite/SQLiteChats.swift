@@ -42,7 +42,7 @@ struct SQLiteChats: ChatRepository {
     func list(userId: ObjectId, archived: Bool, limit: Int, after cursor: ChatListKey?) async throws -> [ChatListing] {
         try await database.read { db in
             var sql = """
-                SELECT c.id, m.pinned, m.archived, m.last_read_at, m.last_read_id FROM chat_members m JOIN chats c ON c.id = m.chat_id
+                SELECT c.id, \(Self.stateColumns) FROM chat_members m JOIN chats c ON c.id = m.chat_id
                 WHERE m.user_id = ? AND m.archived = ?
                 """
             var values: [SQLValue] = [userId.sql, archived.sql]
@@ -53,7 +53,8 @@ struct SQLiteChats: ChatRepository {
             sql += " ORDER BY m.pinned DESC, c.updated_at DESC, c.id DESC LIMIT ?"
             values.append(.integer(Int64(max(0, limit))))
             let rows = try db.rows(sql, values) { row in (try row.id(0), try Self.state(row, from: 1)) }
-            return try rows.compactMap { id, state in try Self.load(db, id).map { ChatListing(chat: $0, state: state) } }
+            let chats = try Self.load(db, rows.map(\.0))
+            return rows.compactMap { id, state in chats[id].map { ChatListing(chat: $0, state: state) } }
         }
     }
 
@@ -64,9 +65,18 @@ struct SQLiteChats: ChatRepository {
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState? {
         try await database.read { db in
             try db.first(
-                "SELECT pinned, archived, last_read_at, last_read_id FROM chat_members WHERE chat_id = ? AND user_id = ?",
+                "SELECT \(Self.stateColumns) FROM chat_members m WHERE chat_id = ? AND user_id = ?",
                 [chatId.sql, userId.sql]
             ) { row in try Self.state(row, from: 0) }
+        }
+    }
+
+    func memberStates(chatId: ObjectId) async throws -> [ObjectId: ChatMemberState] {
+        try await database.read { db in
+            let rows = try db.rows("SELECT user_id, \(Self.stateColumns) FROM chat_members m WHERE chat_id = ?", [chatId.sql]) { row in
+                (try row.id(0), try Self.state(row, from: 1))
+            }
+            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -126,7 +136,7 @@ struct SQLiteChats: ChatRepository {
         }
     }
 
-    func setLastMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
+    func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
         try await database.write { db in
             try db.run(
                 """
@@ -138,6 +148,10 @@ struct SQLiteChats: ChatRepository {
                     message.messageId.sql, message.body.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, chatId.sql,
                     message.createdAt.sql, message.messageId.sql,
                 ]
+            )
+            try db.run(
+                "UPDATE chat_members SET unread_count = unread_count + 1 WHERE chat_id = ? AND user_id != ? AND \(Self.counts)",
+                [chatId.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, message.messageId.sql]
             )
         }
     }
@@ -166,48 +180,83 @@ struct SQLiteChats: ChatRepository {
                 """,
                 [key.createdAt.sql, key.id.sql, chatId.sql, userId.sql, key.createdAt.sql, key.id.sql]
             )
+            try db.run(
+                "UPDATE chat_members SET unread_count = \(SQLiteSchema.unreadCount) WHERE chat_id = ? AND user_id = ?",
+                [chatId.sql, userId.sql]
+            )
         }
     }
 
-    /// Member state from the columns `pinned, archived, last_read_at, last_read_id`, starting at `column`.
+    func uncount(chatId: ObjectId, message key: MessageKey, sentBy senderId: ObjectId, for users: [ObjectId]) async throws {
+        try await database.write { db in
+            for user in users where user != senderId {
+                try db.run(
+                    "UPDATE chat_members SET unread_count = max(0, unread_count - 1) WHERE chat_id = ? AND user_id = ? AND \(Self.counts)",
+                    [chatId.sql, user.sql, key.createdAt.sql, key.createdAt.sql, key.id.sql]
+                )
+            }
+        }
+    }
+
+    /// The members a message sent at (?, ?) and with id ? counts for: joined before it, not read that far.
+    private static let counts = "joined_at <= ? AND (last_read_at IS NULL OR (last_read_at, last_read_id) < (?, ?))"
+
+    private static let stateColumns = "m.pinned, m.archived, m.last_read_at, m.last_read_id, m.unread_count"
+
+    /// Member state from the `stateColumns`, starting at `column`.
     private static func state(_ row: SQLRow, from column: Int32) throws -> ChatMemberState {
         var lastRead: MessageKey?
         if let at = row.optionalDate(column + 2), let id = try row.optionalId(column + 3) { lastRead = MessageKey(createdAt: at, id: id) }
-        return ChatMemberState(pinned: row.bool(column), archived: row.bool(column + 1), lastRead: lastRead)
+        return ChatMemberState(
+            pinned: row.bool(column),
+            archived: row.bool(column + 1),
+            lastRead: lastRead,
+            unreadCount: Int(clamping: row.int(column + 4))
+        )
     }
 
     static func load(_ db: SQLiteConnection, _ id: ObjectId) throws -> ChatRecord? {
-        guard
-            var chat = try db.first(
-                """
-                SELECT kind, title, avatar_url, last_message_id, last_message_body, last_message_sender, last_message_at, created_at, updated_at
-                FROM chats WHERE id = ?
-                """,
-                [id.sql],
-                { row -> ChatRecord in
-                    var last: LastMessageRecord?
-                    if let messageId = try row.optionalId(3), let sender = try row.optionalId(5), let at = row.optionalDate(6) {
-                        last = LastMessageRecord(messageId: messageId, body: row.text(4), senderId: sender, createdAt: at)
-                    }
-                    return ChatRecord(
-                        id: id,
-                        kind: ChatKind(rawValue: row.text(0)) ?? .group,
-                        participants: [],
-                        title: row.optionalText(1),
-                        avatarUrl: row.optionalText(2),
-                        lastMessage: last,
-                        createdAt: row.date(7),
-                        updatedAt: row.date(8)
-                    )
-                }
+        try load(db, [id])[id]
+    }
+
+    /// The chats with these ids, in two queries whatever their number.
+    static func load(_ db: SQLiteConnection, _ ids: [ObjectId]) throws -> [ObjectId: ChatRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        var chats: [ObjectId: ChatRecord] = [:]
+        try db.query(
+            """
+            SELECT id, kind, title, avatar_url, last_message_id, last_message_body, last_message_sender, last_message_at, created_at, updated_at
+            FROM chats WHERE id IN (\(list))
+            """,
+            ids.map(\.sql)
+        ) { row in
+            var last: LastMessageRecord?
+            if let messageId = try row.optionalId(4), let sender = try row.optionalId(6), let at = row.optionalDate(7) {
+                last = LastMessageRecord(messageId: messageId, body: row.text(5), senderId: sender, createdAt: at)
+            }
+            let id = try row.id(0)
+            chats[id] = ChatRecord(
+                id: id,
+                kind: ChatKind(rawValue: row.text(1)) ?? .group,
+                participants: [],
+                title: row.optionalText(2),
+                avatarUrl: row.optionalText(3),
+                lastMessage: last,
+                createdAt: row.date(8),
+                updatedAt: row.date(9)
             )
-        else { return nil }
-        let members = try db.rows("SELECT user_id, is_admin, joined_at FROM chat_members WHERE chat_id = ? ORDER BY position", [id.sql]) {
-            (id: try $0.id(0), admin: $0.bool(1), joined: $0.date(2))
         }
-        chat.participants = members.map(\.id)
-        chat.admins = members.filter(\.admin).map(\.id)
-        chat.joinedAt = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.joined) })
-        return chat
+        try db.query(
+            "SELECT chat_id, user_id, is_admin, joined_at FROM chat_members WHERE chat_id IN (\(list)) ORDER BY chat_id, position",
+            ids.map(\.sql)
+        ) { row in
+            let chatId = try row.id(0)
+            let member = try row.id(1)
+            chats[chatId]?.participants.append(member)
+            if row.bool(2) { chats[chatId]?.admins.append(member) }
+            chats[chatId]?.joinedAt[member] = row.date(3)
+        }
+        return chats
     }
 }

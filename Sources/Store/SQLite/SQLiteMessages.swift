@@ -146,17 +146,17 @@ struct SQLiteMessages: MessageRepository {
         }
     }
 
-    func unreadCount(chatId: ObjectId, userId: ObjectId, after key: MessageKey?) async throws -> Int {
-        try await database.read { db in
-            var sql = "SELECT count(*) FROM messages m WHERE chat_id = ? AND sender_id != ? AND deleted_for_everyone = 0"
-            var values: [SQLValue] = [chatId.sql, userId.sql]
-            if let key {
-                sql += " AND (created_at, id) > (?, ?)"
-                values += [key.createdAt.sql, key.id.sql]
+    func hidden(among ids: [ObjectId], for userId: ObjectId) async throws -> Set<ObjectId> {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            let rows = try db.rows(
+                "SELECT message_id FROM message_hidden WHERE user_id = ? AND message_id IN (\(list))",
+                [userId.sql] + ids.map(\.sql)
+            ) {
+                try $0.id(0)
             }
-            sql += " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = ? AND h.message_id = m.id)"
-            values.append(userId.sql)
-            return Int(try db.first(sql, values) { $0.int(0) } ?? 0)
+            return Set(rows)
         }
     }
 

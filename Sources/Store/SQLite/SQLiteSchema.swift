@@ -93,5 +93,24 @@ enum SQLiteSchema {
             ALTER TABLE chat_members ADD COLUMN joined_at INTEGER NOT NULL DEFAULT \(Date.storableMilliseconds.lowerBound);
             """
         ),
+        (
+            4,
+            """
+            -- Each member's unread count, kept up to date by sends, reads and deletions, counted once here.
+            ALTER TABLE chat_members ADD COLUMN unread_count INTEGER NOT NULL DEFAULT 0;
+            UPDATE chat_members SET unread_count = \(unreadCount);
+            """
+        ),
     ]
+
+    /// What the `chat_members` row being updated has left unread: messages of others since it joined and after its
+    /// read position, neither deleted for everyone nor for this member. A range of the messages' primary key.
+    static let unreadCount = """
+        (SELECT count(*) FROM messages m
+        WHERE m.chat_id = chat_members.chat_id
+            AND m.created_at >= max(chat_members.joined_at, coalesce(chat_members.last_read_at, chat_members.joined_at))
+            AND (chat_members.last_read_at IS NULL OR (m.created_at, m.id) > (chat_members.last_read_at, chat_members.last_read_id))
+            AND m.sender_id != chat_members.user_id AND m.deleted_for_everyone = 0
+            AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = chat_members.user_id AND h.message_id = m.id))
+        """
 }
