@@ -69,17 +69,19 @@ struct MongoChats: ChatRepository {
         )
     }
 
+    /// The user's read position from the `lastRead` map of a chat document.
+    static func readPosition(_ document: Document, of userId: ObjectId) throws -> MessageKey? {
+        guard let read = try document.optionalDocument("lastRead")?.optionalDocument(userId.description) else { return nil }
+        return MessageKey(createdAt: try read.date("at"), id: try read.objectId("id"))
+    }
+
     static func state(_ document: Document, for userId: ObjectId) throws -> ChatMemberState {
-        var lastRead: MessageKey?
-        if let read = try document.optionalDocument("lastRead")?.optionalDocument(userId.description) {
-            lastRead = MessageKey(createdAt: try read.date("at"), id: try read.objectId("id"))
-        }
         // A counter may dip below zero when a deletion races a read; the next read recounts it.
         let unread = try document.optionalDocument("unread")?.optionalInt(userId.description) ?? 0
         return ChatMemberState(
             pinned: try document.objectIds("pinnedBy").contains(userId),
             archived: try document.objectIds("archivedBy").contains(userId),
-            lastRead: lastRead,
+            lastRead: try readPosition(document, of: userId),
             unreadCount: max(0, unread)
         )
     }
@@ -88,11 +90,9 @@ struct MongoChats: ChatRepository {
     /// `joinedAt` and `lastRead`.
     static func counted(_ document: Document, _ key: MessageKey, sentBy senderId: ObjectId, among users: [ObjectId]) throws -> [ObjectId] {
         let joined = try document.optionalDocument("joinedAt")
-        let read = try document.optionalDocument("lastRead")
         return try users.filter { user in
             guard user != senderId, let joinedAt = try joined?.optionalDate(user.description), joinedAt <= key.createdAt else { return false }
-            guard let position = try read?.optionalDocument(user.description) else { return true }
-            return MessageKey(createdAt: try position.date("at"), id: try position.objectId("id")) < key
+            return try readPosition(document, of: user).map { $0 < key } ?? true
         }
     }
 
@@ -341,8 +341,7 @@ struct MongoChats: ChatRepository {
                 let chat = try connection.findOne(collection, ["_id": chatId.bson, "participants": userId.bson], projection: Self.countingFields),
                 let joinedAt = try chat.optionalDocument("joinedAt")?.optionalDate(userId.description)
             else { return }
-            let read = try chat.optionalDocument("lastRead")?.optionalDocument(userId.description)
-            let position = try read.map { MessageKey(createdAt: try $0.date("at"), id: try $0.objectId("id")) }
+            let position = try Self.readPosition(chat, of: userId)
             let unread = try MongoMessages.unreadCount(connection, chatId: chatId, userId: userId, since: joinedAt, after: position)
             _ = try connection.updateOne(
                 collection,
