@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "ParleyJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,6 +115,8 @@ let package = Package(
             dependencies: [
                 "Gateway", "ParleyStore", "SQLiteStore", "MongoStore", "AuthService", "Coordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/parley"
         ),

@@ -40,7 +40,6 @@ public enum Gateway {
         services: ServiceSet,
         security: any APISecurity,
         policies: Policies,
-        identify: @escaping @Sendable (String) -> ObjectId? = { _ in nil },
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
@@ -54,7 +53,8 @@ public enum Gateway {
         ]
         let probes = (["/healthz", "/readyz"] + documents.map(\.path)).map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }
         router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes))
-        router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale, identify: identify))
+        router.add(middleware: BearerAuthenticator(security: security))
+        router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale))
         router.get("/healthz") { _, _ in status("ok") }
         for document in documents {
             let body = ByteBuffer(string: document.body)

@@ -6,6 +6,8 @@ import Gateway
 import Hummingbird
 import Logging
 import MongoStore
+import NIOCore
+import NIOPosix
 import ParleyAPI
 import ParleyStore
 import SQLiteStore
@@ -17,6 +19,22 @@ struct Parley: AsyncParsableCommand {
         version: "\(APIInfo.title) \(APIInfo.version)",
         subcommands: [Serve.self, Migrate.self]
     )
+
+    static func main() async {
+        // Swift concurrency runs its jobs on NIO's event loops, the ones the server's connections live on: a request's
+        // handler and its socket share a thread instead of handing the request to another pool and the answer back.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command shares; flags override the environment.
@@ -106,7 +124,6 @@ struct Serve: AsyncParsableCommand {
                 rateLimitScale: config.rateLimitScale,
                 trustedProxies: config.trustedProxies
             ),
-            identify: { try? tokens.verifyAccessToken($0).userId },
             readiness: {
                 try await store.ping()
                 try await coordination.checkReady()

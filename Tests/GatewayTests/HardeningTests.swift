@@ -386,10 +386,10 @@ let forwardedForHeader = HTTPField.Name("X-Forwarded-For") ?? .via
     @Test func theOpenAPIDocumentStatesTheEnforcedLimits() throws {
         let document = try JSONParser.parse(Array(APIDocuments.openAPI.utf8))
         let description = try #require(document["info"]?["description"]?.stringValue)
-        for (route, limit) in RateLimitMiddleware<Gateway.Context>.strict {
+        for (route, limit) in RateLimits.strict {
             #expect(description.contains("\(route) \(limit.count) per \(limit.window.components.seconds) s"), "\(route)")
         }
-        for limit in [RateLimitMiddleware<Gateway.Context>.perAddress, RateLimitMiddleware<Gateway.Context>.perUser] {
+        for limit in [RateLimits.perAddress, RateLimits.perUser] {
             #expect(description.contains("every /api route \(limit.count) per \(limit.window.components.seconds) s"))
         }
     }

@@ -57,7 +57,6 @@ struct TestGateway {
                 rateLimitScale: rateLimitScale,
                 trustedProxies: trustedProxies.compactMap(CIDR.init)
             ),
-            identify: { try? tokens.verifyAccessToken($0).userId },
             readiness: readiness
         )
     }

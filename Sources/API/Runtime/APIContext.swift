@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import Logging
 
 /// What a handler knows about the request besides its typed input; transport-neutral, so the same handler
@@ -31,8 +32,10 @@ public struct APIContext: Sendable {
     }
 }
 
-/// The Hummingbird request context that generated route tables need.
-public protocol APIRequestContext: RequestContext {
+/// The Hummingbird request context that generated route tables need. Its identity is the caller that
+/// `BearerAuthenticator` found, so that a bearer token is verified once per request however many
+/// middlewares and handlers need the caller.
+public protocol APIRequestContext: AuthRequestContext where Identity == Caller {
     var requestID: String { get }
     var remoteAddress: String? { get }
 }
@@ -56,6 +59,12 @@ public protocol APISecurity: Sendable {
 }
 
 extension APISecurity {
+    /// The caller an authenticator middleware already put in `context`, or else the bearer token checked now.
+    public func caller(from request: Request, context: some APIRequestContext, api: APIContext) async throws -> Caller {
+        if let identity = context.identity { return identity }
+        return try await caller(from: request, context: api)
+    }
+
     public func caller(from request: Request, context: APIContext) async throws -> Caller {
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized() }
         let parts = header.split(separator: " ", maxSplits: 1)
@@ -86,9 +95,22 @@ public struct BasicAPIRequestContext: APIRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer's address; the client's, from `X-Forwarded-For`, when the gateway trusts the peer as a proxy.
     public var remoteAddress: String?
+    public var identity: Caller?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+}
+
+/// Puts the caller of a valid bearer token in the context. A missing or invalid token passes through
+/// unauthenticated: the routes that require a caller answer 401 with the reason, the others never look.
+public struct BearerAuthenticator<Context: APIRequestContext>: AuthenticatorMiddleware {
+    let security: any APISecurity
+
+    public init(security: any APISecurity) { self.security = security }
+
+    public func authenticate(request: Request, context: Context) async throws -> Caller? {
+        try? await security.caller(from: request, context: APIContext(request: request, context: context))
     }
 }

@@ -80,7 +80,7 @@ extension ObjectId: JSONCodable {
         }
         return id
     }
-    public func encode(to writer: inout JSONWriter) { writer.string(description) }
+    public func encode(to writer: inout JSONWriter) { writer.asciiString { appendHex(to: &$0) } }
 }
 
 extension Date: JSONCodable {
@@ -92,7 +92,7 @@ extension Date: JSONCodable {
         }
         return date
     }
-    public func encode(to writer: inout JSONWriter) { writer.string(Timestamp.format(self)) }
+    public func encode(to writer: inout JSONWriter) { writer.asciiString { Timestamp.append(self, to: &$0) } }
 }
 
 extension JSONValue: JSONCodable {

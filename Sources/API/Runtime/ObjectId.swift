@@ -40,19 +40,26 @@ public struct ObjectId: Sendable, Hashable, Comparable, CustomStringConvertible 
     public var date: Date { Date(timeIntervalSince1970: TimeInterval(bytes.0 >> 32)) }
 
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 24)
-        var high = bytes.0
-        var low = bytes.1
-        for i in stride(from: 23, through: 16, by: -1) {
-            out[i] = digits[Int(low & 0xF)]
-            low >>= 4
-        }
-        for i in stride(from: 15, through: 0, by: -1) {
-            out[i] = digits[Int(high & 0xF)]
-            high >>= 4
-        }
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        appendHex(to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the 24 hex characters to `out`.
+    public func appendHex(to out: inout [UInt8]) {
+        // Every id of every response goes through here: one append of 24 bytes, not 24 appends.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            for index in 0..<16 { buffer[index] = Self.hexDigit(bytes.0 >> UInt64(60 - 4 * index)) }
+            for index in 0..<8 { buffer[16 + index] = Self.hexDigit(UInt64(bytes.1 >> UInt32(28 - 4 * index))) }
+            out.append(contentsOf: buffer)
+        }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ value: UInt64) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+        return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
     public static func == (a: ObjectId, b: ObjectId) -> Bool { a.bytes == b.bytes }

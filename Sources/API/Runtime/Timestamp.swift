@@ -5,10 +5,16 @@ import Foundation
 /// and floating-point steps would drift by a millisecond.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        let (days, dayMillis) = floorDivide(date.millisecondsSince1970, 86_400_000)
-        let (year, month, day) = civil(fromDays: days)
         var bytes = [UInt8]()
         bytes.reserveCapacity(24)
+        append(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the 24 characters of `format(date)` to `bytes`.
+    public static func append(_ date: Date, to bytes: inout [UInt8]) {
+        let (days, dayMillis) = floorDivide(date.millisecondsSince1970, 86_400_000)
+        let (year, month, day) = civil(fromDays: days)
         func put(_ value: Int64, _ width: Int, _ separator: UInt8) {
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
@@ -27,7 +33,6 @@ public enum Timestamp {
         put(dayMillis / 60_000 % 60, 2, UInt8(ascii: ":"))
         put(dayMillis / 1000 % 60, 2, UInt8(ascii: "."))
         put(dayMillis % 1000, 3, UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Accepts RFC 3339 date-times (`Z` or an offset, any fraction, kept to the millisecond); nil for anything else.

@@ -4,18 +4,17 @@ import HTTPTypes
 import Hummingbird
 import ParleyAPI
 
-/// Limits per address and per user on every `/api` route, stricter on the routes that guess passwords or
-/// send mail. Counters live in Redis when configured, so every gateway instance shares them.
-struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
+/// The limits every `/api` route is under, stricter on the routes that guess passwords or send mail.
+enum RateLimits {
     struct Limit: Sendable {
         var count: Int
         var window: Duration
     }
 
-    static var perAddress: Limit { Limit(count: 600, window: .seconds(60)) }
-    static var perUser: Limit { Limit(count: 600, window: .seconds(60)) }
+    static let perAddress = Limit(count: 600, window: .seconds(60))
+    static let perUser = Limit(count: 600, window: .seconds(60))
     /// Per address and route.
-    static var strict: [String: Limit] {
+    static let strict: [String: Limit] =
         [
             "/api/auth/login": Limit(count: 10, window: .seconds(60)),
             "/api/auth/register": Limit(count: 5, window: .seconds(60)),
@@ -24,12 +23,13 @@ struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
             // A client refreshes every 15 minutes per tab; more than this from one address is guessing.
             "/api/auth/refresh": Limit(count: 30, window: .seconds(60)),
         ]
-    }
+}
 
+/// Applies `RateLimits` per address and per user. Counters live in Redis when configured, so every gateway
+/// instance shares them.
+struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
     let limiter: any RateLimiter
     let scale: Double
-    /// The caller of a valid bearer token, for per-user limits.
-    let identify: @Sendable (String) -> ObjectId?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Health probes come from a load balancer's few addresses, polling often: never limited.
@@ -37,15 +37,13 @@ struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
         let address = context.remoteAddress ?? "unknown"
         // The route the router matched, never the raw path: `/api/auth/login/` and `//api/auth//login` reach the
         // same handler, so they must count against the same limit.
-        if let route = context.endpointPath, let limit = Self.strict[route] { try await check("route:\(route):\(address)", limit) }
-        try await check("ip:\(address)", Self.perAddress)
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "), let user = identify(String(header.dropFirst(7))) {
-            try await check("user:\(user)", Self.perUser)
-        }
+        if let route = context.endpointPath, let limit = RateLimits.strict[route] { try await check("route:\(route):\(address)", limit) }
+        try await check("ip:\(address)", RateLimits.perAddress)
+        if let caller = context.identity { try await check("user:\(caller.userId)", RateLimits.perUser) }
         return try await next(request, context)
     }
 
-    private func check(_ key: String, _ limit: Limit) async throws {
+    private func check(_ key: String, _ limit: RateLimits.Limit) async throws {
         // The configuration bounds the scale, so this product is far inside Int's range.
         let decision = try await limiter.hit(key, limit: max(1, Int((Double(limit.count) * scale).rounded())), window: limit.window)
         guard decision.allowed else {

@@ -27,24 +27,26 @@ public struct TokenService: Sendable {
         return "\(header).\(payload).\(Base64URL.encode(Data(signature)))"
     }
 
-    /// The caller of a valid, unexpired HS256 token signed with our key; `APIError.unauthorized` otherwise.
-    public func verifyAccessToken(_ token: String, now: Date = Date()) throws(APIError) -> Caller {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]), let payloadData = Base64URL.decode(parts[1]),
-            let signature = Base64URL.decode(parts[2])
+    /// The caller of a valid, unexpired HS256 token signed with our key, and when the token expires;
+    /// `APIError.unauthorized` otherwise.
+    public func verifyAccessToken(_ token: String, now: Date = Date()) throws(APIError) -> (caller: Caller, expires: Date) {
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = Base64URL.decodeBytes(parts[0]),
+            let payloadBytes = Base64URL.decodeBytes(parts[1]), let signature = Base64URL.decodeBytes(parts[2])
         else { throw APIError.unauthorized("Malformed token") }
         // Only HS256: a token naming another algorithm (or "none") is refused before its signature is looked at.
-        guard let header = try? JSONParser.parse(Array(headerData)), header["alg"]?.stringValue == "HS256" else {
+        guard let header = try? JSONParser.parse(headerBytes), header["alg"]?.stringValue == "HS256" else {
             throw APIError.unauthorized("Unsupported token algorithm")
         }
-        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data("\(parts[0]).\(parts[1])".utf8), using: accessKey) else {
+        let signed = token.utf8[parts[0].startIndex..<parts[1].endIndex]
+        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Array(signed), using: accessKey) else {
             throw APIError.unauthorized("Invalid token signature")
         }
-        guard let claims = try? JSONParser.parse(Array(payloadData)), let sub = claims["sub"]?.stringValue, let userId = ObjectId(sub),
+        guard let claims = try? JSONParser.parse(payloadBytes), let sub = claims["sub"]?.stringValue, let userId = ObjectId(sub),
             let exp = claims["exp"]?.intValue
         else { throw APIError.unauthorized("Invalid token claims") }
         guard Double(exp) > now.timeIntervalSince1970 else { throw APIError.unauthorized("Token expired") }
-        return Caller(userId: userId, email: claims["email"]?.stringValue ?? "")
+        return (Caller(userId: userId, email: claims["email"]?.stringValue ?? ""), Date(timeIntervalSince1970: Double(exp)))
     }
 
     /// A new refresh token: 32 random bytes, base64url.

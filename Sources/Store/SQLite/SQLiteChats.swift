@@ -29,18 +29,18 @@ struct SQLiteChats: ChatRepository {
     }
 
     func find(id: ObjectId) async throws -> ChatRecord? {
-        try await database.read { db in try Self.load(db, id) }
+        try database.read { db in try Self.load(db, id) }
     }
 
     func findDirect(key: String) async throws -> ChatRecord? {
-        try await database.read { db in
+        try database.read { db in
             guard let id = try db.first("SELECT id FROM chats WHERE direct_key = ?", [key.sql], { try $0.id(0) }) else { return nil }
             return try Self.load(db, id)
         }
     }
 
     func list(userId: ObjectId, archived: Bool, limit: Int, after cursor: ChatListKey?) async throws -> [ChatListing] {
-        try await database.read { db in
+        try database.read { db in
             var sql = """
                 SELECT c.id, \(Self.stateColumns) FROM chat_members m JOIN chats c ON c.id = m.chat_id
                 WHERE m.user_id = ? AND m.archived = ?
@@ -59,11 +59,11 @@ struct SQLiteChats: ChatRepository {
     }
 
     func chatIds(userId: ObjectId) async throws -> [ObjectId] {
-        try await database.read { db in try db.rows("SELECT chat_id FROM chat_members WHERE user_id = ?", [userId.sql]) { try $0.id(0) } }
+        try database.read { db in try db.rows("SELECT chat_id FROM chat_members WHERE user_id = ?", [userId.sql]) { try $0.id(0) } }
     }
 
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState? {
-        try await database.read { db in
+        try database.read { db in
             try db.first(
                 "SELECT \(Self.stateColumns) FROM chat_members m WHERE chat_id = ? AND user_id = ?",
                 [chatId.sql, userId.sql]
@@ -72,7 +72,7 @@ struct SQLiteChats: ChatRepository {
     }
 
     func memberStates(chatId: ObjectId) async throws -> [ObjectId: ChatMemberState] {
-        try await database.read { db in
+        try database.read { db in
             let rows = try db.rows("SELECT user_id, \(Self.stateColumns) FROM chat_members m WHERE chat_id = ?", [chatId.sql]) { row in
                 (try row.id(0), try Self.state(row, from: 1))
             }

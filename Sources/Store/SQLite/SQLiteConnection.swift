@@ -67,6 +67,10 @@ struct SQLRow {
     func json(_ column: Int32) throws -> JSONValue {
         guard let pointer = sqlite3_column_blob(statement, column) else { return .null }
         let count = Int(sqlite3_column_bytes(statement, column))
+        // Most list columns of most messages (receipts, reactions, hidden-for) are empty: no parser for those.
+        if count == 2, pointer.load(as: UInt8.self) == UInt8(ascii: "["), pointer.load(fromByteOffset: 1, as: UInt8.self) == UInt8(ascii: "]") {
+            return .array([])
+        }
         do {
             return try JSONParser.parse(UnsafeBufferPointer(start: pointer.assumingMemoryBound(to: UInt8.self), count: count))
         } catch {

@@ -3,24 +3,33 @@ import ParleyStore
 import Synchronization
 
 /// One SQLite file in WAL mode: a single writer that commits everyone's pending writes together (group
-/// commit: one fsync for many acknowledged writes), and a few reader connections that run beside it.
-/// All SQLite calls run on the database's own queues, never on a caller's thread or an event loop.
+/// commit: one fsync for many acknowledged writes), and reader connections that run beside it.
+///
+/// Writes run on the writer's own queue, where they wait for the group's fsync. Reads run on the calling
+/// thread with an idle reader connection: in WAL mode a reader never waits for the writer, a page of
+/// messages is tens of microseconds of CPU from the page cache, and handing it to another thread and back
+/// cost more than the query.
 final class SQLiteDatabase: Sendable {
+    private let path: String
     private let writer: SQLiteConnection
     private let writerQueue = DispatchQueue(label: "parley.sqlite.writer", qos: .userInitiated)
     private let pending = Mutex<[WriteJob]>([])
-    private let readers: [(connection: SQLiteConnection, queue: DispatchQueue)]
-    private let nextReader = Atomic<Int>(0)
+    /// Idle reader connections. A read takes one, or opens one when all are busy: there are never more than
+    /// the threads that read at once, a handful.
+    private let idleReaders: Mutex<[SQLiteConnection]>
 
-    init(path: String, readers count: Int = 4) throws {
+    init(path: String, readers count: Int = 2) throws {
+        self.path = path
         writer = try SQLiteConnection(path: path, readOnly: false)
         // FULL: a commit is on disk (the WAL is fsynced) before its writers are answered.
         try writer.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;")
-        readers = try (0..<max(1, count)).map { index in
-            let connection = try SQLiteConnection(path: path, readOnly: false)
-            try connection.execute("PRAGMA query_only=1; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;")
-            return (connection, DispatchQueue(label: "parley.sqlite.reader.\(index)", qos: .userInitiated))
-        }
+        idleReaders = Mutex(try (0..<max(1, count)).map { _ in try Self.reader(path: path) })
+    }
+
+    private static func reader(path: String) throws -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path, readOnly: false)
+        try connection.execute("PRAGMA query_only=1; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;")
+        return connection
     }
 
     /// Runs `body` inside the next group transaction; returns once that transaction is durable.
@@ -37,14 +46,10 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let index = nextReader.add(1, ordering: .relaxed).oldValue % readers.count
-        let (connection, queue) = readers[index]
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try body(connection) })
-            }
-        }
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let connection = try idleReaders.withLock { $0.popLast() } ?? Self.reader(path: path)
+        defer { idleReaders.withLock { $0.append(connection) } }
+        return try body(connection)
     }
 
     /// Runs without the group transaction: schema changes and pragmas.

@@ -51,21 +51,21 @@ struct SQLiteMessages: MessageRepository {
     }
 
     func find(id: ObjectId) async throws -> MessageRecord? {
-        try await database.read { db in try Self.load(db, id) }
+        try database.read { db in try Self.load(db, id) }
     }
 
     func find(senderId: ObjectId, tempId: String) async throws -> MessageRecord? {
-        try await database.read { db in
+        try database.read { db in
             try db.first("SELECT \(Self.columns) FROM messages WHERE sender_id = ? AND temp_id = ?", [senderId.sql, tempId.sql], Self.record)
         }
     }
 
     func find(ids: [ObjectId]) async throws -> [MessageRecord] {
-        try await database.read { db in try ids.compactMap { try Self.load(db, $0) } }
+        try database.read { db in try ids.compactMap { try Self.load(db, $0) } }
     }
 
     func page(chatId: ObjectId, viewer: ObjectId, since: Date?, limit: Int, before cursor: MessageKey?) async throws -> [MessageRecord] {
-        try await database.read { db in
+        try database.read { db in
             var sql = "SELECT \(Self.columns) FROM messages m WHERE chat_id = ? AND deleted_for_everyone = 0"
             var values: [SQLValue] = [chatId.sql]
             if let since {
@@ -148,7 +148,7 @@ struct SQLiteMessages: MessageRepository {
 
     func hidden(among ids: [ObjectId], for userId: ObjectId) async throws -> Set<ObjectId> {
         guard !ids.isEmpty else { return [] }
-        return try await database.read { db in
+        return try database.read { db in
             let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
             let rows = try db.rows(
                 "SELECT message_id FROM message_hidden WHERE user_id = ? AND message_id IN (\(list))",

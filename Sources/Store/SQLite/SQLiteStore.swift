@@ -37,7 +37,7 @@ public final class SQLiteStore: Store {
     }
 
     public func ping() async throws {
-        _ = try await database.read { db in try db.first("SELECT 1") { $0.int(0) } }
+        _ = try database.read { db in try db.first("SELECT 1") { $0.int(0) } }
     }
 
     public func close() async {}

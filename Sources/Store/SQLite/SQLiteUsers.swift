@@ -27,15 +27,15 @@ struct SQLiteUsers: UserRepository {
     }
 
     func find(id: ObjectId) async throws -> UserRecord? {
-        try await database.read { db in try Self.load(db, where: "id = ?", id.sql) }
+        try database.read { db in try Self.load(db, where: "id = ?", id.sql) }
     }
 
     func find(ids: [ObjectId]) async throws -> [UserRecord] {
-        try await database.read { db in try ids.compactMap { try Self.load(db, where: "id = ?", $0.sql) } }
+        try database.read { db in try ids.compactMap { try Self.load(db, where: "id = ?", $0.sql) } }
     }
 
     func find(email: String) async throws -> UserRecord? {
-        try await database.read { db in try Self.load(db, where: "email_key = ?", email.lowercased().sql) }
+        try database.read { db in try Self.load(db, where: "email_key = ?", email.lowercased().sql) }
     }
 
     func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord? {
@@ -76,7 +76,7 @@ struct SQLiteUsers: UserRepository {
     }
 
     func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool {
-        try await database.read { db in
+        try database.read { db in
             try db.first(
                 "SELECT 1 FROM user_blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)",
                 [a.sql, b.sql, b.sql, a.sql]
@@ -87,7 +87,7 @@ struct SQLiteUsers: UserRepository {
     func search(prefix: String, viewer: ObjectId, limit: Int) async throws -> [UserRecord] {
         let low = prefix.lowercased()
         guard !low.isEmpty, limit > 0 else { return [] }
-        return try await database.read { db in
+        return try database.read { db in
             let ids = try db.rows(
                 """
                 SELECT DISTINCT u.id, u.username FROM user_search_terms t JOIN users u ON u.id = t.user_id
@@ -166,7 +166,7 @@ struct SQLiteSessions: SessionRepository {
     }
 
     func find(tokenHash: String) async throws -> SessionMatch? {
-        try await database.read { db in
+        try database.read { db in
             if let current = try db.first("\(Self.select) WHERE s.token_hash = ?", [tokenHash.sql], Self.record) { return .current(current) }
             let rotated = try db.first(
                 "\(Self.select) JOIN session_retired_tokens r ON r.session_id = s.id WHERE r.token_hash = ?",
@@ -254,7 +254,7 @@ struct SQLiteMedia: MediaRepository {
     }
 
     func find(id: ObjectId) async throws -> MediaRecord? {
-        try await database.read { db in
+        try database.read { db in
             try db.first("SELECT id, user_id, file_name, file_type, file_size, storage_key, url, created_at FROM media WHERE id = ?", [id.sql]) {
                 row in
                 MediaRecord(
@@ -292,7 +292,7 @@ struct SQLitePushSubscriptions: PushSubscriptionRepository {
     }
 
     func find(userId: ObjectId) async throws -> [PushSubscriptionRecord] {
-        try await database.read { db in
+        try database.read { db in
             try db.rows(
                 "SELECT id, user_id, endpoint, p256dh, auth, user_agent, created_at FROM push_subscriptions WHERE user_id = ? ORDER BY created_at, id",
                 [userId.sql]

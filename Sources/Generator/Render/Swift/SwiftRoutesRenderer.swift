@@ -40,7 +40,7 @@ struct SwiftRoutesRenderer {
         if let schemeName = route.security, let scheme = model.securityScheme(named: schemeName) {
             switch scheme.kind {
             case .bearer:
-                out += "\(i)let caller = try await security.caller(from: request, context: api)\n"
+                out += "\(i)let caller = try await security.caller(from: request, context: context, api: api)\n"
                 args.append("caller: caller")
             case .header(let name):
                 out +=

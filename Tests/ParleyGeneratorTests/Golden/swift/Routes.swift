@@ -9,7 +9,7 @@ extension NotesAPI {
         router.on("/api/notes", method: .post) { request, context in
             var request = request
             let api = APIContext(request: request, context: context)
-            let caller = try await security.caller(from: request, context: api)
+            let caller = try await security.caller(from: request, context: context, api: api)
             let json = try await request.jsonBody()
             var v_ = Validation()
             let body = v_.body(json, as: NotesCreateBody.self)
@@ -19,7 +19,7 @@ extension NotesAPI {
         }
         router.on("/api/notes", method: .get) { request, context in
             let api = APIContext(request: request, context: context)
-            let caller = try await security.caller(from: request, context: api)
+            let caller = try await security.caller(from: request, context: context, api: api)
             var v_ = Validation()
             let query_limit: Int? = v_.text(v_.query(request, "limit"), "limit", at: "query")
             if let value_ = query_limit {
@@ -33,7 +33,7 @@ extension NotesAPI {
         }
         router.on("/api/notes/:p2", method: .get) { request, context in
             let api = APIContext(request: request, context: context)
-            let caller = try await security.caller(from: request, context: api)
+            let caller = try await security.caller(from: request, context: context, api: api)
             var v_ = Validation()
             let params_id: ObjectId? = v_.requiredText(context.parameters.get("p2"), "id", at: "params")
             guard v_.issues.isEmpty, let params_id else { throw APIError.validation(v_.issues) }
@@ -43,7 +43,7 @@ extension NotesAPI {
         router.on("/api/notes/:p2", method: .patch) { request, context in
             var request = request
             let api = APIContext(request: request, context: context)
-            let caller = try await security.caller(from: request, context: api)
+            let caller = try await security.caller(from: request, context: context, api: api)
             let json = try await request.jsonBody()
             var v_ = Validation()
             let params_id: ObjectId? = v_.requiredText(context.parameters.get("p2"), "id", at: "params")
@@ -54,7 +54,7 @@ extension NotesAPI {
         }
         router.on("/api/notes/:p2", method: .delete) { request, context in
             let api = APIContext(request: request, context: context)
-            let caller = try await security.caller(from: request, context: api)
+            let caller = try await security.caller(from: request, context: context, api: api)
             var v_ = Validation()
             let params_id: ObjectId? = v_.requiredText(context.parameters.get("p2"), "id", at: "params")
             guard v_.issues.isEmpty, let params_id else { throw APIError.validation(v_.issues) }
