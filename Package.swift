@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "parley", targets: ["parley"]),
         .executable(name: "parley-gen", targets: ["parley-gen"]),
+        .executable(name: "socketio-test-server", targets: ["socketio-test-server"]),
+        .library(name: "SocketIO", targets: ["SocketIO"]),
         .library(name: "ParleyGenerator", targets: ["ParleyGenerator"]),
         .library(name: "ParleyStore", targets: ["ParleyStore"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
@@ -25,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // schema → code
@@ -77,6 +81,27 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/Redis/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "ParleyRedis", dependencies: ["CHiredis"], path: "Sources/Redis", exclude: ["CHiredis"]),
         .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyAPIRuntime"], path: "Sources/Coordination"),
+
+        // Engine.IO v4 and Socket.IO v5 for any Hummingbird application, and the protocols' reference test server
+        .target(
+            name: "SocketIO",
+            dependencies: [
+                "ParleyJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/SocketIO"
+        ),
+        .executableTarget(
+            name: "socketio-test-server",
+            dependencies: ["SocketIO", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/SocketIOTestServer"
+        ),
 
         // hand-written services, one module each
         .target(name: "ServiceKit", dependencies: ["ParleyAPI", "ParleyStore"], path: "Sources/Services/Kit"),
@@ -151,6 +176,7 @@ let package = Package(
         .executableTarget(name: "store-probe", dependencies: ["SQLiteStore"], path: "Tests/StoreProbe"),
         .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore", "store-probe", "MongoStore"], path: "Tests/StoreTests"),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], path: "Tests/CoordinationTests"),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"], path: "Tests/SocketIOTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,156 @@
+import ParleyJSON
+import Synchronization
+
+/// Event arguments, and the binary attachments their placeholders name (`SocketAttachments`).
+public struct SocketArguments: Sendable, Hashable, ExpressibleByArrayLiteral {
+    public var values: [JSONValue]
+    public var attachments: [[UInt8]]
+
+    public init(_ values: [JSONValue], attachments: [[UInt8]] = []) {
+        self.values = values
+        self.attachments = attachments
+    }
+
+    public init(arrayLiteral elements: JSONValue...) { self.init(elements) }
+}
+
+/// Refuses a connection to a namespace: the client gets CONNECT_ERROR `{message, data}`.
+public struct SocketConnectionRefused: Error, Sendable {
+    public var message: String
+    public var data: JSONValue?
+
+    public init(_ message: String, data: JSONValue? = nil) {
+        self.message = message
+        self.data = data
+    }
+}
+
+/// The acknowledgement of an event the server emitted did not come in time.
+public struct SocketAckTimeout: Error, Sendable {}
+
+/// One client's connection to one namespace.
+public final class Socket: Sendable {
+    /// The id the client is told in its CONNECT answer.
+    public let id: String
+    public let namespace: Namespace
+    /// The request that opened the connection (its query, headers and address).
+    public let request: EngineRequest
+    let client: SocketClient
+    private let state = Mutex(State())
+
+    struct State {
+        var rooms: Set<String> = []
+        var data: (any Sendable)?
+        var nextAckId = 0
+        var pendingAcks: [Int: CheckedContinuation<SocketArguments, any Error>] = [:]
+        var connected = true
+    }
+
+    init(id: String, namespace: Namespace, request: EngineRequest, client: SocketClient) {
+        self.id = id
+        self.namespace = namespace
+        self.request = request
+        self.client = client
+    }
+
+    /// What the application keeps with the connection (who the user is, say).
+    public var data: (any Sendable)? {
+        get { state.withLock { $0.data } }
+        set { state.withLock { $0.data = newValue } }
+    }
+
+    public var rooms: Set<String> { state.withLock { $0.rooms } }
+    public var isConnected: Bool { state.withLock { $0.connected } }
+
+    public func join(_ room: String) {
+        guard state.withLock({ $0.connected && $0.rooms.insert(room).inserted }) else { return }
+        namespace.add(self, to: room)
+    }
+
+    public func leave(_ room: String) {
+        guard state.withLock({ $0.rooms.remove(room) != nil }) else { return }
+        namespace.remove(self, from: room)
+    }
+
+    /// Sends an event to this client; false when it could not be queued (the client is gone or not reading).
+    @discardableResult
+    public func emit(_ event: String, _ arguments: SocketArguments = []) -> Bool {
+        client.send(SocketFrames(event: event, arguments: arguments, namespace: namespace.name, ackId: nil))
+    }
+
+    /// Sends an event and waits for the client's acknowledgement.
+    public func emitWithAck(_ event: String, _ arguments: SocketArguments = [], timeout: Duration) async throws -> SocketArguments {
+        let id = state.withLock { state in
+            defer { state.nextAckId += 1 }
+            return state.nextAckId
+        }
+        return try await withThrowingTaskGroup(of: SocketArguments.self) { group in
+            group.addTask {
+                try await withCheckedThrowingContinuation { continuation in
+                    let connected = self.state.withLock { state in
+                        if state.connected { state.pendingAcks[id] = continuation }
+                        return state.connected
+                    }
+                    if !connected || !self.client.send(SocketFrames(event: event, arguments: arguments, namespace: self.namespace.name, ackId: id)) {
+                        self.resolveAck(id, with: .failure(SocketAckTimeout()))
+                    }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.resolveAck(id, with: .failure(SocketAckTimeout()))
+                throw SocketAckTimeout()
+            }
+            defer { group.cancelAll() }
+            guard let answer = try await group.next() else { throw SocketAckTimeout() }
+            return answer
+        }
+    }
+
+    /// Disconnects from the namespace (the client is told); `closeConnection` also ends the underlying session.
+    public func disconnect(closeConnection: Bool = false) {
+        client.send(SocketFrames(packet: SocketPacket(kind: .disconnect, namespace: namespace.name)))
+        client.disconnect(self, reason: "server namespace disconnect")
+        if closeConnection { client.session.close() }
+    }
+
+    func resolveAck(_ id: Int, with result: Result<SocketArguments, any Error>) {
+        state.withLock { $0.pendingAcks.removeValue(forKey: id) }?.resume(with: result)
+    }
+
+    /// Leaves every room and fails the acknowledgements still awaited; the rooms it was in.
+    func detach() -> Set<String> {
+        let (rooms, acks) = state.withLock { state in
+            state.connected = false
+            defer {
+                state.rooms = []
+                state.pendingAcks = [:]
+            }
+            return (state.rooms, Array(state.pendingAcks.values))
+        }
+        for ack in acks { ack.resume(throwing: SocketAckTimeout()) }
+        return rooms
+    }
+}
+
+/// A Socket.IO packet as Engine.IO messages: the packet's text, then its attachments. Encoded once, however
+/// many sockets a broadcast reaches.
+struct SocketFrames: Sendable {
+    let messages: [EngineMessage]
+
+    init(packet: SocketPacket, attachments: [[UInt8]] = []) {
+        messages = [.text(packet.text)] + attachments.map { .binary($0) }
+    }
+
+    init(event: String, arguments: SocketArguments, namespace: String, ackId: Int?) {
+        let binary = !arguments.attachments.isEmpty
+        let packet = SocketPacket(
+            kind: binary ? .binaryEvent : .event,
+            namespace: namespace,
+            ackId: ackId,
+            payload: .array([.string(event)] + arguments.values),
+            attachments: arguments.attachments.count
+        )
+        self.init(packet: packet, attachments: arguments.attachments)
+    }
+}

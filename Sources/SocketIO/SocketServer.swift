@@ -1,0 +1,219 @@
+import ParleyJSON
+import Synchronization
+
+/// A Socket.IO v5 server: the layer over Engine.IO that gives namespaces, events with acknowledgements, binary
+/// attachments and rooms. No application logic: namespaces get a `NamespaceHandler`.
+public final class SocketServer: EngineHandler {
+    /// A client that opens Engine.IO but joins no namespace within this time is closed.
+    public let connectTimeout: Duration
+    private let namespaces = Mutex<[String: Namespace]>([:])
+    private let clients = Mutex<[String: SocketClient]>([:])
+
+    public init(connectTimeout: Duration = .seconds(45)) {
+        self.connectTimeout = connectTimeout
+    }
+
+    /// Declares a namespace (`"/"` is the default one) and what handles it.
+    @discardableResult
+    public func namespace(_ name: String, handler: any NamespaceHandler) -> Namespace {
+        let namespace = Namespace(name: name, handler: handler)
+        namespaces.withLock { $0[name] = namespace }
+        return namespace
+    }
+
+    public func namespace(_ name: String) -> Namespace? { namespaces.withLock { $0[name] } }
+
+    public func opened(_ session: EngineSession, request: EngineRequest) {
+        let client = SocketClient(session: session, request: request, server: self)
+        clients.withLock { $0[session.id] = client }
+        client.startConnectTimer(connectTimeout)
+    }
+
+    public func received(_ message: EngineMessage, from session: EngineSession) {
+        clients.withLock { $0[session.id] }?.received(message)
+    }
+
+    public func closed(_ session: EngineSession, reason: EngineCloseReason) {
+        clients.withLock { $0.removeValue(forKey: session.id) }?.closed(reason: reason.rawValue)
+    }
+}
+
+/// One Engine.IO session seen from Socket.IO: its sockets (one per namespace), the binary packet being
+/// reassembled, and a queue that runs its packets one after another, in the order they came.
+final class SocketClient: Sendable {
+    let session: EngineSession
+    let request: EngineRequest
+    private let server: SocketServer
+    private let state = Mutex(State())
+
+    struct State {
+        var sockets: [String: Socket] = [:]
+        /// A binary packet waiting for its attachments.
+        var partial: (packet: SocketPacket, attachments: [[UInt8]])?
+        var queue: [@Sendable () async -> Void] = []
+        var draining = false
+        var connectTimer: Task<Void, Never>?
+        var closed = false
+    }
+
+    init(session: EngineSession, request: EngineRequest, server: SocketServer) {
+        self.session = session
+        self.request = request
+        self.server = server
+    }
+
+    func startConnectTimer(_ timeout: Duration) {
+        let timer = Task { [session] in
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { session.close() }
+        }
+        state.withLock { $0.connectTimer = timer }
+    }
+
+    /// Queues every message of `frames`; false when the session would not take them.
+    @discardableResult
+    func send(_ frames: SocketFrames) -> Bool {
+        for message in frames.messages where !session.send(message) { return false }
+        return true
+    }
+
+    func received(_ message: EngineMessage) {
+        enum Next {
+            case packet(SocketPacket, [[UInt8]])
+            case wait, invalid
+        }
+        let next: Next = state.withLock { state in
+            switch message {
+            case .text(let text):
+                guard state.partial == nil, let packet = try? SocketPacket(text: text) else { return .invalid }
+                if packet.kind == .binaryEvent || packet.kind == .binaryAck, packet.attachments > 0 {
+                    state.partial = (packet, [])
+                    return .wait
+                }
+                return .packet(packet, [])
+            case .binary(let bytes):
+                guard var partial = state.partial else { return .invalid }
+                partial.attachments.append(bytes)
+                if partial.attachments.count < partial.packet.attachments {
+                    state.partial = partial
+                    return .wait
+                }
+                state.partial = nil
+                return .packet(partial.packet, partial.attachments)
+            }
+        }
+        switch next {
+        case .wait: break
+        case .invalid: session.close(.protocolError)
+        case .packet(let packet, let attachments):
+            guard SocketAttachments.areComplete(packet.payload, count: attachments.count) else { return session.close(.protocolError) }
+            enqueue { await self.handle(packet, attachments: attachments) }
+        }
+    }
+
+    private func handle(_ packet: SocketPacket, attachments: [[UInt8]]) async {
+        let socket = state.withLock { $0.sockets[packet.namespace] }
+        switch packet.kind {
+        case .connect:
+            await connect(packet)
+        case .disconnect:
+            if let socket { await remove(socket, reason: "client namespace disconnect") }
+        case .event, .binaryEvent:
+            guard let socket, case .array(let items)? = packet.payload, let first = items.first else { return }
+            let name = first.stringValue ?? first.serialized()
+            let arguments = SocketArguments(Array(items.dropFirst()), attachments: attachments)
+            let answer = await socket.namespace.handler.event(name, arguments, from: socket)
+            guard let ackId = packet.ackId else { return }
+            let binary = !answer.attachments.isEmpty
+            let ack = SocketPacket(
+                kind: binary ? .binaryAck : .ack,
+                namespace: packet.namespace,
+                ackId: ackId,
+                payload: .array(answer.values),
+                attachments: answer.attachments.count
+            )
+            send(SocketFrames(packet: ack, attachments: answer.attachments))
+        case .ack, .binaryAck:
+            guard let socket, let ackId = packet.ackId, case .array(let values)? = packet.payload else { return }
+            socket.resolveAck(ackId, with: .success(SocketArguments(values, attachments: attachments)))
+        case .connectError:
+            // Only servers send it.
+            session.close(.protocolError)
+        }
+    }
+
+    private func connect(_ packet: SocketPacket) async {
+        guard let namespace = server.namespace(packet.namespace) else {
+            let refusal = SocketPacket(kind: .connectError, namespace: packet.namespace, payload: ["message": "Invalid namespace"])
+            send(SocketFrames(packet: refusal))
+            return
+        }
+        // A second CONNECT to a namespace this client is in changes nothing.
+        guard state.withLock({ $0.sockets[packet.namespace] == nil && !$0.closed }) else { return }
+        let socket = Socket(id: EngineServer.newSessionID(), namespace: namespace, request: request, client: self)
+        do {
+            try await namespace.handler.connect(socket, auth: packet.payload)
+        } catch {
+            let refusal = error as? SocketConnectionRefused ?? SocketConnectionRefused("Connection refused")
+            var payload = JSONObject(["message": .string(refusal.message)])
+            if let data = refusal.data { payload["data"] = data }
+            send(SocketFrames(packet: SocketPacket(kind: .connectError, namespace: packet.namespace, payload: .object(payload))))
+            return
+        }
+        let timer = state.withLock { state -> Task<Void, Never>? in
+            state.sockets[packet.namespace] = socket
+            defer { state.connectTimer = nil }
+            return state.connectTimer
+        }
+        timer?.cancel()
+        namespace.added(socket)
+        send(SocketFrames(packet: SocketPacket(kind: .connect, namespace: packet.namespace, payload: ["sid": .string(socket.id)])))
+        await namespace.handler.connected(socket)
+    }
+
+    /// The server's side of leaving a namespace (`Socket.disconnect`).
+    func disconnect(_ socket: Socket, reason: String) {
+        enqueue { await self.remove(socket, reason: reason) }
+    }
+
+    private func remove(_ socket: Socket, reason: String) async {
+        guard state.withLock({ $0.sockets.removeValue(forKey: socket.namespace.name) }) != nil else { return }
+        socket.namespace.removed(socket)
+        await socket.namespace.handler.disconnected(socket, reason: reason)
+    }
+
+    /// The session ended: every socket is disconnected with the session's reason.
+    func closed(reason: String) {
+        let timer = state.withLock { state -> Task<Void, Never>? in
+            state.closed = true
+            state.partial = nil
+            return state.connectTimer
+        }
+        timer?.cancel()
+        enqueue {
+            for socket in self.state.withLock({ Array($0.sockets.values) }) { await self.remove(socket, reason: reason) }
+        }
+    }
+
+    /// Runs `job` after the jobs before it. A task runs only while there is work: an idle client costs none.
+    private func enqueue(_ job: @escaping @Sendable () async -> Void) {
+        let start = state.withLock { state in
+            state.queue.append(job)
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            while let next = self.state.withLock({ state -> (@Sendable () async -> Void)? in
+                guard !state.queue.isEmpty else {
+                    state.draining = false
+                    return nil
+                }
+                return state.queue.removeFirst()
+            }) {
+                await next()
+            }
+        }
+    }
+}

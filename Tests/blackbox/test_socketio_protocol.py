@@ -1,0 +1,284 @@
+"""The Socket.IO module against the protocols' own reference test server (`socketio-test-server`), at the frame
+level (raw WebSocket frames, raw HTTP) from the Engine.IO v4 and Socket.IO v5 specifications, then with
+python-socketio as an unmodified client.
+
+The server pings every 300 ms, waits 200 ms for the pong, caps messages at 1,000,000 bytes and closes a client that
+connects no namespace within 1,000 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+import websocket
+
+from conftest import REPO_ROOT, free_port, spawn_parley, stop_process, wait_for_port
+
+PING_INTERVAL = 0.3
+PING_TIMEOUT = 0.2
+SERVER_PIDS: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module")
+def test_server(tmp_path_factory) -> str:
+    binary = Path(os.environ.get("SOCKETIO_TEST_SERVER_BIN", REPO_ROOT / ".build" / "debug" / "socketio-test-server"))
+    port = free_port()
+    log = tmp_path_factory.mktemp("socketio") / "server.log"
+    proc = spawn_parley([str(binary)], log, REPO_ROOT, {**os.environ, "PORT": str(port)})
+    wait_for_port(proc, port, "socketio-test-server", log)
+    SERVER_PIDS[f"127.0.0.1:{port}"] = proc.pid
+    yield f"127.0.0.1:{port}"
+    stop_process(proc)
+
+
+def ws_connect(host: str, path: str = "/socket.io/", query: str = "EIO=4&transport=websocket") -> websocket.WebSocket:
+    return websocket.create_connection(f"ws://{host}{path}?{query}", timeout=5)
+
+
+def recv_skipping_pings(ws: websocket.WebSocket):
+    """The next frame that is not a ping; pings are answered."""
+    while True:
+        opcode, data = ws.recv_data()
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            text = data.decode()
+            if text == "2":
+                ws.send("3")
+                continue
+            return text
+        if opcode == websocket.ABNF.OPCODE_BINARY:
+            return data
+        raise ConnectionError(f"opcode {opcode}")
+
+
+def assert_closed(ws: websocket.WebSocket, within: float) -> None:
+    """The server closes the connection within `within` seconds (pings are not answered meanwhile)."""
+    ws.settimeout(within)
+    deadline = time.monotonic() + within
+    with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+        while time.monotonic() < deadline:
+            opcode, _ = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                raise ConnectionError("closed")
+        raise AssertionError("still open")
+
+
+def open_socketio(host: str, namespace: str = "/", auth: dict | None = None) -> tuple[websocket.WebSocket, str]:
+    ws = ws_connect(host)
+    assert ws.recv().startswith("0{")
+    prefix = "" if namespace == "/" else f"{namespace},"
+    ws.send("40" + prefix + (json.dumps(auth) if auth is not None else ""))
+    answer = recv_skipping_pings(ws)
+    assert answer.startswith("40" + prefix + "{"), answer
+    sid = json.loads(answer[2 + len(prefix):])["sid"]
+    assert recv_skipping_pings(ws) == "42" + prefix + json.dumps(["auth", auth], separators=(",", ":"))
+    return ws, sid
+
+
+# ------------------------------------------------------------------------------------------------ Engine.IO
+
+def test_the_websocket_handshake_opens_a_session(test_server):
+    ws = ws_connect(test_server)
+    first = ws.recv()
+    assert first[0] == "0"
+    handshake = json.loads(first[1:])
+    assert handshake["upgrades"] == []
+    assert handshake["pingInterval"] == 300 and handshake["pingTimeout"] == 200 and handshake["maxPayload"] == 1_000_000
+    assert len(handshake["sid"]) >= 20
+    ws.close()
+
+
+def test_the_server_pings_and_closes_when_no_pong_comes(test_server):
+    ws = ws_connect(test_server, path="/engine.io/")
+    ws.recv()
+    started = time.monotonic()
+    for _ in range(3):  # answered pings keep the session alive
+        assert ws.recv() == "2"
+        ws.send("3")
+    assert time.monotonic() - started < 3 * PING_INTERVAL + 0.5
+    assert ws.recv() == "2"
+    assert_closed(ws, PING_INTERVAL + PING_TIMEOUT + 0.5)
+
+
+def test_the_engineio_echo_server_returns_text_and_binary(test_server):
+    ws = ws_connect(test_server, path="/engine.io/")
+    ws.recv()
+    ws.send("4hello €")
+    assert recv_skipping_pings(ws) == "4hello €"
+    ws.send_binary(bytes([0, 1, 2, 255]))
+    assert recv_skipping_pings(ws) == bytes([0, 1, 2, 255])
+    ws.send("2probe")  # a ping from the client is answered with the same data
+    assert recv_skipping_pings(ws) == "3probe"
+    ws.close()
+
+
+def test_a_message_over_max_payload_closes_the_connection(test_server):
+    ws = ws_connect(test_server, path="/engine.io/")
+    ws.recv()
+    ws.send("4" + "x" * 1_000_001)
+    assert_closed(ws, 2)
+
+
+def test_an_unknown_packet_type_closes_the_connection(test_server):
+    ws = ws_connect(test_server, path="/engine.io/")
+    ws.recv()
+    ws.send("9")
+    assert_closed(ws, 2)
+
+
+@pytest.mark.parametrize("query, code, message", [
+    ("EIO=3&transport=websocket", 5, "Unsupported protocol version"),
+    ("transport=websocket", 5, "Unsupported protocol version"),
+    ("EIO=4&transport=carrier-pigeon", 0, "Transport unknown"),
+    ("EIO=4&transport=polling", 0, "Transport unknown"),
+    ("EIO=4&transport=websocket&sid=unknown", 1, "Session ID unknown"),
+])
+def test_handshake_errors_are_400_with_the_engineio_body(test_server, query, code, message):
+    reply = requests.get(f"http://{test_server}/socket.io/?{query}", timeout=5)
+    assert reply.status_code == 400
+    assert reply.json() == {"code": code, "message": message}
+    # The same over a WebSocket upgrade request: refused, never upgraded.
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        ws_connect(test_server, query=query)
+    assert refused.value.status_code == 400
+
+
+def test_a_bad_handshake_method_is_refused(test_server):
+    reply = requests.put(f"http://{test_server}/socket.io/?EIO=4&transport=polling", timeout=5)
+    assert reply.status_code == 400
+    assert reply.json() == {"code": 2, "message": "Bad handshake method"}
+
+
+# ------------------------------------------------------------------------------------------------ Socket.IO
+
+def test_connect_answers_the_sid_and_the_server_emits_the_auth_payload(test_server):
+    ws, sid = open_socketio(test_server, auth={"token": "123"})
+    assert sid
+    ws.close()
+    ws, _ = open_socketio(test_server)  # no auth payload
+    ws.close()
+
+
+def test_custom_namespace_and_unknown_namespace(test_server):
+    ws, _ = open_socketio(test_server, namespace="/custom", auth={"x": 1})
+    ws.send('42/custom,["message","hi"]')
+    assert recv_skipping_pings(ws) == '42/custom,["message-back","hi"]'
+    ws.send("40/nope,")
+    assert recv_skipping_pings(ws) == '44/nope,{"message":"Invalid namespace"}'
+    ws.close()
+
+
+def test_events_and_acknowledgements(test_server):
+    ws, _ = open_socketio(test_server)
+    ws.send('42["message",1,"two",{"three":[3]}]')
+    assert recv_skipping_pings(ws) == '42["message-back",1,"two",{"three":[3]}]'
+    ws.send('4217["message-with-ack",{"a":1},null]')
+    assert recv_skipping_pings(ws) == '4317[{"a":1},null]'
+    ws.close()
+
+
+def test_binary_attachments_in_events_and_acks(test_server):
+    ws, _ = open_socketio(test_server)
+    ws.send('452-["message",{"_placeholder":true,"num":0},{"nested":{"_placeholder":true,"num":1}}]')
+    ws.send_binary(b"\x01\x02\x03")
+    ws.send_binary(b"")
+    assert recv_skipping_pings(ws) == '452-["message-back",{"_placeholder":true,"num":0},{"nested":{"_placeholder":true,"num":1}}]'
+    assert recv_skipping_pings(ws) == b"\x01\x02\x03"
+    assert recv_skipping_pings(ws) == b""
+    ws.send('451-9["message-with-ack",{"_placeholder":true,"num":0}]')
+    ws.send_binary(b"\xff")
+    assert recv_skipping_pings(ws) == '461-9[{"_placeholder":true,"num":0}]'
+    assert recv_skipping_pings(ws) == b"\xff"
+    ws.close()
+
+
+@pytest.mark.parametrize("packet", [
+    '42{"not":"an array"}', "42[]", '42["connect"]', "4x", '42["message"', '451-["message"]', "44{}",
+])
+def test_an_invalid_packet_closes_the_connection(test_server, packet):
+    ws, _ = open_socketio(test_server)
+    ws.send(packet)
+    if packet == '451-["message"]':
+        ws.send_binary(b"\x00")  # an attachment no placeholder names
+    assert_closed(ws, 2)
+
+
+def test_binary_without_a_packet_waiting_for_it_closes_the_connection(test_server):
+    ws, _ = open_socketio(test_server)
+    ws.send_binary(b"\x00")
+    assert_closed(ws, 2)
+
+
+def test_a_client_that_joins_no_namespace_is_closed_after_the_connect_timeout(test_server):
+    ws = ws_connect(test_server)
+    ws.recv()
+    started = time.monotonic()
+    with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+        while True:
+            recv_skipping_pings(ws)
+    assert 0.9 < time.monotonic() - started < 2.5
+
+
+def test_after_leaving_a_namespace_its_events_are_not_answered(test_server):
+    ws, _ = open_socketio(test_server)
+    ws.send("41")
+    ws.send('42["message","ignored"]')
+    ws.send("40")  # back in: a new socket, events answered again
+    assert recv_skipping_pings(ws).startswith("40{")
+    assert recv_skipping_pings(ws) == '42["auth",null]'
+    ws.send('42["message","again"]')
+    assert recv_skipping_pings(ws) == '42["message-back","again"]'
+    ws.close()
+
+
+# ------------------------------------------------------------------------------------------- python-socketio
+
+def test_python_socketio_over_websocket(test_server):
+    client = socketio.Client(reconnection=False)
+    received = []
+    client.on("auth", lambda data: received.append(("auth", data)))
+    client.on("message-back", lambda *args: received.append(("message-back", args)))
+    client.connect(f"http://{test_server}", transports=["websocket"], auth={"token": "abc"}, namespaces=["/", "/custom"])
+    try:
+        client.emit("message", (1, "two", {"three": 3}))
+        assert client.call("message-with-ack", (1, "2", b"\x00\x01binary"), timeout=5) == (1, "2", b"\x00\x01binary")
+        assert client.call("message-with-ack", "on custom", namespace="/custom", timeout=5) == "on custom"
+        deadline = time.monotonic() + 5
+        while len(received) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ("auth", {"token": "abc"}) in received
+        assert ("message-back", (1, "two", {"three": 3})) in received
+        time.sleep(3 * PING_INTERVAL)  # the heartbeat keeps an idle client connected
+        assert client.connected
+        assert client.call("message-with-ack", "still here", timeout=5) == "still here"
+    finally:
+        client.disconnect()
+
+
+def test_a_client_that_stops_reading_is_cut_off(test_server):
+    """The echo server answers every message; a client that sends and never reads fills the socket buffers, then the
+    session's bounded queue (1,000 packets), and is disconnected instead of buffered without bound."""
+    def rss_mib() -> float:
+        status = Path(f"/proc/{SERVER_PIDS[test_server]}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+
+    before = rss_mib()
+    ws = ws_connect(test_server, path="/engine.io/")
+    ws.recv()
+    chunk = "4" + "x" * 16_000
+    with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError, BrokenPipeError, OSError)):
+        for _ in range(20_000):  # 320 MB if it were all taken
+            ws.send(chunk)
+    # At most the queue's 1,000 echoes of 16 kB were held for it, whatever it sent.
+    assert rss_mib() - before < 64
+    # The server goes on serving everyone else.
+    other = ws_connect(test_server, path="/engine.io/")
+    assert other.recv().startswith("0{")
+    other.send("4still here")
+    assert recv_skipping_pings(other) == "4still here"
+    other.close()
