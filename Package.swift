@@ -125,8 +125,10 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "ParleyAPI", "AuthService", "UsersService", "ChatsService", "MessagesService", "MediaService",
-                "NotificationsService", "ServiceKit", "Coordination",
+                "NotificationsService", "ServiceKit", "Coordination", "SocketIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -142,6 +144,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                "SocketIO",
             ],
             path: "Sources/parley"
         ),

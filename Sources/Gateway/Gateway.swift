@@ -1,9 +1,11 @@
 import Coordination
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ParleyAPI
+import SocketIO
 
 /// The public HTTP door: every public route of the schema, health checks, and the contract's error shape
 /// for everything that goes wrong, including paths and methods no route knows.
@@ -40,6 +42,7 @@ public enum Gateway {
         services: ServiceSet,
         security: any APISecurity,
         policies: Policies,
+        realtime: Realtime? = nil,
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
@@ -70,6 +73,7 @@ public enum Gateway {
             }
             return status("ready")
         }
+        realtime?.engine.addRoutes(to: router)
         services.auth.registerRoutes(on: router, security: security)
         services.users.registerRoutes(on: router, security: security)
         services.chats.registerRoutes(on: router, security: security)
@@ -86,6 +90,7 @@ public enum Gateway {
     /// `idleTimeout`: between requests a connection may idle this long; `bodyTimeout`: a body may stall this long.
     public static func application(
         router: Router<Context>,
+        realtime: Realtime? = nil,
         host: String,
         port: Int,
         production: Bool = false,
@@ -93,17 +98,22 @@ public enum Gateway {
         bodyTimeout: Duration = .seconds(30),
         logger: Logger
     ) -> some ApplicationProtocol {
-        Application(
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(bodyStall: TimeAmount(bodyTimeout), production: production)],
+            idleTimeout: TimeAmount(idleTimeout)
+        )
+        var application = Application(
             router: router,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [ConnectionGuard(bodyStall: TimeAmount(bodyTimeout), production: production)],
-                    idleTimeout: TimeAmount(idleTimeout)
-                )
-            ),
+            server: realtime.map { realtime in
+                .engineIO([realtime.engine], http1: http1) {
+                    [FirstRequestGuard(production: production, idleTimeout: TimeAmount(idleTimeout))]
+                }
+            } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(host, port: port), serverName: "parley"),
             logger: logger
         )
+        application.addServices(realtime?.services ?? [])
+        return application
     }
 }
 

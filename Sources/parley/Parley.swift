@@ -11,6 +11,7 @@ import NIOPosix
 import ParleyAPI
 import ParleyStore
 import SQLiteStore
+import SocketIO
 
 @main
 struct Parley: AsyncParsableCommand {
@@ -106,17 +107,28 @@ struct Serve: AsyncParsableCommand {
         let secrets = try config.secrets()
         let tokens = TokenService(secrets: secrets)
         let coordination = try config.redisURL.map { try Coordination.redis(url: $0) } ?? .inProcess()
+        let events = BusEventPublisher(bus: coordination.bus, logger: logger)
         let services = ServiceSet.inProcess(
             store: store,
             tokens: tokens,
             mailer: OutboxMailer(url: config.outbox),
             coordination: coordination,
-            events: BusEventPublisher(bus: coordination.bus, logger: logger),
+            events: events,
             secureCookies: config.isProduction
+        )
+        let security = TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret)
+        let realtime = Realtime(
+            services: services,
+            store: store,
+            bus: coordination.bus,
+            events: events,
+            security: security,
+            configuration: EngineConfiguration(allowedOrigins: Set(config.allowedOrigins)),
+            logger: logger
         )
         let router = Gateway.router(
             services: services,
-            security: TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret),
+            security: security,
             policies: .init(
                 allowedOrigins: config.allowedOrigins,
                 production: config.isProduction,
@@ -124,6 +136,7 @@ struct Serve: AsyncParsableCommand {
                 rateLimitScale: config.rateLimitScale,
                 trustedProxies: config.trustedProxies
             ),
+            realtime: realtime,
             readiness: {
                 try await store.ping()
                 try await coordination.checkReady()
@@ -151,6 +164,7 @@ struct Serve: AsyncParsableCommand {
         )
         try await Gateway.application(
             router: router,
+            realtime: realtime,
             host: config.host,
             port: config.port,
             production: config.isProduction,

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import MessagesService
+import ParleyAPI
+import ParleyStore
+import ServiceKit
+import SocketIO
+
+/// The chat on Socket.IO's default namespace: a socket authenticates with its access token (`auth.token`), joins
+/// `user:<id>` and `chat:<id>` of each of its chats, and sends the contract's client events, which run through the
+/// same services as REST and are acknowledged with their outcome.
+struct ChatNamespace: NamespaceHandler {
+    let services: ServiceSet
+    let store: any Store
+    let events: any EventPublisher
+    let security: any APISecurity
+    let logger: Logger
+
+    func connect(_ socket: Socket, auth: JSONValue?) async throws {
+        guard let token = auth?["token"]?.stringValue, !token.isEmpty else { throw Self.unauthorized("An access token is required") }
+        let caller: Caller
+        do {
+            caller = try await security.authenticate(bearer: token, context: context(for: socket))
+        } catch let error as APIError {
+            throw Self.unauthorized(error.message)
+        }
+        socket.data = caller
+        socket.join(Room.user(caller.userId).description)
+        for chat in try await store.chats.chatIds(userId: caller.userId) { socket.join(Room.chat(chat).description) }
+    }
+
+    func event(_ name: String, _ arguments: SocketArguments, from socket: Socket) async -> SocketArguments {
+        guard let caller = socket.data as? Caller else { return [] }
+        let context = context(for: socket)
+        do {
+            let event = try ClientEvent.decode(name: name, payload: arguments.values.first ?? .object(JSONObject()))
+            let handler = ChatEvents(socket: socket, services: services, store: store, events: events)
+            guard let ack = try await handler.handle(event, caller: caller, context: context) else { return [] }
+            return SocketArguments([try JSONParser.parse(ack.jsonBytes)])
+        } catch {
+            return SocketArguments([Self.failure(error, context: context)])
+        }
+    }
+
+    func disconnected(_ socket: Socket, reason: String) async {}
+
+    private func context(for socket: Socket) -> APIContext {
+        var logger = logger
+        logger[metadataKey: "socket"] = "\(socket.id)"
+        return APIContext(
+            requestID: socket.id,
+            logger: logger,
+            remoteAddress: socket.request.remoteAddress,
+            userAgent: socket.request.headers[.userAgent]
+        )
+    }
+
+    static func unauthorized(_ message: String) -> SocketConnectionRefused {
+        SocketConnectionRefused(message, data: ["code": .string(ErrorCode.unauthorized.rawValue)])
+    }
+
+    /// `{ok: false, error: {code, message}}`: what a client gets for an event that failed, never silence.
+    static func failure(_ error: any Error, context: APIContext) -> JSONValue {
+        let apiError: APIError
+        switch error {
+        case let error as APIError: apiError = error
+        case let error as any APIErrorConvertible: apiError = error.apiError
+        default: apiError = .internal
+        }
+        if apiError.status.code >= 500 {
+            context.logger.error("socket event failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        var failure = JSONObject(["code": .string(apiError.code), "message": .string(apiError.message)])
+        if let details = apiError.details, !details.isEmpty {
+            failure["details"] = .array(details.map { ["path": .string($0.path), "message": .string($0.message)] })
+        }
+        return ["ok": false, "error": .object(failure)]
+    }
+}
+
+/// The client events of the contract for one socket, each as the matching REST route does it.
+struct ChatEvents: ClientEventHandler {
+    let socket: Socket
+    let services: ServiceSet
+    let store: any Store
+    let events: any EventPublisher
+
+    func authHello(_ payload: AuthHelloPayload, caller: Caller, context: APIContext) async throws -> MeResponse {
+        try await services.auth.me(Auth.Me.Input(caller: caller), context: context).body
+    }
+
+    func messageSend(_ payload: SendMessageEvent, caller: Caller, context: APIContext) async throws -> MessageSendAck {
+        let body = SendMessageRequest(body: payload.body, mediaId: payload.mediaId, replyToId: payload.replyToId, tempId: payload.tempId)
+        let sent = try await services.messages.send(
+            Messages.Send.Input(caller: caller, path: .init(chatId: payload.chatId), body: body),
+            context: context
+        )
+        return MessageSendAck(ok: true, tempId: payload.tempId, message: sent.body.message)
+    }
+
+    func messageRead(_ payload: MarkReadEvent, caller: Caller, context: APIContext) async throws -> OkAck {
+        let chat = try await store.chats.find(id: payload.chatId, member: caller.userId)
+        try await ReadReceipts(store: store, events: events).markRead(payload.messageIds, in: chat, by: caller.userId)
+        return OkAck(ok: true)
+    }
+
+    func typingStart(_ payload: ChatRoomPayload, caller: Caller, context: APIContext) async throws {
+        try await typing(payload.chatId, caller: caller, isTyping: true)
+    }
+
+    func typingStop(_ payload: ChatRoomPayload, caller: Caller, context: APIContext) async throws {
+        try await typing(payload.chatId, caller: caller, isTyping: false)
+    }
+
+    func reactionSet(_ payload: SetReactionEvent, caller: Caller, context: APIContext) async throws -> MessageAck {
+        let input = Messages.React.Input(caller: caller, path: .init(messageId: payload.messageId), body: ReactRequest(emoji: payload.emoji))
+        return MessageAck(ok: true, message: try await services.messages.react(input, context: context).body.message)
+    }
+
+    func chatCreate(_ payload: CreateChatRequest, caller: Caller, context: APIContext) async throws -> ChatAck {
+        ChatAck(ok: true, chat: try await services.chats.create(Chats.Create.Input(caller: caller, body: payload), context: context).body.chat)
+    }
+
+    func chatJoin(_ payload: ChatRoomPayload, caller: Caller, context: APIContext) async throws -> OkAck {
+        _ = try await store.chats.find(id: payload.chatId, member: caller.userId)
+        socket.join(Room.chat(payload.chatId).description)
+        return OkAck(ok: true)
+    }
+
+    func chatLeave(_ payload: ChatRoomPayload, caller: Caller, context: APIContext) async throws -> OkAck {
+        socket.leave(Room.chat(payload.chatId).description)
+        return OkAck(ok: true)
+    }
+
+    /// Typing is shown to the chat's other members; only members may say it.
+    private func typing(_ chatId: ObjectId, caller: Caller, isTyping: Bool) async throws {
+        _ = try await store.chats.find(id: chatId, member: caller.userId)
+        let update = TypingUpdateEvent(chatId: chatId, userId: caller.userId, isTyping: isTyping)
+        await events.publish(.typingUpdate(update), to: [.chat(chatId)], excluding: caller.userId)
+    }
+}

@@ -1,0 +1,198 @@
+"""The chat in real time: python-socketio clients (WebSocket transport) against `parley serve`, embedded and on
+MongoDB + Redis, as the contract's socket section says."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+import uuid
+
+import pytest
+import socketio
+import websocket
+
+from conftest import api, create_chat, expect, forge_jwt, register, send, start_server, stop_server
+
+WAIT = 5.0
+
+
+class Client:
+    """A python-socketio client that records every server event in order."""
+
+    def __init__(self, server, token: str):
+        self.events: "queue.Queue[tuple[str, object]]" = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", lambda event, *args: self.events.put((event, args[0] if len(args) == 1 else args)))
+        self.sio.connect(server.url, transports=["websocket"], auth={"token": token}, wait_timeout=WAIT)
+
+    def call(self, event: str, payload) -> dict:
+        return self.sio.call(event, payload, timeout=WAIT)
+
+    def next(self, event: str, where=lambda payload: True):
+        """The next `event` whose payload satisfies `where`; other events are skipped."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                name, payload = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if name == event and where(payload):
+                return payload
+        raise AssertionError(f"no {event} within {WAIT} s")
+
+    def nothing(self, event: str, where=lambda payload: True, within: float = 0.5) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            try:
+                name, payload = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                return
+            assert not (name == event and where(payload)), f"unexpected {event}: {payload}"
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def pair(server):
+    """Alice and Bob, a direct chat between them, and a connected client for each."""
+    alice_session, alice_token, alice = register(server, "alice")
+    bob_session, bob_token, bob = register(server, "bob")
+    chat = create_chat(alice_session, alice_token, [bob["_id"]])
+    clients = [Client(server, alice_token), Client(server, bob_token)]
+    yield {"server": server, "alice": (alice_session, alice_token, alice, clients[0]),
+           "bob": (bob_session, bob_token, bob, clients[1]), "chat": chat}
+    for client in clients:
+        client.close()
+
+
+def test_a_bad_token_is_refused_with_unauthorized(server):
+    expired = forge_jwt({"sub": "0" * 24, "email": "", "iat": 1, "exp": 2})
+    for auth in [{"token": "garbage"}, {"token": expired}, {}, None]:
+        refusals = []
+        client = socketio.Client(reconnection=False)
+        client.on("connect_error", lambda data: refusals.append(data))
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(server.url, transports=["websocket"], auth=auth, wait_timeout=WAIT)
+        assert refusals and refusals[0]["data"] == {"code": "UNAUTHORIZED"} and refusals[0]["message"], refusals
+    # The frame itself: CONNECT_ERROR with {message, data}.
+    ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=WAIT)
+    assert ws.recv().startswith("0{")
+    ws.send('40{"token":"garbage"}')
+    refusal = ws.recv()
+    assert refusal.startswith("44{") and json.loads(refusal[2:])["data"] == {"code": "UNAUTHORIZED"}
+    ws.close()
+
+
+def test_hello_answers_the_account(pair):
+    _, _, alice, client = pair["alice"]
+    assert client.call("auth:hello", {})["user"]["_id"] == alice["_id"]
+
+
+def test_a_message_is_acknowledged_once_stored_and_reaches_both_sides(pair):
+    alice_session, alice_token, alice, alice_client = pair["alice"]
+    _, _, bob, bob_client = pair["bob"]
+    chat = pair["chat"]
+    temp = str(uuid.uuid4())
+    ack = alice_client.call("message:send", {"chatId": chat["_id"], "body": "hi Bob", "tempId": temp})
+    assert ack["ok"] is True and ack["tempId"] == temp and ack["message"]["body"] == "hi Bob"
+    stored = ack["message"]
+    received = bob_client.next("message:new")
+    assert received["_id"] == stored["_id"] and received["body"] == "hi Bob" and "tempId" not in received
+    assert alice_client.next("message:new")["tempId"] == temp, "the sender's copy carries the tempId"
+    # Stored: the history has it.
+    page = expect(api(alice_session, "GET", f"/api/messages/{chat['_id']}", alice_token), 200)
+    assert page["messages"][0]["_id"] == stored["_id"]
+    # The same tempId again: the same message, nothing new stored or pushed.
+    again = alice_client.call("message:send", {"chatId": chat["_id"], "body": "hi Bob", "tempId": temp})
+    assert again["ok"] is True and again["message"]["_id"] == stored["_id"]
+    bob_client.nothing("message:new")
+
+
+def test_rest_writes_are_pushed_on_the_socket(pair):
+    bob_session, bob_token, bob, bob_client = pair["bob"]
+    _, _, alice, alice_client = pair["alice"]
+    chat = pair["chat"]
+    message = send(bob_session, bob_token, chat["_id"], "from REST")
+    assert alice_client.next("message:new")["_id"] == message["_id"]
+    expect(api(bob_session, "PATCH", f"/api/messages/{message['_id']}", bob_token, json={"body": "edited"}), 200)
+    assert alice_client.next("message:edit", lambda m: m["_id"] == message["_id"])["body"] == "edited"
+
+
+def test_typing_reactions_and_read_receipts(pair):
+    _, _, alice, alice_client = pair["alice"]
+    _, _, bob, bob_client = pair["bob"]
+    chat = pair["chat"]
+    sent = alice_client.call("message:send", {"chatId": chat["_id"], "body": "read me", "tempId": str(uuid.uuid4())})["message"]
+    bob_client.sio.emit("typing:start", {"chatId": chat["_id"]})
+    typing = alice_client.next("typing:update")
+    assert typing == {"chatId": chat["_id"], "userId": bob["_id"], "isTyping": True}
+    bob_client.sio.emit("typing:stop", {"chatId": chat["_id"]})
+    assert alice_client.next("typing:update")["isTyping"] is False
+    alice_client.nothing("typing:update", lambda t: t["userId"] == alice["_id"])  # nobody sees their own typing
+
+    reacted = bob_client.call("reaction:set", {"messageId": sent["_id"], "emoji": "👍"})
+    assert reacted["ok"] is True and reacted["message"]["reactions"][0]["emoji"] == "👍"
+    assert alice_client.next("message:edit", lambda m: m["_id"] == sent["_id"])["reactions"][0]["userId"] == bob["_id"]
+
+    assert bob_client.call("message:read", {"chatId": chat["_id"], "messageIds": [sent["_id"]]}) == {"ok": True}
+    receipt = alice_client.next("receipt:read")
+    assert receipt["chatId"] == chat["_id"] and receipt["userId"] == bob["_id"] and sent["_id"] in receipt["messageIds"]
+
+
+def test_failures_are_acknowledged_never_dropped(pair):
+    _, _, _, alice_client = pair["alice"]
+    chat = pair["chat"]
+    invalid = alice_client.call("message:send", {"chatId": chat["_id"]})
+    assert invalid["ok"] is False and invalid["error"]["code"] == "VALIDATION_FAILED"
+    stranger = alice_client.call("message:send", {"chatId": "0" * 24, "body": "x", "tempId": "t"})
+    assert stranger == {"ok": False, "error": {"code": "NOT_FOUND", "message": stranger["error"]["message"]}}
+    unknown = alice_client.call("no:such:event", {})
+    assert unknown["ok"] is False and unknown["error"]["code"] == "VALIDATION_FAILED"
+    assert alice_client.call("chat:join", {"chatId": "0" * 24})["error"]["code"] == "NOT_FOUND"
+    assert alice_client.sio.connected, "a bad payload never closes the connection"
+
+
+def test_membership_changes_reach_live_sockets(server):
+    owner_session, owner_token, owner = register(server, "owner")
+    _, member_token, member = register(server, "member")
+    owner_client, member_client = Client(server, owner_token), Client(server, member_token)
+    try:
+        # A group made over the socket: the member's live socket joins its room at once.
+        created = owner_client.call("chat:create", {"type": "group", "title": "Team", "participantIds": [member["_id"]]})
+        assert created["ok"] is True
+        group = created["chat"]
+        assert member_client.next("chat:updated", lambda c: c["_id"] == group["_id"])["title"] == "Team"
+        send(owner_session, owner_token, group["_id"], "welcome")
+        assert member_client.next("message:new")["body"] == "welcome"
+        # Removed: the member hears about it, then nothing more of the chat.
+        expect(api(owner_session, "DELETE", f"/api/chats/{group['_id']}/members/{member['_id']}", owner_token), 200)
+        assert member["_id"] not in member_client.next("chat:updated", lambda c: c["_id"] == group["_id"])["participants"]
+        send(owner_session, owner_token, group["_id"], "after you left")
+        member_client.nothing("message:new", lambda m: m["chatId"] == group["_id"])
+        # chat:leave stops a socket's copy of a chat it is still in; chat:join brings it back.
+        chat = create_chat(owner_session, owner_token, [member["_id"]])
+        assert member_client.call("chat:leave", {"chatId": chat["_id"]}) == {"ok": True}
+        send(owner_session, owner_token, chat["_id"], "unheard")
+        member_client.nothing("message:new", lambda m: m["chatId"] == chat["_id"])
+        assert member_client.call("chat:join", {"chatId": chat["_id"]}) == {"ok": True}
+        send(owner_session, owner_token, chat["_id"], "heard")
+        assert member_client.next("message:new", lambda m: m["chatId"] == chat["_id"])["body"] == "heard"
+    finally:
+        owner_client.close()
+        member_client.close()
+
+
+def test_a_quiet_socket_outlives_the_http_idle_timeout(parley_bin):
+    """HTTP_IDLE_TIMEOUT closes idle HTTP connections; an upgraded socket is Engine.IO's heartbeat's to watch."""
+    server = start_server(parley_bin, "embedded", {"HTTP_IDLE_TIMEOUT": "1"})
+    try:
+        _, token, me = register(server, "quiet")
+        client = Client(server, token)
+        time.sleep(2.5)
+        assert client.sio.connected
+        assert client.call("auth:hello", {})["user"]["_id"] == me["_id"]
+        client.close()
+    finally:
+        stop_server(server)
