@@ -141,6 +141,22 @@ def test_typing_reactions_and_read_receipts(pair):
     assert receipt["chatId"] == chat["_id"] and receipt["userId"] == bob["_id"] and sent["_id"] in receipt["messageIds"]
 
 
+def test_typing_that_is_never_stopped_lapses_after_five_seconds(pair):
+    _, _, alice, alice_client = pair["alice"]
+    _, _, bob, bob_client = pair["bob"]
+    chat = pair["chat"]
+    bob_client.sio.emit("typing:start", {"chatId": chat["_id"]})
+    assert alice_client.next("typing:update")["isTyping"] is True
+    time.sleep(3)
+    bob_client.sio.emit("typing:start", {"chatId": chat["_id"]})  # renewed: five seconds from now
+    assert alice_client.next("typing:update")["isTyping"] is True
+    started = time.monotonic()
+    alice_client.nothing("typing:update", within=4)
+    lapsed = alice_client.next("typing:update")
+    assert lapsed == {"chatId": chat["_id"], "userId": bob["_id"], "isTyping": False}
+    assert 4.5 < time.monotonic() - started < 6.5
+
+
 def test_failures_are_acknowledged_never_dropped(pair):
     _, _, _, alice_client = pair["alice"]
     chat = pair["chat"]

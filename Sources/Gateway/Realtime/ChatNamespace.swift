@@ -14,6 +14,7 @@ struct ChatNamespace: NamespaceHandler {
     let store: any Store
     let events: any EventPublisher
     let security: any APISecurity
+    let typing: TypingTimers
     let logger: Logger
 
     func connect(_ socket: Socket, auth: JSONValue?) async throws {
@@ -34,7 +35,7 @@ struct ChatNamespace: NamespaceHandler {
         let context = context(for: socket)
         do {
             let event = try ClientEvent.decode(name: name, payload: arguments.values.first ?? .object(JSONObject()))
-            let handler = ChatEvents(socket: socket, services: services, store: store, events: events)
+            let handler = ChatEvents(socket: socket, services: services, store: store, events: events, typingTimers: typing)
             guard let ack = try await handler.handle(event, caller: caller, context: context) else { return [] }
             return SocketArguments([try JSONParser.parse(ack.jsonBytes)])
         } catch {
@@ -84,6 +85,7 @@ struct ChatEvents: ClientEventHandler {
     let services: ServiceSet
     let store: any Store
     let events: any EventPublisher
+    let typingTimers: TypingTimers
 
     func authHello(_ payload: AuthHelloPayload, caller: Caller, context: APIContext) async throws -> MeResponse {
         try await services.auth.me(Auth.Me.Input(caller: caller), context: context).body
@@ -135,7 +137,17 @@ struct ChatEvents: ClientEventHandler {
     /// Typing is shown to the chat's other members; only members may say it.
     private func typing(_ chatId: ObjectId, caller: Caller, isTyping: Bool) async throws {
         _ = try await store.chats.find(id: chatId, member: caller.userId)
-        let update = TypingUpdateEvent(chatId: chatId, userId: caller.userId, isTyping: isTyping)
-        await events.publish(.typingUpdate(update), to: [.chat(chatId)], excluding: caller.userId)
+        let key = TypingTimers.Key(chatId: chatId, userId: caller.userId)
+        let events = events
+        @Sendable func publish(_ isTyping: Bool) async {
+            let update = TypingUpdateEvent(chatId: chatId, userId: caller.userId, isTyping: isTyping)
+            await events.publish(.typingUpdate(update), to: [.chat(chatId)], excluding: caller.userId)
+        }
+        if isTyping {
+            typingTimers.started(key) { await publish(false) }
+        } else {
+            typingTimers.stopped(key)
+        }
+        await publish(isTyping)
     }
 }

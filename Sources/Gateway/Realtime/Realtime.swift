@@ -25,7 +25,14 @@ public struct Realtime: Sendable {
         sockets = SocketServer()
         let namespace = sockets.namespace(
             "/",
-            handler: ChatNamespace(services: services, store: store, events: events, security: security, logger: logger)
+            handler: ChatNamespace(
+                services: services,
+                store: store,
+                events: events,
+                security: security,
+                typing: TypingTimers(),
+                logger: logger
+            )
         )
         engine = EngineServer(configuration: configuration, handler: sockets)
         relay = EventRelay(bus: bus, namespace: namespace, logger: logger)
