@@ -123,7 +123,6 @@ struct Serve: AsyncParsableCommand {
             bus: coordination.bus,
             events: events,
             security: security,
-            configuration: EngineConfiguration(allowedOrigins: Set(config.allowedOrigins)),
             logger: logger
         )
         let router = Gateway.router(

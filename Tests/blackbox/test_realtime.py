@@ -9,10 +9,11 @@ import time
 import uuid
 
 import pytest
+import requests
 import socketio
 import websocket
 
-from conftest import api, create_chat, expect, forge_jwt, register, send, start_server, stop_server
+from conftest import ALLOWED_ORIGIN, api, create_chat, expect, forge_jwt, register, send, start_server, stop_server
 
 WAIT = 5.0
 
@@ -212,3 +213,24 @@ def test_a_quiet_socket_outlives_the_http_idle_timeout(parley_bin):
         client.close()
     finally:
         stop_server(server)
+
+
+def test_default_transports_poll_then_upgrade_and_polling_honours_cors(server):
+    _, token, me = register(server, "poller")
+    client = socketio.Client(reconnection=False)
+    client.connect(server.url, auth={"token": token}, wait_timeout=WAIT)
+    try:
+        assert client.call("auth:hello", {}, timeout=WAIT)["user"]["_id"] == me["_id"]
+        deadline = time.monotonic() + WAIT
+        while client.transport() != "websocket" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.transport() == "websocket"
+    finally:
+        client.disconnect()
+    # A browser on the web app's origin may poll with credentials; another origin is granted nothing.
+    handshake = requests.get(server.url + "/socket.io/?EIO=4&transport=polling", headers={"Origin": ALLOWED_ORIGIN}, timeout=WAIT)
+    assert handshake.status_code == 200 and handshake.text.startswith("0{")
+    assert handshake.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert handshake.headers["Access-Control-Allow-Credentials"] == "true"
+    stranger = requests.get(server.url + "/socket.io/?EIO=4&transport=polling", headers={"Origin": "https://evil.example"}, timeout=WAIT)
+    assert "Access-Control-Allow-Origin" not in stranger.headers

@@ -135,8 +135,8 @@ def test_an_unknown_packet_type_closes_the_connection(test_server):
     ("EIO=3&transport=websocket", 5, "Unsupported protocol version"),
     ("transport=websocket", 5, "Unsupported protocol version"),
     ("EIO=4&transport=carrier-pigeon", 0, "Transport unknown"),
-    ("EIO=4&transport=polling", 0, "Transport unknown"),
     ("EIO=4&transport=websocket&sid=unknown", 1, "Session ID unknown"),
+    ("EIO=4&transport=polling&sid=unknown", 1, "Session ID unknown"),
 ])
 def test_handshake_errors_are_400_with_the_engineio_body(test_server, query, code, message):
     reply = requests.get(f"http://{test_server}/socket.io/?{query}", timeout=5)
@@ -144,14 +144,18 @@ def test_handshake_errors_are_400_with_the_engineio_body(test_server, query, cod
     assert reply.json() == {"code": code, "message": message}
     # The same over a WebSocket upgrade request: refused, never upgraded.
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
-        ws_connect(test_server, query=query)
+        ws_connect(test_server, query=query.replace("polling", "websocket"))
     assert refused.value.status_code == 400
 
 
 def test_a_bad_handshake_method_is_refused(test_server):
-    reply = requests.put(f"http://{test_server}/socket.io/?EIO=4&transport=polling", timeout=5)
-    assert reply.status_code == 400
-    assert reply.json() == {"code": 2, "message": "Bad handshake method"}
+    for method in ("PUT", "POST"):
+        reply = requests.request(method, f"http://{test_server}/socket.io/?EIO=4&transport=polling", timeout=5)
+        assert reply.status_code == 400
+        assert reply.json() == {"code": 2, "message": "Bad handshake method"}
+    # A WebSocket handshake that is not an upgrade request.
+    reply = requests.get(f"http://{test_server}/socket.io/?EIO=4&transport=websocket", timeout=5)
+    assert reply.json() == {"code": 3, "message": "Bad request"}
 
 
 # ------------------------------------------------------------------------------------------------ Socket.IO
@@ -282,3 +286,124 @@ def test_a_client_that_stops_reading_is_cut_off(test_server):
     other.send("4still here")
     assert recv_skipping_pings(other) == "4still here"
     other.close()
+
+
+# ------------------------------------------------------------------------------------------- HTTP long-polling
+
+class Polling:
+    """A raw polling client: GET to receive, POST to send, payloads joined by the record separator."""
+
+    def __init__(self, host: str, path: str = "/socket.io/"):
+        self.base = f"http://{host}{path}?EIO=4&transport=polling"
+        self.http = requests.Session()
+        handshake = self.http.get(self.base, timeout=5)
+        assert handshake.status_code == 200 and handshake.headers["Content-Type"].startswith("text/plain")
+        assert handshake.text[0] == "0"
+        self.open = json.loads(handshake.text[1:])
+        self.url = f"{self.base}&sid={self.open['sid']}"
+
+    def get(self, timeout: float = 5) -> list[str]:
+        reply = self.http.get(self.url, timeout=timeout)
+        assert reply.status_code == 200, reply.text
+        return reply.text.split("\x1e")
+
+    def post(self, *packets: str) -> requests.Response:
+        return self.http.post(self.url, data="\x1e".join(packets).encode(), timeout=5)
+
+    def receive(self, count: int) -> list[str]:
+        """The next `count` packets that are not pings (pings are answered)."""
+        packets: list[str] = []
+        while len(packets) < count:
+            for packet in self.get():
+                if packet == "2":
+                    assert self.post("3").text == "ok"
+                else:
+                    packets.append(packet)
+        return packets
+
+
+def test_polling_handshake_connect_events_and_acks(test_server):
+    client = Polling(test_server)
+    assert client.open["upgrades"] == ["websocket"] and client.open["pingInterval"] == 300
+    assert client.post('40{"token":"p"}').text == "ok"
+    connected, auth = client.receive(2)
+    assert connected.startswith("40{") and auth == '42["auth",{"token":"p"}]'
+    client.post('42["message","over polling"]', '425["message-with-ack",7]')
+    answers = client.receive(2)
+    assert '42["message-back","over polling"]' in answers and "435[7]" in answers
+
+
+def test_polling_carries_binary_as_base64(test_server):
+    client = Polling(test_server)
+    client.post("40")
+    client.receive(2)
+    client.post('451-["message",{"_placeholder":true,"num":0}]', "bAQID")
+    assert client.receive(2) == ['451-["message-back",{"_placeholder":true,"num":0}]', "bAQID"]
+
+
+def test_polling_heartbeat_and_timeout(test_server):
+    client = Polling(test_server, path="/engine.io/")
+    started = time.monotonic()
+    assert client.get() == ["2"]
+    assert time.monotonic() - started < PING_INTERVAL + 0.3
+    assert client.post("3").text == "ok"
+    assert client.get() == ["2"]
+    time.sleep(PING_INTERVAL + PING_TIMEOUT + 0.3)  # no pong: the session is gone
+    reply = client.http.get(client.url, timeout=5)
+    assert reply.status_code == 400 or reply.text == "1"
+
+
+def test_a_second_concurrent_poll_closes_the_session(test_server):
+    import threading
+    client = Polling(test_server, path="/engine.io/")
+    first: list = []
+    waiting = threading.Thread(target=lambda: first.append(client.http.get(client.url, timeout=5)))
+    waiting.start()
+    time.sleep(0.05)
+    second = requests.get(client.url, timeout=5)
+    waiting.join()
+    assert second.status_code == 400 and second.json() == {"code": 3, "message": "Bad request"}
+    assert first[0].text in ("1", "2\x1e1") or first[0].status_code == 200
+    assert requests.get(client.url, timeout=5).json()["code"] == 1, "the session is closed"
+
+
+def test_a_polling_body_over_max_payload_is_413_and_closes_the_session(test_server):
+    client = Polling(test_server, path="/engine.io/")
+    reply = client.post("4" + "x" * 1_000_001)
+    assert reply.status_code == 413
+    assert requests.get(client.url, timeout=5).json()["code"] == 1
+
+
+def test_upgrade_from_polling_to_websocket(test_server):
+    import threading
+    client = Polling(test_server)
+    client.post("40")
+    client.receive(2)
+    pending: list = []
+    poll = threading.Thread(target=lambda: pending.append(client.get()))
+    poll.start()
+    ws = ws_connect(test_server, query=f"EIO=4&transport=websocket&sid={client.open['sid']}")
+    ws.send("2probe")
+    assert ws.recv() == "3probe"
+    poll.join(timeout=5)
+    assert "6" in pending[0], "the pending poll ends with a noop"
+    ws.send("5")
+    ws.send('42["message","upgraded"]')
+    assert recv_skipping_pings(ws) == '42["message-back","upgraded"]'
+    # Polling is over for this session.
+    assert requests.get(client.url, timeout=5).status_code == 400
+    ws.close()
+
+
+def test_python_socketio_with_default_transports_upgrades(test_server):
+    client = socketio.Client(reconnection=False)
+    client.connect(f"http://{test_server}", auth={"token": "default"})
+    try:
+        assert client.call("message-with-ack", "via polling first", timeout=5) == "via polling first"
+        deadline = time.monotonic() + 5
+        while client.transport() != "websocket" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.transport() == "websocket"
+        assert client.call("message-with-ack", ("after", b"\x00upgrade"), timeout=5) == ("after", b"\x00upgrade")
+    finally:
+        client.disconnect()

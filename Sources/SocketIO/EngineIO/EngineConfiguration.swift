@@ -11,22 +11,18 @@ public struct EngineConfiguration: Sendable {
     /// Packets that may wait for a client that does not read; past this the session is closed rather than
     /// buffered without bound.
     public var maxBufferedPackets: Int
-    /// Origins allowed to use the polling transport from a browser (CORS, with credentials); empty: none.
-    public var allowedOrigins: Set<String>
 
     public init(
         path: String = "/socket.io/",
         pingInterval: Duration = .seconds(25),
         pingTimeout: Duration = .seconds(20),
         maxPayload: Int = 1_000_000,
-        maxBufferedPackets: Int = 1_000,
-        allowedOrigins: Set<String> = []
+        maxBufferedPackets: Int = 1_000
     ) {
         self.path = path.hasSuffix("/") ? path : path + "/"
         self.pingInterval = pingInterval
         self.pingTimeout = pingTimeout
         self.maxPayload = maxPayload
         self.maxBufferedPackets = maxBufferedPackets
-        self.allowedOrigins = allowedOrigins
     }
 }

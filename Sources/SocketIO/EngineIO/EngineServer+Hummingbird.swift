@@ -64,26 +64,53 @@ struct FirstRequestGuardedChannel: ServerChildChannel {
 }
 
 extension EngineServer {
-    /// Routes for what reaches `configuration.path` without upgrading: the handshake errors Engine.IO answers.
+    /// The polling transport at `configuration.path`, and the handshake errors for what reaches it without
+    /// upgrading. The application's middleware (CORS, for browsers on other origins) applies as to any route.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let path = RouterPath(String(configuration.path.dropLast()))
         for method: HTTPRequest.Method in [.get, .post, .put, .delete, .patch] {
-            router.on(path, method: method) { request, _ in
-                let error: EngineHandshakeError
-                if method != .get && method != .post {
-                    error = .badHandshakeMethod
-                } else {
-                    let head = HTTPRequest(method: request.method, scheme: nil, authority: nil, path: request.uri.description)
-                    // A WebSocket request that came this far was refused for its query; the polling transport is not
-                    // served yet, so for this server it is an unknown transport.
-                    error = self.webSocketHandshakeError(head) ?? .badRequest
-                }
-                return Response(
-                    status: .badRequest,
-                    headers: [.contentType: "application/json"],
-                    body: .init(byteBuffer: ByteBuffer(string: error.body))
+            router.on(path, method: method) { request, context in
+                let query = Self.query(of: request.uri.description)
+                let engineRequest = EngineRequest(
+                    query: query,
+                    headers: request.headers,
+                    remoteAddress: (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
                 )
+                let maxPayload = self.configuration.maxPayload
+                let answer = await self.poll(method: method, query: query, request: engineRequest) {
+                    do {
+                        return Array(try await request.body.collect(upTo: maxPayload).readableBytesView)
+                    } catch is NIOTooManyBytesError {
+                        return nil
+                    }
+                }
+                return Self.response(answer)
             }
+        }
+    }
+
+    static func response(_ answer: EngineHTTPAnswer) -> Response {
+        switch answer {
+        case .packets(let packets):
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; charset=UTF-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: EnginePayload.encode(packets)))
+            )
+        case .ok:
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/html", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: "ok"))
+            )
+        case .error(let error):
+            return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: error.body)))
+        case .payloadTooLarge:
+            return Response(
+                status: .contentTooLarge,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"code":3,"message":"Payload too large"}"#))
+            )
         }
     }
 }

@@ -40,13 +40,16 @@ public final class EngineServer: Service, Sendable {
 
     public var sessionCount: Int { sessions.withLock { $0.count } }
 
-    /// The handshake error Engine.IO answers with HTTP 400, or nil when `request` opens a WebSocket session.
+    /// The handshake error Engine.IO answers with HTTP 400, or nil when `request` may open (or upgrade to) a
+    /// WebSocket session.
     public func webSocketHandshakeError(_ request: HTTPRequest) -> EngineHandshakeError? {
         let query = Self.query(of: request.path ?? "")
         guard query["EIO"] == "4" else { return .unsupportedProtocolVersion }
         guard query["transport"] == "websocket" else { return .unknownTransport }
-        // Upgrading a polling session comes with its sid; this server speaks WebSocket from the start.
-        guard query["sid"] == nil else { return .unknownSession }
+        if let sid = query["sid"] {
+            guard let session = session(sid) else { return .unknownSession }
+            guard session.transport == .polling else { return .badRequest }
+        }
         return nil
     }
 
@@ -56,30 +59,54 @@ public final class EngineServer: Service, Sendable {
         return route == configuration.path || route + "/" == configuration.path
     }
 
-    /// Runs one WebSocket session from its handshake to its end. `cutOff` drops the connection at once, without
-    /// the closing handshake: a reader waiting for the client's next frame does not stop for task cancellation.
+    func session(_ id: String) -> EngineSession? { sessions.withLock { $0[id] } }
+
+    /// A new session, registered and told its handshake; the layer above hears of it.
+    private func open(_ transport: EngineSession.Transport, request: EngineRequest) -> EngineSession {
+        let session = EngineSession(id: Self.newSessionID(), transport: transport, bufferLimit: configuration.maxBufferedPackets, now: .now)
+        sessions.withLock { $0[session.id] = session }
+        session.send(.open(handshake(session)))
+        handler.opened(session, request: request)
+        return session
+    }
+
+    /// Unregisters a closed session; the layer above hears of it once.
+    private func forget(_ session: EngineSession) {
+        guard sessions.withLock({ $0.removeValue(forKey: session.id) }) != nil else { return }
+        handler.closed(session, reason: session.closeReason ?? .clientClosed)
+    }
+
+    /// Runs one WebSocket connection: a new session from its handshake to its end, or (with `sid` in the query)
+    /// the upgrade of a polling session. `cutOff` drops the connection at once, without the closing handshake: a
+    /// reader waiting for the client's next frame does not stop for task cancellation.
     public func serve(
         _ inbound: WebSocketInboundStream,
         _ outbound: WebSocketOutboundWriter,
         request: EngineRequest,
         cutOff: @escaping @Sendable () -> Void
     ) async {
-        let session = EngineSession(id: Self.newSessionID(), bufferLimit: configuration.maxBufferedPackets, now: .now)
-        sessions.withLock { $0[session.id] = session }
-        session.send(.open(handshake(session)))
-        handler.opened(session, request: request)
+        let session: EngineSession
+        if let sid = request.query["sid"] {
+            guard let polling = self.session(sid), polling.beginUpgrade() else { return }
+            session = polling
+        } else {
+            session = open(.websocket, request: request)
+        }
         // Each child says whether the connection must be cut off at once rather than wound down.
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                // The writer: every queued packet in order; the stream ends when the session closes.
+                // The writer, once the WebSocket carries the session: every queued packet in order, until the end.
+                guard await session.webSocketReady() else { return false }
                 do {
-                    for await packet in session.outbound { try await outbound.write(Self.frame(packet)) }
+                    while let packets = await session.take() {
+                        for packet in packets { try await outbound.write(Self.frame(packet)) }
+                    }
                     try await outbound.close(.normalClosure, reason: nil)
                 } catch {}
                 return false
             }
             group.addTask {
-                await self.read(inbound, into: session)
+                await self.read(inbound, outbound, into: session)
                 return false
             }
             group.addTask {
@@ -92,38 +119,126 @@ public final class EngineServer: Service, Sendable {
                 group.cancelAll()
             }
         }
+        // A probe that never completed leaves the session to polling.
+        guard session.transport == .websocket || session.isClosed else { return }
         session.close(.clientClosed)
-        sessions.withLock { $0[session.id] = nil }
-        handler.closed(session, reason: session.closeReason ?? .clientClosed)
+        forget(session)
     }
 
-    private func read(_ inbound: WebSocketInboundStream, into session: EngineSession) async {
+    private func read(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, into session: EngineSession) async {
         do {
             for try await message in inbound.messages(maxSize: configuration.maxPayload) {
                 switch message {
                 case .binary(let buffer): handler.received(.binary(Array(buffer.readableBytesView)), from: session)
                 case .text(let text):
-                    switch try EnginePacket(text: text) {
-                    case .pong: session.receivedPong()
-                    case .ping(let data): session.send(.pong(data))
-                    case .message(let message): handler.received(message, from: session)
-                    case .close:
-                        session.close(.clientClosed)
+                    let packet = try EnginePacket(text: text)
+                    if session.transport == .upgrading {
+                        // The probe: answered on this WebSocket, while a noop ends the pending poll so that the
+                        // client can pause polling and send `upgrade`.
+                        switch packet {
+                        case .ping("probe"):
+                            try await outbound.write(.text(EnginePacket.pong("probe").text))
+                            session.send(.noop)
+                        case .upgrade: session.completeUpgrade()
+                        default: throw EnginePacket.DecodingError.unknownType(packet.typeDigit)
+                        }
+                    } else if !handle(packet, from: session) {
                         return
-                    case .noop, .upgrade: break
-                    case .open: throw EnginePacket.DecodingError.unknownType(UInt8(ascii: "0"))
                     }
                 }
                 if session.isClosed { return }
             }
-            session.close(.clientClosed)
+            if session.transport == .websocket { session.close(.clientClosed) }
         } catch {
             // A packet that does not parse, a message over maxPayload, a broken frame; cancelled: closed already.
-            session.close(error is CancellationError ? .clientClosed : .protocolError)
+            if session.transport == .upgrading {
+                session.abandonUpgrade()
+            } else {
+                session.close(error is CancellationError ? .clientClosed : .protocolError)
+            }
         }
     }
 
-    /// The heartbeat of every session, until the service is asked to stop.
+    /// A packet from the client on either transport; false when it ends the session.
+    private func handle(_ packet: EnginePacket, from session: EngineSession) -> Bool {
+        switch packet {
+        case .pong: session.receivedPong()
+        case .ping(let data): session.send(.pong(data))
+        case .message(let message): handler.received(message, from: session)
+        case .close:
+            session.close(.clientClosed)
+            return false
+        case .noop: break
+        case .upgrade, .open:
+            session.close(.protocolError)
+            return false
+        }
+        return true
+    }
+
+    // MARK: HTTP long-polling
+
+    /// A polling request at `configuration.path`: the handshake (GET without sid), a poll (GET), or packets from
+    /// the client (POST). Errors are the handshake errors, answered with 400 (413 for a body over maxPayload).
+    public func poll(
+        method: HTTPRequest.Method,
+        query: [String: String],
+        request: EngineRequest,
+        body: () async throws -> [UInt8]?
+    ) async -> EngineHTTPAnswer {
+        guard query["EIO"] == "4" else { return .error(.unsupportedProtocolVersion) }
+        guard let transport = query["transport"], transport == "polling" || transport == "websocket" else { return .error(.unknownTransport) }
+        if let sid = query["sid"], session(sid) == nil { return .error(.unknownSession) }
+        // A WebSocket request that reached HTTP is not a valid upgrade.
+        guard transport == "polling" else { return .error(.badRequest) }
+        guard let sid = query["sid"] else {
+            guard method == .get else { return .error(.badHandshakeMethod) }
+            let session = open(.polling, request: request)
+            return .packets(await session.take() ?? [])
+        }
+        guard let session = session(sid) else { return .error(.unknownSession) }
+        switch method {
+        case .get:
+            guard session.beginPoll() else {
+                // A second concurrent poll (or a poll after the upgrade) is a broken client: the session ends.
+                session.close(.protocolError)
+                forget(session)
+                return .error(.badRequest)
+            }
+            defer { session.endPoll() }
+            guard let packets = await session.take() else {
+                forget(session)
+                return .packets([.close])
+            }
+            return .packets(packets)
+        case .post:
+            guard session.transport != .websocket else { return .error(.badRequest) }
+            let bytes: [UInt8]
+            do {
+                guard let read = try await body() else {
+                    session.close(.protocolError)
+                    forget(session)
+                    return .payloadTooLarge
+                }
+                bytes = read
+            } catch {
+                return .error(.badRequest)
+            }
+            guard let packets = try? EnginePayload.decode(String(decoding: bytes, as: UTF8.self)) else {
+                session.close(.protocolError)
+                forget(session)
+                return .error(.badRequest)
+            }
+            for packet in packets where !handle(packet, from: session) { break }
+            if session.isClosed { forget(session) }
+            return .ok
+        default:
+            return .error(.badHandshakeMethod)
+        }
+    }
+
+    /// The heartbeat of every session, until the service is asked to stop. A polling session that was closed
+    /// while no poll was waiting is forgotten here.
     public func run() async throws {
         let tick = min(configuration.pingInterval, configuration.pingTimeout) / 4
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -131,6 +246,7 @@ public final class EngineServer: Service, Sendable {
             let now = ContinuousClock.now
             for session in sessions.withLock({ Array($0.values) }) {
                 session.heartbeat(at: now, interval: configuration.pingInterval, timeout: configuration.pingTimeout)
+                if session.isClosed, session.transport != .websocket { forget(session) }
             }
         }
         for session in sessions.withLock({ Array($0.values) }) { session.close() }
@@ -138,7 +254,8 @@ public final class EngineServer: Service, Sendable {
 
     private func handshake(_ session: EngineSession) -> String {
         let open: JSONValue = [
-            "sid": .string(session.id), "upgrades": [], "pingInterval": .integer(Self.milliseconds(configuration.pingInterval)),
+            "sid": .string(session.id), "upgrades": session.transport == .polling ? ["websocket"] : [],
+            "pingInterval": .integer(Self.milliseconds(configuration.pingInterval)),
             "pingTimeout": .integer(Self.milliseconds(configuration.pingTimeout)), "maxPayload": .integer(configuration.maxPayload),
         ]
         return open.serialized()
@@ -179,6 +296,17 @@ public final class EngineServer: Service, Sendable {
         }
         return result
     }
+}
+
+/// What a polling request is answered with.
+public enum EngineHTTPAnswer: Sendable {
+    /// A poll's packets, as a payload (`text/plain; charset=UTF-8`).
+    case packets([EnginePacket])
+    /// Packets taken (`ok`, `text/html`).
+    case ok
+    case error(EngineHandshakeError)
+    /// A body over maxPayload: 413, and the session is closed.
+    case payloadTooLarge
 }
 
 /// The errors of the Engine.IO handshake, answered with HTTP 400 and `{"code", "message"}`.

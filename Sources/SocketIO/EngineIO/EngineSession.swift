@@ -8,7 +8,7 @@ public enum EngineCloseReason: String, Sendable {
     case serverClosed = "server namespace disconnect"
     /// No pong within the ping timeout.
     case pingTimeout = "ping timeout"
-    /// A packet that does not parse, or one too large.
+    /// A packet that does not parse, one too large, or a request the protocol does not allow.
     case protocolError = "parse error"
     /// More packets waited for the client than the server keeps.
     case slowConsumer = "transport full"
@@ -16,15 +16,28 @@ public enum EngineCloseReason: String, Sendable {
 
 /// One client's Engine.IO session: the packets waiting for it and the transport that carries them.
 ///
-/// Sending never waits for the client: a packet goes into the session's bounded buffer and the transport's
-/// writer takes it from there. A client that stops reading fills the buffer and is closed.
+/// Sending never waits for the client: a packet goes into the session's bounded queue, and the transport takes
+/// it from there (the WebSocket writer, or the next polling GET). A client that stops reading fills the queue
+/// and is closed.
 public final class EngineSession: Sendable {
     public let id: String
-    let outbound: AsyncStream<EnginePacket>
-    private let continuation: AsyncStream<EnginePacket>.Continuation
+    private let bufferLimit: Int
     private let state: Mutex<State>
 
+    enum Transport: Sendable {
+        case polling
+        /// A WebSocket is probing to take over from polling; polling still carries the packets.
+        case upgrading
+        case websocket
+    }
+
     struct State {
+        var transport: Transport
+        var queue: [EnginePacket] = []
+        /// The transport waiting for packets: the WebSocket writer or a polling GET.
+        var reader: CheckedContinuation<[EnginePacket]?, Never>?
+        var polling = false
+        var webSocketWaiters: [CheckedContinuation<Bool, Never>] = []
         var closeReason: EngineCloseReason?
         /// When the last ping went out with no pong yet.
         var pingSentAt: ContinuousClock.Instant?
@@ -32,45 +45,157 @@ public final class EngineSession: Sendable {
         var closeWaiters: [CheckedContinuation<EngineCloseReason, Never>] = []
     }
 
-    init(id: String, bufferLimit: Int, now: ContinuousClock.Instant) {
+    init(id: String, transport: Transport, bufferLimit: Int, now: ContinuousClock.Instant) {
         self.id = id
-        (outbound, continuation) = AsyncStream.makeStream(of: EnginePacket.self, bufferingPolicy: .bufferingOldest(max(1, bufferLimit)))
-        state = Mutex(State(lastPing: now))
+        self.bufferLimit = max(1, bufferLimit)
+        state = Mutex(State(transport: transport, lastPing: now))
     }
 
     /// Queues a message for the client; false once the session is closed.
     @discardableResult
     public func send(_ message: EngineMessage) -> Bool { send(.message(message)) }
 
-    /// Ends the session: what is already queued is still written, then the transport closes.
+    /// Ends the session: what is already queued is still delivered, then the transport closes.
     public func close() { close(.serverClosed) }
 
     public var isClosed: Bool { state.withLock { $0.closeReason != nil } }
     public var closeReason: EngineCloseReason? { state.withLock { $0.closeReason } }
+    var transport: Transport { state.withLock { $0.transport } }
 
     @discardableResult
     func send(_ packet: EnginePacket) -> Bool {
-        guard !isClosed else { return false }
-        switch continuation.yield(packet) {
-        case .enqueued: return true
-        case .dropped:
+        enum Outcome {
+            case closed, queued
+            case handed(CheckedContinuation<[EnginePacket]?, Never>)
+            case overflow
+        }
+        let outcome: Outcome = state.withLock { state in
+            guard state.closeReason == nil else { return .closed }
+            if let reader = state.reader {
+                state.reader = nil
+                return .handed(reader)
+            }
+            guard state.queue.count < bufferLimit else { return .overflow }
+            state.queue.append(packet)
+            return .queued
+        }
+        switch outcome {
+        case .closed: return false
+        case .queued: return true
+        case .handed(let reader):
+            reader.resume(returning: [packet])
+            return true
+        case .overflow:
             close(.slowConsumer)
             return false
-        case .terminated: return false
-        @unknown default: return false
+        }
+    }
+
+    /// Everything queued, waiting for at least one packet; nil once the session is closed and its queue
+    /// delivered. Empty when the waiting task is cancelled (a polling GET whose client went away).
+    func take() async -> [EnginePacket]? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[EnginePacket]?, Never>) in
+                enum Now {
+                    case batch([EnginePacket])
+                    case end, wait
+                }
+                let now: Now = state.withLock { state in
+                    if !state.queue.isEmpty {
+                        defer { state.queue = [] }
+                        return .batch(state.queue)
+                    }
+                    if state.closeReason != nil { return .end }
+                    state.reader = continuation
+                    return .wait
+                }
+                switch now {
+                case .batch(let packets): continuation.resume(returning: packets)
+                case .end: continuation.resume(returning: nil)
+                case .wait: break
+                }
+            }
+        } onCancel: {
+            state.withLock { state in
+                defer { state.reader = nil }
+                return state.reader
+            }?.resume(returning: [EnginePacket]())
+        }
+    }
+
+    /// Starts a polling GET; false when one is already waiting (the protocol allows one at a time) or the
+    /// session has moved to WebSocket.
+    func beginPoll() -> Bool {
+        state.withLock { state in
+            guard !state.polling, state.transport != .websocket else { return false }
+            state.polling = true
+            return true
+        }
+    }
+
+    func endPoll() { state.withLock { $0.polling = false } }
+
+    /// A WebSocket starts probing a polling session; false when the session is not on polling.
+    func beginUpgrade() -> Bool {
+        state.withLock { state in
+            guard state.transport == .polling, state.closeReason == nil else { return false }
+            state.transport = .upgrading
+            return true
+        }
+    }
+
+    /// The client sent `upgrade` on the WebSocket: from now on it carries everything.
+    func completeUpgrade() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            guard state.transport == .upgrading else { return [] }
+            state.transport = .websocket
+            defer { state.webSocketWaiters = [] }
+            return state.webSocketWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: true) }
+    }
+
+    /// The probing WebSocket went away before the upgrade: polling goes on.
+    func abandonUpgrade() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            if state.transport == .upgrading { state.transport = .polling }
+            defer { state.webSocketWaiters = [] }
+            return state.webSocketWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: false) }
+    }
+
+    /// Returns true once the WebSocket carries the session, false when the upgrade was abandoned.
+    func webSocketReady() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool? in
+                switch state.transport {
+                case .websocket: return true
+                case .polling: return false
+                case .upgrading:
+                    state.webSocketWaiters.append(continuation)
+                    return nil
+                }
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 
     func close(_ reason: EngineCloseReason) {
-        let waiters = state.withLock { state -> [CheckedContinuation<EngineCloseReason, Never>]? in
+        let closed = state.withLock { state -> (CheckedContinuation<[EnginePacket]?, Never>?, [CheckedContinuation<EngineCloseReason, Never>])? in
             guard state.closeReason == nil else { return nil }
             state.closeReason = reason
-            defer { state.closeWaiters = [] }
-            return state.closeWaiters
+            defer {
+                state.closeWaiters = []
+                state.reader = nil
+            }
+            // A waiting reader has an empty queue: it is told the session ended.
+            return (state.reader, state.closeWaiters)
         }
-        guard let waiters else { return }
-        continuation.finish()
+        guard let (reader, waiters) = closed else { return }
+        reader?.resume(returning: nil)
         for waiter in waiters { waiter.resume(returning: reason) }
+        abandonUpgrade()
     }
 
     /// Returns once the session is closed, with the reason.
