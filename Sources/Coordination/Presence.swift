@@ -22,8 +22,10 @@ public struct Presence: Sendable, Hashable {
 /// heartbeats), it brings the user back online with one socket. A heartbeat for a user whose sockets have
 /// all disconnected is ignored: it is a late one from a socket already gone.
 public protocol PresenceTracker: Sendable {
-    func connected(_ user: ObjectId, at: Date) async throws
-    func disconnected(_ user: ObjectId, at: Date) async throws
+    /// Counts a new socket; returns the user's sockets now, on every instance (1: the user just came online).
+    @discardableResult func connected(_ user: ObjectId, at: Date) async throws -> Int
+    /// Counts a socket gone; returns the user's sockets now (0: the user just went offline).
+    @discardableResult func disconnected(_ user: ObjectId, at: Date) async throws -> Int
     func heartbeat(_ user: ObjectId, at: Date) async throws
     func presence(of user: ObjectId) async throws -> Presence?
 }
@@ -82,8 +84,8 @@ public final class InProcessPresenceTracker: PresenceTracker {
         self.now = now
     }
 
-    public func connected(_ user: ObjectId, at: Date) async throws { record(.connect, user, at) }
-    public func disconnected(_ user: ObjectId, at: Date) async throws { record(.disconnect, user, at) }
+    @discardableResult public func connected(_ user: ObjectId, at: Date) async throws -> Int { record(.connect, user, at) ?? 1 }
+    @discardableResult public func disconnected(_ user: ObjectId, at: Date) async throws -> Int { record(.disconnect, user, at) ?? 0 }
     public func heartbeat(_ user: ObjectId, at: Date) async throws { record(.heartbeat, user, at) }
 
     public func presence(of user: ObjectId) async throws -> Presence? {
@@ -94,12 +96,14 @@ public final class InProcessPresenceTracker: PresenceTracker {
         }
     }
 
-    private func record(_ event: PresenceEvent, _ user: ObjectId, _ at: Date) {
+    /// The new count; nil when the event changed nothing.
+    @discardableResult
+    private func record(_ event: PresenceEvent, _ user: ObjectId, _ at: Date) -> Int? {
         let now = now()
         let lastSeen = at.storePrecision
-        state.withLock { state in
+        return state.withLock { state in
             let current = state.entries[user].flatMap { $0.expires > now ? $0.connections : nil }
-            guard let connections = event.apply(to: current) else { return }
+            guard let connections = event.apply(to: current) else { return nil }
             state.entries[user] = Entry(connections: connections, lastSeen: lastSeen, expires: now + ttl)
             // Expired entries are otherwise only replaced on access; sweep now and then to bound memory.
             state.writesSinceSweep += 1
@@ -107,6 +111,7 @@ public final class InProcessPresenceTracker: PresenceTracker {
                 state.writesSinceSweep = 0
                 state.entries = state.entries.filter { $0.value.expires > now }
             }
+            return connections
         }
     }
 }
@@ -151,8 +156,10 @@ public final class RedisPresenceTracker: PresenceTracker {
         """
     )
 
-    public func connected(_ user: ObjectId, at: Date) async throws { try await record(.connect, user, at) }
-    public func disconnected(_ user: ObjectId, at: Date) async throws { try await record(.disconnect, user, at) }
+    @discardableResult public func connected(_ user: ObjectId, at: Date) async throws -> Int { try await record(.connect, user, at) ?? 1 }
+    @discardableResult public func disconnected(_ user: ObjectId, at: Date) async throws -> Int {
+        try await record(.disconnect, user, at) ?? 0
+    }
     public func heartbeat(_ user: ObjectId, at: Date) async throws { try await record(.heartbeat, user, at) }
 
     public func presence(of user: ObjectId) async throws -> Presence? {
@@ -166,14 +173,18 @@ public final class RedisPresenceTracker: PresenceTracker {
         return Presence(online: record.online, lastSeen: record.lastSeen)
     }
 
-    private func record(_ event: PresenceEvent, _ user: ObjectId, _ at: Date) async throws {
+    /// The new count; nil when the event changed nothing (the script answers -1).
+    @discardableResult
+    private func record(_ event: PresenceEvent, _ user: ObjectId, _ at: Date) async throws -> Int? {
         let lastSeen = "\"" + Timestamp.format(at) + "\""
         let key = Self.key(user)
-        _ = try await client.run(
+        let reply = try await client.run(
             Self.script,
             keys: [key, key + ":conns"],
             args: [event.rawValue, lastSeen, String(max(1, ttl.wholeMillisecondsRoundedUp))]
         )
+        guard case .integer(let count) = reply, count >= 0 else { return nil }
+        return count
     }
 
     private static func key(_ user: ObjectId) -> String { "presence:\(user)" }

@@ -121,6 +121,7 @@ struct Serve: AsyncParsableCommand {
             services: services,
             store: store,
             bus: coordination.bus,
+            presence: coordination.presence,
             events: events,
             security: security,
             logger: logger

@@ -202,6 +202,13 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.chats.insert(group1)
         try await store.chats.insert(group2)
         #expect(Set(try await store.chats.chatIds(userId: b)) == [chat.id, group1.id, group2.id])
+        // Presence goes to the other member of each direct chat, never to fellow group members.
+        let c = ObjectId()
+        try await store.chats.insert(ChatRecord(kind: .direct, participants: [c, b]))
+        try await store.chats.insert(ChatRecord(kind: .group, participants: [b, ObjectId()], admins: [b], title: "h"))
+        #expect(Set(try await store.chats.directPartners(userId: b)) == [a, c])
+        #expect(try await store.chats.directPartners(userId: a) == [b])
+        #expect(try await store.chats.directPartners(userId: ObjectId()).isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases)

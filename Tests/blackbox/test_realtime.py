@@ -234,3 +234,29 @@ def test_default_transports_poll_then_upgrade_and_polling_honours_cors(server):
     assert handshake.headers["Access-Control-Allow-Credentials"] == "true"
     stranger = requests.get(server.url + "/socket.io/?EIO=4&transport=polling", headers={"Origin": "https://evil.example"}, timeout=WAIT)
     assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_presence_follows_the_first_and_last_socket(server):
+    watcher_session, watcher_token, watcher = register(server, "watcher")
+    _, user_token, user = register(server, "present")
+    _, stranger_token, _ = register(server, "stranger")
+    create_chat(watcher_session, watcher_token, [user["_id"]])
+    watcher_client, stranger_client = Client(server, watcher_token), Client(server, stranger_token)
+    try:
+        first = Client(server, user_token)
+        online = watcher_client.next("presence:update", lambda p: p["userId"] == user["_id"])
+        assert online["online"] is True
+        second = Client(server, user_token)  # a second socket changes nothing
+        first.close()
+        watcher_client.nothing("presence:update", lambda p: p["userId"] == user["_id"])
+        presence = expect(api(watcher_session, "GET", f"/api/users/presence/{user['_id']}", watcher_token), 200)
+        assert presence["online"] is True
+        second.close()
+        offline = watcher_client.next("presence:update", lambda p: p["userId"] == user["_id"])
+        assert offline["online"] is False and offline["lastSeen"]
+        presence = expect(api(watcher_session, "GET", f"/api/users/presence/{user['_id']}", watcher_token), 200)
+        assert presence["online"] is False and presence["lastSeen"] == offline["lastSeen"]
+        stranger_client.nothing("presence:update", lambda p: p["userId"] == user["_id"], within=0.2)
+    finally:
+        watcher_client.close()
+        stranger_client.close()

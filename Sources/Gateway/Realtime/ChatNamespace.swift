@@ -1,3 +1,4 @@
+import Coordination
 import Foundation
 import Logging
 import MessagesService
@@ -14,6 +15,7 @@ struct ChatNamespace: NamespaceHandler {
     let store: any Store
     let events: any EventPublisher
     let security: any APISecurity
+    let presence: any PresenceTracker
     let typing: TypingTimers
     let logger: Logger
 
@@ -43,7 +45,37 @@ struct ChatNamespace: NamespaceHandler {
         }
     }
 
-    func disconnected(_ socket: Socket, reason: String) async {}
+    /// The user's first socket, on any instance, brings them online for their contacts.
+    func connected(_ socket: Socket) async {
+        guard let caller = socket.data as? Caller else { return }
+        let now = Date()
+        do {
+            if try await presence.connected(caller.userId, at: now) == 1 { try await announce(caller.userId, online: true, lastSeen: now) }
+        } catch {
+            logger.warning("presence not recorded", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The user's last socket, on any instance, takes them offline, seen last now.
+    func disconnected(_ socket: Socket, reason: String) async {
+        guard let caller = socket.data as? Caller else { return }
+        let now = Date()
+        do {
+            guard try await presence.disconnected(caller.userId, at: now) == 0 else { return }
+            try await store.users.setLastSeen(id: caller.userId, now)
+            try await announce(caller.userId, online: false, lastSeen: now)
+        } catch {
+            logger.warning("presence not recorded", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// `presence:update` to the user's contacts: the other member of each of their direct chats.
+    private func announce(_ user: ObjectId, online: Bool, lastSeen: Date) async throws {
+        let contacts = try await store.chats.directPartners(userId: user)
+        guard !contacts.isEmpty else { return }
+        let update = PresenceUpdateEvent(userId: user, online: online, lastSeen: lastSeen)
+        await events.publish(.presenceUpdate(update), to: contacts.map { .user($0) })
+    }
 
     private func context(for socket: Socket) -> APIContext {
         var logger = logger

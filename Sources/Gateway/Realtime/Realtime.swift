@@ -1,4 +1,5 @@
 import Coordination
+import Foundation
 import Logging
 import ParleyAPI
 import ParleyStore
@@ -12,11 +13,13 @@ public struct Realtime: Sendable {
     public let engine: EngineServer
     public let sockets: SocketServer
     let relay: EventRelay
+    let heartbeat: PresenceHeartbeat
 
     public init(
         services: ServiceSet,
         store: any Store,
         bus: any EventBus,
+        presence: any PresenceTracker,
         events: any EventPublisher,
         security: any APISecurity,
         configuration: EngineConfiguration = .init(),
@@ -30,14 +33,41 @@ public struct Realtime: Sendable {
                 store: store,
                 events: events,
                 security: security,
+                presence: presence,
                 typing: TypingTimers(),
                 logger: logger
             )
         )
         engine = EngineServer(configuration: configuration, handler: sockets)
         relay = EventRelay(bus: bus, namespace: namespace, logger: logger)
+        heartbeat = PresenceHeartbeat(presence: presence, namespace: namespace, logger: logger)
     }
 
     /// Run these beside the HTTP server.
-    public var services: [any Service] { [engine, relay] }
+    public var services: [any Service] { [engine, relay, heartbeat] }
+}
+
+/// Keeps the presence of this instance's users alive: their records lapse after the tracker's TTL unless
+/// refreshed, so that the users of an instance that died go offline by themselves.
+struct PresenceHeartbeat: Service {
+    let presence: any PresenceTracker
+    let namespace: Namespace
+    let logger: Logger
+    var interval: Duration = PresenceDefaults.ttl / 3
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            let users = Set(namespace.sockets().compactMap { ($0.data as? Caller)?.userId })
+            let now = Date()
+            for user in users {
+                do {
+                    try await presence.heartbeat(user, at: now)
+                } catch {
+                    logger.warning("presence heartbeat failed", metadata: ["error": "\(error)"])
+                    break
+                }
+            }
+        }
+    }
 }

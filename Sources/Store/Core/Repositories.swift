@@ -77,6 +77,8 @@ public protocol ChatRepository: Sendable {
     /// The user's chats, pinned first, then by `updatedAt` and id, newest first, strictly after `cursor`.
     func list(userId: ObjectId, archived: Bool, limit: Int, after cursor: ChatListKey?) async throws -> [ChatListing]
     func chatIds(userId: ObjectId) async throws -> [ObjectId]
+    /// The other member of each of the user's direct chats: who sees the user's presence.
+    func directPartners(userId: ObjectId) async throws -> [ObjectId]
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState?
     /// Every member's state, in one query.
     func memberStates(chatId: ObjectId) async throws -> [ObjectId: ChatMemberState]

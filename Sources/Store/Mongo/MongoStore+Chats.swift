@@ -153,6 +153,18 @@ struct MongoChats: ChatRepository {
         }
     }
 
+    func directPartners(userId: ObjectId) async throws -> [ObjectId] {
+        let collection = collection
+        return try await store.run { connection in
+            try connection.find(
+                collection,
+                ["participants": userId.bson, "kind": ChatKind.direct.rawValue.bson],
+                sort: ["_id": .int32(1)],
+                projection: ["participants": .int32(1)]
+            ).flatMap { chat in try chat.objectIds("participants").filter { $0 != userId } }
+        }
+    }
+
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState? {
         let collection = collection
         return try await store.run { connection in

@@ -62,6 +62,20 @@ struct SQLiteChats: ChatRepository {
         try database.read { db in try db.rows("SELECT chat_id FROM chat_members WHERE user_id = ?", [userId.sql]) { try $0.id(0) } }
     }
 
+    func directPartners(userId: ObjectId) async throws -> [ObjectId] {
+        try database.read { db in
+            try db.rows(
+                """
+                SELECT other.user_id FROM chat_members mine
+                JOIN chats c ON c.id = mine.chat_id AND c.kind = 'direct'
+                JOIN chat_members other ON other.chat_id = mine.chat_id AND other.user_id != mine.user_id
+                WHERE mine.user_id = ?
+                """,
+                [userId.sql]
+            ) { try $0.id(0) }
+        }
+    }
+
     func memberState(chatId: ObjectId, userId: ObjectId) async throws -> ChatMemberState? {
         try database.read { db in
             try db.first(
