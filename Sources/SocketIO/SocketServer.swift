@@ -107,7 +107,12 @@ final class SocketClient: Sendable {
         case .invalid: session.close(.protocolError)
         case .packet(let packet, let attachments):
             guard SocketAttachments.areComplete(packet.payload, count: attachments.count) else { return session.close(.protocolError) }
-            enqueue { await self.handle(packet, attachments: attachments) }
+            if packet.kind == .ack || packet.kind == .binaryAck {
+                // At once, not behind the queue: the event handler ahead of it may be the one awaiting this answer.
+                acknowledge(packet, attachments: attachments)
+            } else {
+                enqueue { await self.handle(packet, attachments: attachments) }
+            }
         }
     }
 
@@ -134,8 +139,7 @@ final class SocketClient: Sendable {
             )
             send(SocketFrames(packet: ack, attachments: answer.attachments))
         case .ack, .binaryAck:
-            guard let socket, let ackId = packet.ackId, case .array(let values)? = packet.payload else { return }
-            socket.resolveAck(ackId, with: .success(SocketArguments(values, attachments: attachments)))
+            break  // answered on arrival (`received`), never queued
         case .connectError:
             // Only servers send it.
             session.close(.protocolError)
@@ -169,6 +173,12 @@ final class SocketClient: Sendable {
         namespace.added(socket)
         send(SocketFrames(packet: SocketPacket(kind: .connect, namespace: packet.namespace, payload: ["sid": .string(socket.id)])))
         await namespace.handler.connected(socket)
+    }
+
+    private func acknowledge(_ packet: SocketPacket, attachments: [[UInt8]]) {
+        guard let socket = state.withLock({ $0.sockets[packet.namespace] }), let ackId = packet.ackId, case .array(let values)? = packet.payload
+        else { return }
+        socket.resolveAck(ackId, with: .success(SocketArguments(values, attachments: attachments)))
     }
 
     /// The server's side of leaving a namespace (`Socket.disconnect`).

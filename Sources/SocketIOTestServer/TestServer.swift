@@ -36,7 +36,9 @@ struct TestServer {
 }
 
 /// Emits `auth` with the handshake's auth payload on connection; echoes `message` as `message-back`, and answers
-/// `message-with-ack` through the acknowledgement with the same arguments.
+/// `message-with-ack` through the acknowledgement with the same arguments. Beyond the reference server, for the
+/// server-to-client acknowledgements: `call-me-back` makes the server emit `callback` with the same arguments and
+/// wait up to 500 ms for the client's acknowledgement, then emit `callback-answer` with it, or `callback-timeout`.
 struct EchoNamespace: NamespaceHandler {
     func connect(_ socket: Socket, auth: JSONValue?) async throws {
         socket.data = auth
@@ -52,6 +54,13 @@ struct EchoNamespace: NamespaceHandler {
             socket.emit("message-back", arguments)
             return []
         case "message-with-ack": return arguments
+        case "call-me-back":
+            do {
+                socket.emit("callback-answer", try await socket.emitWithAck("callback", arguments, timeout: .milliseconds(500)))
+            } catch {
+                socket.emit("callback-timeout")
+            }
+            return []
         default: return []
         }
     }

@@ -407,3 +407,34 @@ def test_python_socketio_with_default_transports_upgrades(test_server):
         assert client.call("message-with-ack", ("after", b"\x00upgrade"), timeout=5) == ("after", b"\x00upgrade")
     finally:
         client.disconnect()
+
+
+def test_server_to_client_acknowledgements_and_their_timeout(test_server):
+    ws, _ = open_socketio(test_server)
+    ws.send('42["call-me-back",1,{"two":2}]')
+    callback = recv_skipping_pings(ws)
+    assert callback.startswith("42") and callback.endswith('["callback",1,{"two":2}]')
+    ack_id = callback[2:callback.index("[")]
+    ws.send(f'43{ack_id}["answered",3]')
+    assert recv_skipping_pings(ws) == '42["callback-answer","answered",3]'
+    # Not acknowledged: the server's wait ends after its timeout.
+    ws.send('42["call-me-back"]')
+    assert recv_skipping_pings(ws).endswith('["callback"]')
+    started = time.monotonic()
+    assert recv_skipping_pings(ws) == '42["callback-timeout"]'
+    assert 0.4 < time.monotonic() - started < 1.5
+    ws.close()
+    # python-socketio answers through its handler's return value.
+    client = socketio.Client(reconnection=False)
+    answers = []
+    client.on("callback", lambda *args: ("from python",) + args)
+    client.on("callback-answer", lambda *args: answers.append(args))
+    client.connect(f"http://{test_server}", transports=["websocket"])
+    try:
+        client.emit("call-me-back", (b"\x01", "x"))
+        deadline = time.monotonic() + 5
+        while not answers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert answers == [("from python", b"\x01", "x")]
+    finally:
+        client.disconnect()
