@@ -260,3 +260,56 @@ def test_presence_follows_the_first_and_last_socket(server):
     finally:
         watcher_client.close()
         stranger_client.close()
+
+
+def test_a_socket_over_its_event_rate_is_refused_then_disconnected(server):
+    """100 events per 10 s per socket; each one over is refused (ack and `error` event); more than 50 refusals in
+    10 s disconnect the socket. Other sockets of the same user are not affected."""
+    _, token, _ = register(server, "spammer")
+    spammer, calm = Client(server, token), Client(server, token)
+    try:
+        started = time.monotonic()
+        allowed = 0
+        while True:
+            answer = spammer.call("auth:hello", {})
+            if "user" not in answer:
+                break
+            allowed += 1
+            assert allowed < 300, "never limited"
+        # A burst of 100, and one more for each 100 ms that passed (a sliding limit).
+        assert 100 <= allowed <= 100 + (time.monotonic() - started) * 10 + 1
+        assert answer["ok"] is False and answer["error"]["code"] == "RATE_LIMITED"
+        assert spammer.next("error")["code"] == "RATE_LIMITED"
+        assert "user" in calm.call("auth:hello", {}), "the limit is the socket's, not the user's"
+        for _ in range(120):
+            if not spammer.sio.connected:
+                break
+            try:
+                spammer.call("auth:hello", {})
+            except socketio.exceptions.TimeoutError:
+                break
+        deadline = time.monotonic() + WAIT
+        while spammer.sio.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not spammer.sio.connected
+    finally:
+        spammer.close()
+        calm.close()
+
+
+def test_a_user_holds_at_most_twenty_sockets_on_an_instance(server):
+    _, token, _ = register(server, "many")
+    clients = [Client(server, token) for _ in range(20)]
+    try:
+        refusals = []
+        extra = socketio.Client(reconnection=False)
+        extra.on("connect_error", lambda data: refusals.append(data))
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            extra.connect(server.url, transports=["websocket"], auth={"token": token}, wait_timeout=WAIT)
+        assert refusals and refusals[0]["data"] == {"code": "RATE_LIMITED"}
+        clients.pop().close()
+        time.sleep(0.3)
+        clients.append(Client(server, token))  # a place is free again
+    finally:
+        for client in clients:
+            client.close()

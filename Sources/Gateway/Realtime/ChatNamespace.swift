@@ -17,6 +17,7 @@ struct ChatNamespace: NamespaceHandler {
     let security: any APISecurity
     let presence: any PresenceTracker
     let typing: TypingTimers
+    let limits: SocketLimits
     let logger: Logger
 
     func connect(_ socket: Socket, auth: JSONValue?) async throws {
@@ -27,6 +28,9 @@ struct ChatNamespace: NamespaceHandler {
         } catch let error as APIError {
             throw Self.unauthorized(error.message)
         }
+        guard socket.namespace.sockets(in: [Room.user(caller.userId).description]).count < limits.socketsPerUser else {
+            throw SocketConnectionRefused("Too many connections", data: ["code": .string(ErrorCode.rateLimited.rawValue)])
+        }
         socket.data = caller
         socket.join(Room.user(caller.userId).description)
         for chat in try await store.chats.chatIds(userId: caller.userId) { socket.join(Room.chat(chat).description) }
@@ -35,6 +39,7 @@ struct ChatNamespace: NamespaceHandler {
     func event(_ name: String, _ arguments: SocketArguments, from socket: Socket) async -> SocketArguments {
         guard let caller = socket.data as? Caller else { return [] }
         let context = context(for: socket)
+        if let refusal = await limits.refusal(for: socket) { return SocketArguments([Self.failure(refusal, context: context)]) }
         do {
             let event = try ClientEvent.decode(name: name, payload: arguments.values.first ?? .object(JSONObject()))
             let handler = ChatEvents(socket: socket, services: services, store: store, events: events, typingTimers: typing)

@@ -23,6 +23,7 @@ public struct Realtime: Sendable {
         events: any EventPublisher,
         security: any APISecurity,
         configuration: EngineConfiguration = .init(),
+        limits: SocketLimits = SocketLimits(),
         logger: Logger
     ) {
         sockets = SocketServer()
@@ -35,6 +36,7 @@ public struct Realtime: Sendable {
                 security: security,
                 presence: presence,
                 typing: TypingTimers(),
+                limits: limits,
                 logger: logger
             )
         )
