@@ -143,14 +143,13 @@ struct SocketFrames: Sendable {
     }
 
     init(event: String, arguments: SocketArguments, namespace: String, ackId: Int?) {
-        let binary = !arguments.attachments.isEmpty
-        let packet = SocketPacket(
-            kind: binary ? .binaryEvent : .event,
-            namespace: namespace,
-            ackId: ackId,
-            payload: .array([.string(event)] + arguments.values),
-            attachments: arguments.attachments.count
-        )
-        self.init(packet: packet, attachments: arguments.attachments)
+        self.init(.event, namespace: namespace, ackId: ackId, values: [.string(event)] + arguments.values, attachments: arguments.attachments)
+    }
+
+    /// An event or an ack; its binary kind when there are attachments.
+    init(_ kind: SocketPacket.Kind, namespace: String, ackId: Int?, values: [JSONValue], attachments: [[UInt8]]) {
+        let binary = attachments.isEmpty ? kind : (kind == .ack ? .binaryAck : .binaryEvent)
+        let packet = SocketPacket(kind: binary, namespace: namespace, ackId: ackId, payload: .array(values), attachments: attachments.count)
+        self.init(packet: packet, attachments: attachments)
     }
 }

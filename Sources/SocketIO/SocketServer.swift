@@ -86,7 +86,7 @@ final class SocketClient: Sendable {
             switch message {
             case .text(let text):
                 guard state.partial == nil, let packet = try? SocketPacket(text: text) else { return .invalid }
-                if packet.kind == .binaryEvent || packet.kind == .binaryAck, packet.attachments > 0 {
+                if packet.kind.isBinary, packet.attachments > 0 {
                     state.partial = (packet, [])
                     return .wait
                 }
@@ -124,20 +124,11 @@ final class SocketClient: Sendable {
         case .disconnect:
             if let socket { await remove(socket, reason: "client namespace disconnect") }
         case .event, .binaryEvent:
-            guard let socket, case .array(let items)? = packet.payload, let first = items.first else { return }
-            let name = first.stringValue ?? first.serialized()
-            let arguments = SocketArguments(Array(items.dropFirst()), attachments: attachments)
-            let answer = await socket.namespace.handler.event(name, arguments, from: socket)
+            guard let socket, let event = packet.event else { return }
+            let arguments = SocketArguments(event.arguments, attachments: attachments)
+            let answer = await socket.namespace.handler.event(event.name, arguments, from: socket)
             guard let ackId = packet.ackId else { return }
-            let binary = !answer.attachments.isEmpty
-            let ack = SocketPacket(
-                kind: binary ? .binaryAck : .ack,
-                namespace: packet.namespace,
-                ackId: ackId,
-                payload: .array(answer.values),
-                attachments: answer.attachments.count
-            )
-            send(SocketFrames(packet: ack, attachments: answer.attachments))
+            send(SocketFrames(.ack, namespace: packet.namespace, ackId: ackId, values: answer.values, attachments: answer.attachments))
         case .ack, .binaryAck:
             break  // answered on arrival (`received`), never queued
         case .connectError:

@@ -47,10 +47,10 @@ public struct SocketPacket: Sendable, Hashable {
         self.attachments = attachments
     }
 
-    /// The event name and arguments of an event packet.
+    /// The event name and arguments of an event packet; a numeric name (the parser allows one) as its text.
     public var event: (name: String, arguments: [JSONValue])? {
-        guard kind == .event || kind == .binaryEvent, case .array(let items) = payload, case .string(let name)? = items.first else { return nil }
-        return (name, Array(items.dropFirst()))
+        guard kind == .event || kind == .binaryEvent, case .array(let items) = payload, let first = items.first else { return nil }
+        return (first.stringValue ?? first.serialized(), Array(items.dropFirst()))
     }
 
     public init(text: String) throws(DecodingError) {
