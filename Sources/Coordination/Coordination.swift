@@ -8,13 +8,22 @@ public struct Coordination: Sendable {
     public let presence: any PresenceTracker
     public let rateLimiter: any RateLimiter
     public let bus: any EventBus
+    /// Sessions of dropped sockets, for whichever instance their client comes back to.
+    public let sessions: any SessionKeeper
     /// The Redis client behind them, when there is one: for `/readyz` and for caches.
     public let redis: RedisClient?
 
-    public init(presence: any PresenceTracker, rateLimiter: any RateLimiter, bus: any EventBus, redis: RedisClient? = nil) {
+    public init(
+        presence: any PresenceTracker,
+        rateLimiter: any RateLimiter,
+        bus: any EventBus,
+        sessions: any SessionKeeper,
+        redis: RedisClient? = nil
+    ) {
         self.presence = presence
         self.rateLimiter = rateLimiter
         self.bus = bus
+        self.sessions = sessions
         self.redis = redis
     }
 
@@ -23,7 +32,8 @@ public struct Coordination: Sendable {
         Coordination(
             presence: InProcessPresenceTracker(ttl: presenceTTL),
             rateLimiter: InProcessRateLimiter(),
-            bus: InProcessEventBus()
+            bus: InProcessEventBus(),
+            sessions: InProcessSessionKeeper()
         )
     }
 
@@ -35,6 +45,7 @@ public struct Coordination: Sendable {
             presence: RedisPresenceTracker(client: client, ttl: presenceTTL),
             rateLimiter: RedisRateLimiter(client: client),
             bus: RedisEventBus(client: client),
+            sessions: RedisSessionKeeper(client: client),
             redis: client
         )
     }

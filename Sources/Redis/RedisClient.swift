@@ -142,6 +142,11 @@ public final class RedisClient: Sendable {
     /// Runs a script by EVALSHA, loading it first, and again with EVAL when the server lost its script
     /// cache (a restart or `SCRIPT FLUSH`).
     public func run(_ script: RedisScript, keys: [String] = [], args: [String] = []) async throws -> RedisValue {
+        try await run(script, keys: keys, bytes: args.map { Array($0.utf8) })
+    }
+
+    /// `run(_:keys:args:)` with arguments that need not be text.
+    public func run(_ script: RedisScript, keys: [String] = [], bytes args: [[UInt8]]) async throws -> RedisValue {
         let sha: String
         if let cached = script.sha1 {
             sha = cached
@@ -149,10 +154,11 @@ public final class RedisClient: Sendable {
             sha = try await scriptLoad(script.source)
             script.sha1 = sha
         }
+        let rest = [Array(String(keys.count).utf8)] + keys.map { Array($0.utf8) } + args
         do {
-            return try await evalsha(sha, keys: keys, args: args)
+            return try await command(bytes: [Array("EVALSHA".utf8), Array(sha.utf8)] + rest)
         } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
-            return try await eval(script.source, keys: keys, args: args)
+            return try await command(bytes: [Array("EVAL".utf8), Array(script.source.utf8)] + rest)
         }
     }
 

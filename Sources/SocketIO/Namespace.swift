@@ -22,17 +22,23 @@ extension NamespaceHandler {
 public final class Namespace: Sendable {
     public let name: String
     let handler: any NamespaceHandler
+    let recovery: (any SocketRecovery)?
     private let state = Mutex(State())
 
     struct State {
         var sockets: [String: Socket] = [:]
         var rooms: [String: Set<String>] = [:]
+        var lastOffset: String?
     }
 
-    init(name: String, handler: any NamespaceHandler) {
+    init(name: String, handler: any NamespaceHandler, recovery: (any SocketRecovery)?) {
         self.name = name
         self.handler = handler
+        self.recovery = recovery
     }
+
+    /// The offset of the last event emitted with one.
+    var lastOffset: String? { state.withLock { $0.lastOffset } }
 
     public var socketCount: Int { state.withLock { $0.sockets.count } }
 
@@ -55,10 +61,32 @@ public final class Namespace: Sendable {
 
     /// Sends an event to every socket in any of `rooms` (all when nil), except those in `excluding`; the packet
     /// is encoded once. Returns how many sockets it was queued for.
+    ///
+    /// With recovery, `offset` is the event's place in a log the application keeps (an event bus's offset); without
+    /// one, the recovery records the event itself. Sockets that take part in recovery get the offset as the last
+    /// argument.
     @discardableResult
-    public func emit(_ event: String, _ arguments: SocketArguments = [], to rooms: Set<String>? = nil, excluding: Set<String> = []) -> Int {
-        let frames = SocketFrames(event: event, arguments: arguments, namespace: name, ackId: nil)
-        return sockets(in: rooms, excluding: excluding).reduce(0) { count, socket in count + (socket.client.send(frames) ? 1 : 0) }
+    public func emit(
+        _ event: String,
+        _ arguments: SocketArguments = [],
+        to rooms: Set<String>? = nil,
+        excluding: Set<String> = [],
+        offset: String? = nil
+    ) -> Int {
+        var offset = offset
+        if offset == nil, let recovery {
+            let record = SocketEventRecord(offset: "", namespace: name, name: event, arguments: arguments, rooms: rooms, excluding: excluding)
+            offset = recovery.record(record)
+        }
+        if let offset { state.withLock { $0.lastOffset = offset } }
+        let targets = sockets(in: rooms, excluding: excluding)
+        let frames = Socket.Frames(
+            plain: SocketFrames(event: event, arguments: arguments, namespace: name, ackId: nil),
+            withOffset: offset.flatMap { offset in
+                targets.contains { $0.pid != nil } ? SocketFrames(event: event, arguments: arguments, namespace: name, offset: offset) : nil
+            }
+        )
+        return targets.reduce(0) { count, socket in count + (socket.deliver(frames, offset: offset) ? 1 : 0) }
     }
 
     func added(_ socket: Socket) {

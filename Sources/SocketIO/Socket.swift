@@ -32,11 +32,17 @@ public struct SocketAckTimeout: Error, Sendable {}
 public final class Socket: Sendable {
     /// The id the client is told in its CONNECT answer.
     public let id: String
+    /// The private id a client that takes part in connection state recovery comes back with (`SocketRecovery`).
+    public let pid: String?
+    /// This socket is a dropped one come back: same id, same rooms, its missed events replayed.
+    public let recovered: Bool
     public let namespace: Namespace
     /// The request that opened the connection (its query, headers and address).
     public let request: EngineRequest
     let client: SocketClient
-    private let state = Mutex(State())
+    /// The namespace's last offset when the socket connected: where its events start.
+    let connectOffset: String?
+    private let state: Mutex<State>
 
     struct State {
         var rooms: Set<String> = []
@@ -44,13 +50,27 @@ public final class Socket: Sendable {
         var nextAckId = 0
         var pendingAcks: [Int: CheckedContinuation<SocketArguments, any Error>] = [:]
         var connected = true
+        /// While a recovered socket catches up, what is emitted to it waits here.
+        var held: [(frames: Frames, offset: String?)]?
+        /// The offsets just replayed: the same events arriving live are not sent twice.
+        var replayed: Set<String> = []
     }
 
-    init(id: String, namespace: Namespace, request: EngineRequest, client: SocketClient) {
+    /// A packet with and without its offset; the one a socket gets depends on whether it takes part in recovery.
+    struct Frames: Sendable {
+        let plain: SocketFrames
+        let withOffset: SocketFrames?
+    }
+
+    init(id: String, pid: String?, recovered: Bool, namespace: Namespace, request: EngineRequest, client: SocketClient) {
         self.id = id
+        self.pid = pid
+        self.recovered = recovered
         self.namespace = namespace
         self.request = request
         self.client = client
+        connectOffset = namespace.lastOffset
+        state = Mutex(State(held: recovered ? [] : nil))
     }
 
     /// What the application keeps with the connection (who the user is, say).
@@ -72,10 +92,53 @@ public final class Socket: Sendable {
         namespace.remove(self, from: room)
     }
 
-    /// Sends an event to this client; false when it could not be queued (the client is gone or not reading).
+    /// Sends an event to this client; false when it could not be queued (the client is gone or not reading). With
+    /// recovery, the event is recorded like a broadcast to the socket's own room, so that it is replayed if missed.
     @discardableResult
     public func emit(_ event: String, _ arguments: SocketArguments = []) -> Bool {
-        client.send(SocketFrames(event: event, arguments: arguments, namespace: namespace.name, ackId: nil))
+        guard pid != nil else { return client.send(SocketFrames(event: event, arguments: arguments, namespace: namespace.name, ackId: nil)) }
+        return namespace.emit(event, arguments, to: [id]) > 0
+    }
+
+    /// Sends what a namespace emitted, or holds it while the socket catches up.
+    func deliver(_ frames: Frames, offset: String?) -> Bool {
+        enum Next { case send, skip, hold }
+        let next: Next = state.withLock { state in
+            if state.held != nil {
+                state.held?.append((frames, offset))
+                return .hold
+            }
+            guard let offset, !state.replayed.isEmpty else { return .send }
+            if state.replayed.contains(offset) { return .skip }
+            // Live events come in the log's order: once one was not replayed, none after it was.
+            state.replayed = []
+            return .send
+        }
+        switch next {
+        case .send: return client.send(pid == nil ? frames.plain : frames.withOffset ?? frames.plain)
+        case .skip, .hold: return true
+        }
+    }
+
+    /// Sends the missed events in order, then what was held meanwhile, less what the replay already sent.
+    func replay(_ missed: [SocketEventRecord]) {
+        let replayed = Set(missed.map(\.offset))
+        for event in missed {
+            _ = client.send(SocketFrames(event: event.name, arguments: event.arguments, namespace: namespace.name, offset: event.offset))
+        }
+        while let held = state.withLock({ state -> [(frames: Frames, offset: String?)]? in
+            guard let held = state.held, !held.isEmpty else {
+                state.held = nil
+                state.replayed = replayed
+                return nil
+            }
+            state.held = []
+            return held
+        }) {
+            for (frames, offset) in held where offset.map({ !replayed.contains($0) }) ?? true {
+                _ = client.send(frames.withOffset ?? frames.plain)
+            }
+        }
     }
 
     /// Sends an event and waits for the client's acknowledgement.
@@ -144,6 +207,12 @@ struct SocketFrames: Sendable {
 
     init(event: String, arguments: SocketArguments, namespace: String, ackId: Int?) {
         self.init(.event, namespace: namespace, ackId: ackId, values: [.string(event)] + arguments.values, attachments: arguments.attachments)
+    }
+
+    /// An event with its recovery offset as the last argument.
+    init(event: String, arguments: SocketArguments, namespace: String, offset: String) {
+        let values = [.string(event)] + arguments.values + [.string(offset)]
+        self.init(.event, namespace: namespace, ackId: nil, values: values, attachments: arguments.attachments)
     }
 
     /// An event or an ack; its binary kind when there are attachments.

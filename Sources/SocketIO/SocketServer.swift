@@ -6,17 +6,20 @@ import Synchronization
 public final class SocketServer: EngineHandler {
     /// A client that opens Engine.IO but joins no namespace within this time is closed.
     public let connectTimeout: Duration
+    /// Connection state recovery; none when nil.
+    public let recovery: (any SocketRecovery)?
     private let namespaces = Mutex<[String: Namespace]>([:])
     private let clients = Mutex<[String: SocketClient]>([:])
 
-    public init(connectTimeout: Duration = .seconds(45)) {
+    public init(connectTimeout: Duration = .seconds(45), recovery: (any SocketRecovery)? = nil) {
         self.connectTimeout = connectTimeout
+        self.recovery = recovery
     }
 
     /// Declares a namespace (`"/"` is the default one) and what handles it.
     @discardableResult
     public func namespace(_ name: String, handler: any NamespaceHandler) -> Namespace {
-        let namespace = Namespace(name: name, handler: handler)
+        let namespace = Namespace(name: name, handler: handler, recovery: recovery)
         namespaces.withLock { $0[name] = namespace }
         return namespace
     }
@@ -145,10 +148,35 @@ final class SocketClient: Sendable {
         }
         // A second CONNECT to a namespace this client is in changes nothing.
         guard state.withLock({ $0.sockets[packet.namespace] == nil && !$0.closed }) else { return }
-        let socket = Socket(id: EngineServer.newSessionID(), namespace: namespace, request: request, client: self)
+        let auth = packet.payload
+        let recovery = server.recovery
+        let takesPart = recovery != nil && (auth?["recover"] == .bool(true) || auth?["pid"]?.stringValue != nil)
+        let restored = takesPart ? await restore(namespace: namespace, auth: auth) : nil
+        let socket = Socket(
+            id: restored?.session.sid ?? EngineServer.newSessionID(),
+            pid: takesPart ? restored?.session.pid ?? EngineServer.newSessionID() : nil,
+            recovered: restored != nil,
+            namespace: namespace,
+            request: request,
+            client: self
+        )
+        var missed: [SocketEventRecord] = []
+        if let restored, let recovery {
+            // In the rooms before the connect hook runs, holding what arrives, so that nothing emitted while the
+            // log is read falls between the replay and the live events.
+            namespace.added(socket)
+            for room in restored.session.rooms { socket.join(room) }
+            let caughtUp = await recovery.missed(
+                namespace: namespace.name,
+                after: restored.missed.last?.offset ?? restored.offset,
+                rooms: restored.session.rooms
+            )
+            missed = restored.missed + (caughtUp ?? [])
+        }
         do {
-            try await namespace.handler.connect(socket, auth: packet.payload)
+            try await namespace.handler.connect(socket, auth: auth)
         } catch {
+            if restored != nil { namespace.removed(socket) }
             let refusal = error as? SocketConnectionRefused ?? SocketConnectionRefused("Connection refused")
             var payload = JSONObject(["message": .string(refusal.message)])
             if let data = refusal.data { payload["data"] = data }
@@ -161,9 +189,22 @@ final class SocketClient: Sendable {
             return state.connectTimer
         }
         timer?.cancel()
-        namespace.added(socket)
-        send(SocketFrames(packet: SocketPacket(kind: .connect, namespace: packet.namespace, payload: ["sid": .string(socket.id)])))
+        if restored == nil { namespace.added(socket) }
+        var answer = JSONObject(["sid": .string(socket.id)])
+        if let pid = socket.pid { answer["pid"] = .string(pid) }
+        send(SocketFrames(packet: SocketPacket(kind: .connect, namespace: packet.namespace, payload: .object(answer))))
+        if restored != nil { socket.replay(missed) }
         await namespace.handler.connected(socket)
+    }
+
+    /// The session a client comes back to, with what it missed; nil when there is none to recover.
+    private func restore(namespace: Namespace, auth: JSONValue?) async -> (session: SocketSession, offset: String, missed: [SocketEventRecord])? {
+        guard let recovery = server.recovery, let pid = auth?["pid"]?.stringValue,
+            let session = await recovery.claim(namespace: namespace.name, pid: pid),
+            let offset = auth?["offset"]?.stringValue ?? session.offset,
+            let missed = await recovery.missed(namespace: namespace.name, after: offset, rooms: session.rooms)
+        else { return nil }
+        return (session, offset, missed)
     }
 
     private func acknowledge(_ packet: SocketPacket, attachments: [[UInt8]]) {
@@ -179,9 +220,18 @@ final class SocketClient: Sendable {
 
     private func remove(_ socket: Socket, reason: String) async {
         guard state.withLock({ $0.sockets.removeValue(forKey: socket.namespace.name) }) != nil else { return }
+        let rooms = socket.rooms
         socket.namespace.removed(socket)
+        if let recovery = server.recovery, let pid = socket.pid, Self.recoverableReasons.contains(reason) {
+            await recovery.save(SocketSession(namespace: socket.namespace.name, pid: pid, sid: socket.id, rooms: rooms, offset: socket.connectOffset))
+        }
         await socket.namespace.handler.disconnected(socket, reason: reason)
     }
+
+    /// A socket that dropped for these may come back (`SocketRecovery`); one that left or was sent away may not.
+    private static let recoverableReasons: Set<String> = [
+        EngineCloseReason.clientClosed.rawValue, EngineCloseReason.pingTimeout.rawValue, EngineCloseReason.slowConsumer.rawValue,
+    ]
 
     /// The session ended: every socket is disconnected with the session's reason.
     func closed(reason: String) {

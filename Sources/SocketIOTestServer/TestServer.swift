@@ -15,7 +15,7 @@ struct TestServer {
         func configuration(_ path: String) -> EngineConfiguration {
             EngineConfiguration(path: path, pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000)
         }
-        let sockets = SocketServer(connectTimeout: .milliseconds(1000))
+        let sockets = SocketServer(connectTimeout: .milliseconds(1000), recovery: InMemorySocketRecovery())
         sockets.namespace("/", handler: EchoNamespace())
         sockets.namespace("/custom", handler: EchoNamespace())
         let socketIO = EngineServer(configuration: configuration("/socket.io/"), handler: sockets)
@@ -38,7 +38,9 @@ struct TestServer {
 /// Emits `auth` with the handshake's auth payload on connection; echoes `message` as `message-back`, and answers
 /// `message-with-ack` through the acknowledgement with the same arguments. Beyond the reference server, for the
 /// server-to-client acknowledgements: `call-me-back` makes the server emit `callback` with the same arguments and
-/// wait up to 500 ms for the client's acknowledgement, then emit `callback-answer` with it, or `callback-timeout`.
+/// wait up to 500 ms for the client's acknowledgement, then emit `callback-answer` with it, or `callback-timeout`;
+/// and for rooms and connection state recovery (the server keeps dropped sessions in memory), `join` puts the socket
+/// in the rooms named, `to-room` emits `room-message` with the other arguments to the room named first.
 struct EchoNamespace: NamespaceHandler {
     func connect(_ socket: Socket, auth: JSONValue?) async throws {
         socket.data = auth
@@ -54,6 +56,17 @@ struct EchoNamespace: NamespaceHandler {
             socket.emit("message-back", arguments)
             return []
         case "message-with-ack": return arguments
+        case "join":
+            for room in arguments.values.compactMap(\.stringValue) { socket.join(room) }
+            return []
+        case "to-room":
+            guard let room = arguments.values.first?.stringValue else { return [] }
+            socket.namespace.emit(
+                "room-message",
+                SocketArguments(Array(arguments.values.dropFirst()), attachments: arguments.attachments),
+                to: [room]
+            )
+            return []
         case "call-me-back":
             do {
                 socket.emit("callback-answer", try await socket.emitWithAck("callback", arguments, timeout: .milliseconds(500)))

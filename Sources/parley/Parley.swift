@@ -120,8 +120,7 @@ struct Serve: AsyncParsableCommand {
         let realtime = Realtime(
             services: services,
             store: store,
-            bus: coordination.bus,
-            presence: coordination.presence,
+            coordination: coordination,
             events: events,
             security: security,
             logger: logger

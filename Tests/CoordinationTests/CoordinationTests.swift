@@ -141,11 +141,34 @@ struct CoordinationContractTests {
         try await bus.publish(elsewhere, Array("end".utf8))
 
         let isEnd: @Sendable (BusMessage) -> Bool = { $0.payload == Array("end".utf8) }
-        let expected = payloads.map { BusMessage(channel: channel, payload: $0) } + [BusMessage(channel: channel, payload: Array("end".utf8))]
-        #expect(try await collect(first, until: isEnd) == expected)
-        #expect(try await collect(second, until: isEnd) == expected)
+        let heard = try await collect(first, until: isEnd)
+        #expect(heard.map(\.channel) == Array(repeating: channel, count: 26))
+        #expect(heard.map(\.payload) == payloads + [Array("end".utf8)])
+        #expect(Set(heard.map(\.offset)).count == 26)
+        #expect(try await collect(second, until: isEnd) == heard)
         // The bystander only hears its own channel.
-        #expect(try await collect(bystander, until: isEnd) == [BusMessage(channel: elsewhere, payload: Array("end".utf8))])
+        #expect(try await collect(bystander, until: isEnd).map(\.channel) == [elsewhere])
+    }
+
+    @Test("bus: the log gives back what came after an offset, the same offsets subscribers heard", arguments: Backend.allCases)
+    func busLog(_ backend: Backend) async throws {
+        let harness = try await Harness.make(backend)
+        let bus = harness.coordination.bus
+        let channel = unique("log")
+        let listener = bus.subscribe([channel])
+        #expect(try await eventually { try await harness.subscriberCount(channel) == 1 })
+        var offsets: [String] = []
+        for byte in UInt8(0)..<5 { offsets.append(try await bus.publish(channel, [byte, 0xFF])) }
+        let heard = try await collect(listener) { $0.payload == [4, 0xFF] }
+        #expect(heard.map(\.offset) == offsets)
+
+        let after = try #require(try await bus.messages(channel, after: offsets[1], limit: 10))
+        #expect(after == Array(heard[2...]))
+        #expect(try await bus.messages(channel, after: offsets[4], limit: 10) == [])
+        // More than the limit, or an offset the log never held: nil, not a partial answer.
+        #expect(try await bus.messages(channel, after: offsets[0], limit: 3) == nil)
+        #expect(try await bus.messages(channel, after: "999999999999999-0", limit: 10) == nil)
+        #expect(try await bus.messages(unique("silent"), after: offsets[0], limit: 10) == nil)
     }
 
     @Test("bus: a cancelled consumer is unsubscribed", arguments: Backend.allCases)

@@ -23,7 +23,8 @@ struct Harness: Sendable {
             let coordination = Coordination(
                 presence: InProcessPresenceTracker(ttl: presenceTTL),
                 rateLimiter: InProcessRateLimiter(),
-                bus: bus
+                bus: bus,
+                sessions: InProcessSessionKeeper()
             )
             return Harness(coordination: coordination, subscriberCount: { bus.subscriberCount($0) })
         case .redis:
@@ -33,6 +34,7 @@ struct Harness: Sendable {
                 presence: RedisPresenceTracker(client: client, ttl: presenceTTL),
                 rateLimiter: RedisRateLimiter(client: client),
                 bus: bus,
+                sessions: RedisSessionKeeper(client: client),
                 redis: client
             )
             return Harness(coordination: coordination, subscriberCount: { try await bus.subscriberCount($0) })

@@ -55,6 +55,37 @@ class Client:
         self.sio.disconnect()
 
 
+class RawSocket:
+    """Socket.IO at the frame level over WebSocket, for what python-socketio does not do: connection state recovery."""
+
+    def __init__(self, url: str, auth: dict):
+        self.ws = websocket.create_connection(url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=WAIT)
+        assert self.ws.recv().startswith("0{")
+        self.ws.send("40" + json.dumps(auth))
+        answer = self.ws.recv()
+        assert answer.startswith("40{"), answer
+        self.session = json.loads(answer[2:])
+        self.offset = auth.get("offset")
+
+    def next(self, event: str, where=lambda payload: True) -> list:
+        """The arguments of the next `event` whose first satisfies `where`; remembers the offset of every event."""
+        while True:
+            text = self.ws.recv()
+            if text == "2":
+                self.ws.send("3")
+                continue
+            assert text.startswith("42"), text
+            name, *arguments = json.loads(text[2:])
+            if self.session.get("pid"):
+                self.offset = arguments[-1]
+            if name == event and where(arguments[0]):
+                return arguments
+
+    def drop(self) -> None:
+        """The transport goes away without a Socket.IO DISCONNECT: the session is kept for recovery."""
+        self.ws.close()
+
+
 @pytest.fixture
 def pair(server):
     """Alice and Bob, a direct chat between them, and a connected client for each."""
@@ -313,3 +344,46 @@ def test_a_user_holds_at_most_twenty_sockets_on_an_instance(server):
     finally:
         for client in clients:
             client.close()
+
+
+def test_a_dropped_socket_recovers_its_missed_events(server):
+    alice_session, alice_token, alice = register(server, "alice")
+    bob_session, bob_token, bob = register(server, "bob")
+    chat = create_chat(alice_session, alice_token, [bob["_id"]])
+    raw = RawSocket(server.url, {"token": bob_token, "recover": True})
+    assert raw.session["pid"]
+    first = send(alice_session, alice_token, chat["_id"], "seen live")
+    live = raw.next("message:new")
+    assert live[0]["_id"] == first["_id"] and isinstance(live[1], str)
+    raw.drop()
+    time.sleep(0.3)
+    missed = [send(alice_session, alice_token, chat["_id"], f"missed {n}")["_id"] for n in range(3)]
+
+    back = RawSocket(server.url, {"token": bob_token, "pid": raw.session["pid"], "offset": raw.offset})
+    assert back.session == raw.session
+    assert [back.next("message:new")[0]["_id"] for _ in missed] == missed
+    later = send(alice_session, alice_token, chat["_id"], "after")
+    assert back.next("message:new")[0]["_id"] == later["_id"]
+    back.drop()
+
+
+def test_recovery_checks_the_token_and_the_user(server):
+    alice_session, alice_token, alice = register(server, "alice")
+    _, mallory_token, mallory = register(server, "mallory")
+    chat = create_chat(alice_session, alice_token, [mallory["_id"]])
+    raw = RawSocket(server.url, {"token": alice_token, "recover": True})
+    send(alice_session, alice_token, chat["_id"], "for the offset")
+    raw.next("message:new")
+    raw.drop()
+    time.sleep(0.3)
+    # Another user's token with Alice's pid: refused, and Alice's session is not handed over.
+    ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", timeout=WAIT)
+    assert ws.recv().startswith("0{")
+    ws.send("40" + json.dumps({"token": mallory_token, "pid": raw.session["pid"], "offset": raw.offset}))
+    refusal = ws.recv()
+    assert refusal.startswith("44{") and json.loads(refusal[2:])["data"] == {"code": "UNAUTHORIZED"}
+    ws.close()
+    # Taken by that attempt, the session is gone: Alice herself starts a new one.
+    again = RawSocket(server.url, {"token": alice_token, "pid": raw.session["pid"], "offset": raw.offset})
+    assert again.session["sid"] != raw.session["sid"]
+    again.drop()

@@ -240,6 +240,103 @@ def test_after_leaving_a_namespace_its_events_are_not_answered(test_server):
     ws.close()
 
 
+# --------------------------------------------------------------------------------- connection state recovery
+
+def event_of(text: str) -> list:
+    assert text.startswith("42"), text
+    return json.loads(text[2:])
+
+
+def connect_recovering(host: str, auth: dict) -> tuple[websocket.WebSocket, dict]:
+    """CONNECT with `auth`; the answer's payload ({sid, pid})."""
+    ws = ws_connect(host)
+    assert ws.recv().startswith("0{")
+    ws.send("40" + json.dumps(auth))
+    answer = recv_skipping_pings(ws)
+    assert answer.startswith("40{"), answer
+    return ws, json.loads(answer[2:])
+
+
+def test_recovery_is_offered_only_to_clients_that_ask(test_server):
+    # A plain client: no pid, events without an offset (python-socketio's handlers would get an extra argument).
+    plain, sid = open_socketio(test_server, auth={"token": "t"})
+    plain.send('42["message","hi"]')
+    assert recv_skipping_pings(plain) == '42["message-back","hi"]'
+    plain.close()
+    # One that asks: a pid, and every event it is sent ends with its offset.
+    ws, answer = connect_recovering(test_server, {"recover": True})
+    assert set(answer) == {"sid", "pid"} and answer["pid"] != answer["sid"]
+    auth_event = event_of(recv_skipping_pings(ws))
+    assert auth_event[:2] == ["auth", {"recover": True}] and isinstance(auth_event[2], str)
+    ws.send('42["message","hi"]')
+    back = event_of(recv_skipping_pings(ws))
+    assert back[:2] == ["message-back", "hi"] and back[2] != auth_event[2]
+    # Acknowledgements carry no offset: they are answers, not events to replay.
+    ws.send('421["message-with-ack","x"]')
+    assert recv_skipping_pings(ws) == '431["x"]'
+    ws.close()
+
+
+def test_a_dropped_socket_comes_back_with_its_id_rooms_and_every_missed_event_once(test_server):
+    ws, first = connect_recovering(test_server, {"recover": True})
+    offset = event_of(recv_skipping_pings(ws))[-1]
+    ws.send('42["join","r1","r2"]')
+    # The sender answers pings on its own while this test sleeps.
+    sender = socketio.Client(reconnection=False)
+    sender.connect(f"http://{test_server}", transports=["websocket"])
+    sender.emit("to-room", ("r1", "before"))
+    before = event_of(recv_skipping_pings(ws))
+    assert before[:2] == ["room-message", "before"]
+    offset = before[-1]
+    ws.close()  # the transport drops: the session is kept
+    time.sleep(0.3)
+    for n in range(3):
+        sender.emit("to-room", ("r1", f"missed {n}"))
+    sender.emit("to-room", ("elsewhere", "not for it"))
+    sender.call("to-room", ("r2", "missed 3"), timeout=5)
+
+    back, answer = connect_recovering(test_server, {"pid": first["pid"], "offset": offset})
+    assert answer == first  # same sid, same pid
+    replayed = [event_of(recv_skipping_pings(back)) for _ in range(4)]
+    assert [event[1] for event in replayed] == ["missed 0", "missed 1", "missed 2", "missed 3"]
+    assert len({event[-1] for event in replayed}) == 4
+    assert event_of(recv_skipping_pings(back))[0] == "auth"  # the connection hook runs again
+    # Its rooms came back: live events arrive, once.
+    sender.emit("to-room", ("r1", "live"))
+    live = event_of(recv_skipping_pings(back))
+    assert live[1] == "live"
+    back.send('421["message-with-ack","sync"]')
+    assert recv_skipping_pings(back) == '431["sync"]'  # nothing else came in between
+    back.close()
+    sender.disconnect()
+
+
+def test_a_session_is_recovered_once_and_not_after_leaving_or_with_an_unknown_offset(test_server):
+    ws, first = connect_recovering(test_server, {"recover": True})
+    offset = event_of(recv_skipping_pings(ws))[-1]
+    ws.close()
+    time.sleep(0.3)
+    again, answer = connect_recovering(test_server, {"pid": first["pid"], "offset": offset})
+    assert answer["sid"] == first["sid"]
+    again.close()
+    time.sleep(0.3)
+    # The same pid a second time: a new session, since the first recovery took it (the socket dropped again, though,
+    # so its newest session is kept under the same pid).
+    third, answer = connect_recovering(test_server, {"pid": first["pid"], "offset": "no-such-offset"})
+    assert answer["sid"] != first["sid"] and answer["pid"] != first["pid"]
+    third.close()
+    time.sleep(0.3)
+    # A socket that left on purpose is not kept.
+    ws, left = connect_recovering(test_server, {"recover": True})
+    offset = event_of(recv_skipping_pings(ws))[-1]
+    ws.send("41")
+    time.sleep(0.3)
+    ws.close()
+    later, answer = connect_recovering(test_server, {"pid": left["pid"], "offset": offset})
+    assert answer["sid"] != left["sid"]
+    later.close()
+
+
 # ------------------------------------------------------------------------------------------- python-socketio
 
 def test_python_socketio_over_websocket(test_server):

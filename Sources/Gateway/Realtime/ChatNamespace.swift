@@ -28,12 +28,20 @@ struct ChatNamespace: NamespaceHandler {
         } catch let error as APIError {
             throw Self.unauthorized(error.message)
         }
-        guard socket.namespace.sockets(in: [Room.user(caller.userId).description]).count < limits.socketsPerUser else {
+        let userRoom = Room.user(caller.userId).description
+        // A recovered socket is already in its rooms: they must be this user's, and it does not count against itself.
+        if socket.recovered, socket.rooms.contains(where: { $0.hasPrefix("user:") && $0 != userRoom }) {
+            throw Self.unauthorized("The session belongs to another user")
+        }
+        guard socket.namespace.sockets(in: [userRoom]).count { $0 !== socket } < limits.socketsPerUser else {
             throw SocketConnectionRefused("Too many connections", data: ["code": .string(ErrorCode.rateLimited.rawValue)])
         }
         socket.data = caller
-        socket.join(Room.user(caller.userId).description)
-        for chat in try await store.chats.chatIds(userId: caller.userId) { socket.join(Room.chat(chat).description) }
+        socket.join(userRoom)
+        // From the store, not the recovered session: membership may have changed while the socket was away.
+        let chats = Set(try await store.chats.chatIds(userId: caller.userId).map { Room.chat($0).description })
+        for room in socket.rooms where room.hasPrefix("chat:") && !chats.contains(room) { socket.leave(room) }
+        for room in chats { socket.join(room) }
     }
 
     func event(_ name: String, _ arguments: SocketArguments, from socket: Socket) async -> SocketArguments {

@@ -19,12 +19,12 @@ struct EventRelay: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 for try await message in bus.subscribe([BusEventPublisher.channel]).cancelOnGracefulShutdown() {
-                    relay(message.payload)
+                    relay(message)
                     backoff = .milliseconds(100)
                 }
             } catch {
                 // The subscription broke (Redis restarted): what was published meanwhile is lost to live sockets, as
-                // pub/sub is; clients catch up from REST when they reconnect.
+                // pub/sub is; clients catch up by recovery or from REST when they reconnect.
                 logger.warning("event bus subscription lost, resubscribing", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
@@ -32,21 +32,34 @@ struct EventRelay: Service {
         }
     }
 
-    func relay(_ bytes: [UInt8]) {
-        guard let message = try? JSONParser.parse(bytes), let name = message["event"]?.stringValue, let payload = message["payload"],
-            let rooms = message["rooms"]?.arrayValue?.compactMap(\.stringValue)
-        else {
-            logger.error("unreadable event on the bus", metadata: ["bytes": "\(bytes.count)"])
+    func relay(_ message: BusMessage) {
+        guard let event = Self.event(message, namespace: namespace.name) else {
+            logger.error("unreadable event on the bus", metadata: ["bytes": "\(message.payload.count)"])
             return
         }
-        if name == "chat:updated" { followMembership(payload, rooms: rooms) }
-        let excluding = message["excluding"]?.stringValue.flatMap(ObjectId.init).map { Set([Room.user($0).description]) } ?? []
-        namespace.emit(name, SocketArguments([payload]), to: Set(rooms), excluding: excluding)
+        if event.name == "chat:updated", let chat = event.arguments.values.first, let rooms = event.rooms { followMembership(chat, rooms: rooms) }
+        namespace.emit(event.name, event.arguments, to: event.rooms, excluding: event.excluding, offset: event.offset)
+    }
+
+    /// What a bus message says to emit (`BusEventPublisher`'s shape); nil when it does not read as one.
+    static func event(_ message: BusMessage, namespace: String) -> SocketEventRecord? {
+        guard let body = try? JSONParser.parse(message.payload), let name = body["event"]?.stringValue, let payload = body["payload"],
+            let rooms = body["rooms"]?.arrayValue?.compactMap(\.stringValue)
+        else { return nil }
+        let excluding = body["excluding"]?.stringValue.flatMap(ObjectId.init).map { Set([Room.user($0).description]) } ?? []
+        return SocketEventRecord(
+            offset: message.offset,
+            namespace: namespace,
+            name: name,
+            arguments: SocketArguments([payload]),
+            rooms: Set(rooms),
+            excluding: excluding
+        )
     }
 
     /// A `chat:updated` goes to each member's own room with the chat's participants: the sockets of those rooms
     /// are in the chat's room exactly when their user is a participant.
-    private func followMembership(_ chat: JSONValue, rooms: [String]) {
+    private func followMembership(_ chat: JSONValue, rooms: Set<String>) {
         guard let id = chat["_id"]?.stringValue.flatMap(ObjectId.init), let participants = chat["participants"]?.arrayValue else { return }
         let members = Set(participants.compactMap { $0.stringValue })
         let chatRoom = Room.chat(id).description

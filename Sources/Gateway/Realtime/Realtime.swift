@@ -18,15 +18,14 @@ public struct Realtime: Sendable {
     public init(
         services: ServiceSet,
         store: any Store,
-        bus: any EventBus,
-        presence: any PresenceTracker,
+        coordination: Coordination,
         events: any EventPublisher,
         security: any APISecurity,
         configuration: EngineConfiguration = .init(),
         limits: SocketLimits = SocketLimits(),
         logger: Logger
     ) {
-        sockets = SocketServer()
+        sockets = SocketServer(recovery: BusRecovery(bus: coordination.bus, sessions: coordination.sessions, logger: logger))
         let namespace = sockets.namespace(
             "/",
             handler: ChatNamespace(
@@ -34,15 +33,15 @@ public struct Realtime: Sendable {
                 store: store,
                 events: events,
                 security: security,
-                presence: presence,
+                presence: coordination.presence,
                 typing: TypingTimers(),
                 limits: limits,
                 logger: logger
             )
         )
         engine = EngineServer(configuration: configuration, handler: sockets)
-        relay = EventRelay(bus: bus, namespace: namespace, logger: logger)
-        heartbeat = PresenceHeartbeat(presence: presence, namespace: namespace, logger: logger)
+        relay = EventRelay(bus: coordination.bus, namespace: namespace, logger: logger)
+        heartbeat = PresenceHeartbeat(presence: coordination.presence, namespace: namespace, logger: logger)
     }
 
     /// Run these beside the HTTP server.
