@@ -60,7 +60,7 @@ public final class Namespace: Sendable {
     }
 
     /// Sends an event to every socket in any of `rooms` (all when nil), except those in `excluding`; the packet
-    /// is encoded once. Returns how many sockets it was queued for.
+    /// is encoded once. Returns the sockets it was queued for.
     ///
     /// With recovery, `offset` is the event's place in a log the application keeps (an event bus's offset); without
     /// one, the recovery records the event itself. Sockets that take part in recovery get the offset as the last
@@ -72,7 +72,7 @@ public final class Namespace: Sendable {
         to rooms: Set<String>? = nil,
         excluding: Set<String> = [],
         offset: String? = nil
-    ) -> Int {
+    ) -> [Socket] {
         var offset = offset
         if offset == nil, let recovery {
             let record = SocketEventRecord(offset: "", namespace: name, name: event, arguments: arguments, rooms: rooms, excluding: excluding)
@@ -86,7 +86,7 @@ public final class Namespace: Sendable {
                 targets.contains { $0.pid != nil } ? SocketFrames(event: event, arguments: arguments, namespace: name, offset: offset) : nil
             }
         )
-        return targets.reduce(0) { count, socket in count + (socket.deliver(frames, offset: offset) ? 1 : 0) }
+        return targets.filter { $0.deliver(frames, offset: offset) }
     }
 
     func added(_ socket: Socket) {

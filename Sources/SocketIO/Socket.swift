@@ -97,7 +97,7 @@ public final class Socket: Sendable {
     @discardableResult
     public func emit(_ event: String, _ arguments: SocketArguments = []) -> Bool {
         guard pid != nil else { return client.send(SocketFrames(event: event, arguments: arguments, namespace: namespace.name, ackId: nil)) }
-        return namespace.emit(event, arguments, to: [id]) > 0
+        return !namespace.emit(event, arguments, to: [id]).isEmpty
     }
 
     /// Sends what a namespace emitted, or holds it while the socket catches up.

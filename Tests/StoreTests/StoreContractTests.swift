@@ -431,9 +431,15 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         reacted = try #require(try await store.messages.setReaction(id: first.id, userId: you, emoji: nil, at: at(13)))
         #expect(reacted.reactions.isEmpty)
 
-        try await store.messages.markDelivered(ids: [first.id, second.id], to: you)
-        try await store.messages.markDelivered(ids: [first.id], to: you)
+        let delivered = try await store.messages.markDelivered([
+            MessageDelivery(messageId: first.id, userId: you), MessageDelivery(messageId: second.id, userId: you),
+            MessageDelivery(messageId: third.id, userId: you),  // its sender: not a delivery
+        ])
+        #expect(Set(delivered.map(\.id)) == [first.id, second.id])
+        #expect(delivered.allSatisfy { $0.deliveredTo == [you] })
+        #expect(try await store.messages.markDelivered([MessageDelivery(messageId: first.id, userId: you)]).isEmpty, "once")
         #expect(try await store.messages.find(id: first.id)?.deliveredTo == [you])
+        #expect(try await store.messages.markDelivered([]).isEmpty)
         let read = try await store.messages.markRead(ids: [first.id, third.id], by: you)
         #expect(read.first { $0.id == first.id }?.readBy == [you])
         #expect(read.first { $0.id == third.id }?.readBy == [], "a sender does not read their own message")

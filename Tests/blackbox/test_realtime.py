@@ -387,3 +387,34 @@ def test_recovery_checks_the_token_and_the_user(server):
     again = RawSocket(server.url, {"token": alice_token, "pid": raw.session["pid"], "offset": raw.offset})
     assert again.session["sid"] != raw.session["sid"]
     again.drop()
+
+
+def test_a_message_that_reaches_a_socket_is_delivered_once(pair):
+    alice_session, alice_token, alice, alice_client = pair["alice"]
+    bob_session, bob_token, bob, bob_client = pair["bob"]
+    chat = pair["chat"]
+    second_bob = Client(pair["server"], bob_token)  # two sockets of Bob: still one delivery
+    try:
+        sent = [alice_client.call("message:send", {"chatId": chat["_id"], "body": f"m{n}", "tempId": str(uuid.uuid4())})["message"]
+                for n in range(3)]
+        ids = {m["_id"] for m in sent}
+        receipted: set[str] = set()
+        while receipted != ids:
+            receipt = alice_client.next("receipt:delivered")
+            assert receipt["chatId"] == chat["_id"] and receipt["userId"] == bob["_id"]
+            assert not receipted & set(receipt["messageIds"]), "each message once"
+            receipted |= set(receipt["messageIds"])
+        alice_client.nothing("receipt:delivered")
+        bob_client.nothing("receipt:delivered")  # the sender hears it, not the recipient
+        page = expect(api(alice_session, "GET", f"/api/messages/{chat['_id']}", alice_token), 200)
+        assert {m["status"] for m in page["messages"] if m["_id"] in ids} == {"delivered"}
+    finally:
+        second_bob.close()
+    # Bob offline: stored, but delivered to nobody.
+    bob_client.close()
+    second_bob.close()
+    time.sleep(0.3)
+    offline = alice_client.call("message:send", {"chatId": chat["_id"], "body": "later", "tempId": str(uuid.uuid4())})["message"]
+    alice_client.nothing("receipt:delivered", within=0.6)
+    page = expect(api(alice_session, "GET", f"/api/messages/{chat['_id']}", alice_token), 200)
+    assert next(m for m in page["messages"] if m["_id"] == offline["_id"])["status"] == "sent"

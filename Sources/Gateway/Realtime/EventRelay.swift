@@ -12,6 +12,7 @@ import SocketIO
 struct EventRelay: Service {
     let bus: any EventBus
     let namespace: Namespace
+    let deliveries: DeliveryReceipts
     let logger: Logger
 
     func run() async throws {
@@ -38,7 +39,12 @@ struct EventRelay: Service {
             return
         }
         if event.name == "chat:updated", let chat = event.arguments.values.first, let rooms = event.rooms { followMembership(chat, rooms: rooms) }
-        namespace.emit(event.name, event.arguments, to: event.rooms, excluding: event.excluding, offset: event.offset)
+        let reached = namespace.emit(event.name, event.arguments, to: event.rooms, excluding: event.excluding, offset: event.offset)
+        if event.name == "message:new", let message = event.arguments.values.first, let id = message["_id"]?.stringValue.flatMap(ObjectId.init),
+            let sender = message["senderId"]?.stringValue.flatMap(ObjectId.init)
+        {
+            for user in Set(reached.compactMap { ($0.data as? Caller)?.userId }) where user != sender { deliveries.reached(id, user) }
+        }
     }
 
     /// What a bus message says to emit (`BusEventPublisher`'s shape); nil when it does not read as one.

@@ -14,6 +14,7 @@ public struct Realtime: Sendable {
     public let sockets: SocketServer
     let relay: EventRelay
     let heartbeat: PresenceHeartbeat
+    let deliveries: DeliveryReceipts
 
     public init(
         services: ServiceSet,
@@ -40,12 +41,13 @@ public struct Realtime: Sendable {
             )
         )
         engine = EngineServer(configuration: configuration, handler: sockets)
-        relay = EventRelay(bus: coordination.bus, namespace: namespace, logger: logger)
+        deliveries = DeliveryReceipts(store: store, events: events, logger: logger)
+        relay = EventRelay(bus: coordination.bus, namespace: namespace, deliveries: deliveries, logger: logger)
         heartbeat = PresenceHeartbeat(presence: coordination.presence, namespace: namespace, logger: logger)
     }
 
     /// Run these beside the HTTP server.
-    public var services: [any Service] { [engine, relay, heartbeat] }
+    public var services: [any Service] { [engine, relay, heartbeat, deliveries] }
 }
 
 /// Keeps the presence of this instance's users alive: their records lapse after the tracker's TTL unless

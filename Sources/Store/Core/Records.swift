@@ -268,6 +268,17 @@ public enum DeliveryStatus: String, Sendable, Hashable, Comparable {
     public static func < (a: DeliveryStatus, b: DeliveryStatus) -> Bool { a.rank < b.rank }
 }
 
+/// A message that reached one of its recipients.
+public struct MessageDelivery: Sendable, Hashable {
+    public var messageId: ObjectId
+    public var userId: ObjectId
+
+    public init(messageId: ObjectId, userId: ObjectId) {
+        self.messageId = messageId
+        self.userId = userId
+    }
+}
+
 public struct MessageRecord: Sendable, Hashable {
     public var id: ObjectId
     public var chatId: ObjectId

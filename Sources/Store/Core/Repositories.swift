@@ -118,7 +118,9 @@ public protocol MessageRepository: Sendable {
     func deleteForEveryone(id: ObjectId) async throws
     /// One reaction per user; nil removes it.
     func setReaction(id: ObjectId, userId: ObjectId, emoji: String?, at date: Date) async throws -> MessageRecord?
-    func markDelivered(ids: [ObjectId], to userId: ObjectId) async throws
+    /// Records that each message reached its user (a sender's own messages excepted), in one unit of work; returns
+    /// the messages that reached someone new, as they are after the change.
+    func markDelivered(_ deliveries: [MessageDelivery]) async throws -> [MessageRecord]
     /// Adds the reader; returns the messages as they are after the change.
     func markRead(ids: [ObjectId], by userId: ObjectId) async throws -> [MessageRecord]
     func setStatus(ids: [ObjectId], _ status: DeliveryStatus) async throws

@@ -166,8 +166,24 @@ struct MongoMessages: MessageRepository {
         return try await modify(id, .array([.document(["$set": .document(["reactions": reactions])])]))
     }
 
-    func markDelivered(ids: [ObjectId], to userId: ObjectId) async throws {
-        try await updateMany(ids, ["$addToSet": .document(["deliveredTo": userId.bson])], notSentBy: userId)
+    func markDelivered(_ deliveries: [MessageDelivery]) async throws -> [MessageRecord] {
+        guard !deliveries.isEmpty else { return [] }
+        let byUser = Dictionary(grouping: deliveries, by: \.userId).mapValues { $0.map(\.messageId) }
+        let collection = collection
+        return try await store.run { connection in
+            var changed: Set<ObjectId> = []
+            for (user, ids) in byUser {
+                // Those it has not reached yet, then only those: what changed is known without a transaction.
+                let filter: Document = [
+                    "_id": .document(["$in": ids.bson]), "senderId": .document(["$ne": user.bson]), "deliveredTo": .document(["$ne": user.bson]),
+                ]
+                let new = try connection.find(collection, filter, projection: ["_id": .int32(1)]).map { try $0.objectId("_id") }
+                guard !new.isEmpty else { continue }
+                _ = try connection.updateMany(collection, ["_id": .document(["$in": new.bson])], ["$addToSet": .document(["deliveredTo": user.bson])])
+                changed.formUnion(new)
+            }
+            return try Self.load(connection, collection, Array(changed))
+        }
     }
 
     /// Reading implies delivery. A sender never reads their own message.

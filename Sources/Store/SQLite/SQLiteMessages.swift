@@ -114,13 +114,22 @@ struct SQLiteMessages: MessageRepository {
         }
     }
 
-    func markDelivered(ids: [ObjectId], to userId: ObjectId) async throws {
-        try await database.write { db in
-            for id in ids {
-                guard var message = try Self.load(db, id), message.senderId != userId, !message.deliveredTo.contains(userId) else { continue }
-                message.deliveredTo.append(userId)
+    func markDelivered(_ deliveries: [MessageDelivery]) async throws -> [MessageRecord] {
+        guard !deliveries.isEmpty else { return [] }
+        let byMessage = Dictionary(grouping: deliveries, by: \.messageId)
+        return try await database.write { db in
+            var changed: [MessageRecord] = []
+            for (id, reached) in byMessage {
+                guard var message = try Self.load(db, id) else { continue }
+                let before = message.deliveredTo.count
+                for user in reached.map(\.userId) where user != message.senderId && !message.deliveredTo.contains(user) {
+                    message.deliveredTo.append(user)
+                }
+                guard message.deliveredTo.count > before else { continue }
                 try db.run("UPDATE messages SET delivered_to = ? WHERE id = ?", [JSONColumn.ids(message.deliveredTo), id.sql])
+                changed.append(message)
             }
+            return changed
         }
     }
 
