@@ -116,11 +116,12 @@ def start_secantus(workdir: Path) -> Backing:
     return Backing(proc, port)
 
 
-def start_redis(workdir: Path) -> Backing:
+def start_redis(workdir: Path, port: int | None = None) -> Backing:
+    """A fresh redis-server, on `port` when given (a restart), else on a free one."""
     exe = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(exe).exists():
         pytest.fail("redis-server not found", pytrace=False)
-    port = free_port()
+    port = port or free_port()
     log = workdir / "redis.log"
     proc = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
