@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "parley", targets: ["parley"]),
         .executable(name: "parley-gen", targets: ["parley-gen"]),
         .executable(name: "socketio-test-server", targets: ["socketio-test-server"]),
+        .executable(name: "parley-load", targets: ["parley-load"]),
         .library(name: "SocketIO", targets: ["SocketIO"]),
         .library(name: "ParleyGenerator", targets: ["ParleyGenerator"]),
         .library(name: "ParleyStore", targets: ["ParleyStore"]),
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // schema → code
@@ -101,6 +103,18 @@ let package = Package(
             name: "socketio-test-server",
             dependencies: ["SocketIO", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/SocketIOTestServer"
+        ),
+        .executableTarget(
+            name: "parley-load",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Sources/ParleyLoad"
         ),
 
         // hand-written services, one module each

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Socket.IO benchmarks, Parley and the python-socketio peer side by side in one run (release builds; figures, not
+tests). For each server: 18,000 idle connections from two parley-load processes (the file limit is 20,000 per
+process) with the server's RSS and idle CPU, then a probe message that every one of them must receive; 2-member
+chats at a total rate; one message at a time to a 1,000-member group.
+
+    scripts/bench/socket-load.py [--connections 18000] [--rate 10000] [--servers parley,peer]
+
+PARLEY_BIN and LOAD_BIN default to the release builds; results go to $TMPDIR/socket-load/.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PARLEY = os.environ.get("PARLEY_BIN", str(ROOT / ".build/release/parley"))
+LOAD = os.environ.get("LOAD_BIN", str(ROOT / ".build/release/parley-load"))
+PYTHON = str(ROOT / ".venv/bin/python")
+WORK = Path(tempfile.gettempdir()) / "socket-load"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} not up")
+
+
+def load(url, plan, mode, out, connections, first=0, count=None, source="127.0.0.1", rate=0, duration=20, ready=None, threads=1):
+    argv = [LOAD, "run", "--url", url, "--plan", str(plan), "--mode", mode, "--connections", str(connections),
+            "--first-user", str(first), "--source", source, "--duration", str(duration), "--out", str(out),
+            "--threads", str(threads)]
+    if count:
+        argv += ["--user-count", str(count)]
+    if rate:
+        argv += ["--rate", str(rate)]
+    if ready:
+        argv += ["--ready-file", str(ready)]
+    return subprocess.Popen(argv, stderr=open(str(out) + ".log", "w"))
+
+
+def merge(files) -> dict:
+    return json.loads(subprocess.check_output([LOAD, "merge", "--json", *map(str, files)]))
+
+
+def scenario(name, url, pid, plan, args, probe) -> dict:
+    """The three loads against one server; `probe()` sends the idle connections' probe message."""
+    results = {}
+    out = WORK / name
+    out.mkdir(parents=True, exist_ok=True)
+    # Idle: half the connections from each of two processes and source addresses, over the group's members.
+    time.sleep(2)
+    before, half, group = rss_kib(pid), args.connections // 2, args.group
+    procs = [load(url, plan, "idle", out / f"idle{i}.json", half, 0, group, f"127.0.0.{i + 2}", duration=args.idle_hold,
+                  ready=out / f"idle{i}.ready") for i in range(2)]
+    deadline = time.monotonic() + 600
+    while not all((out / f"idle{i}.ready").exists() for i in range(2)):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            raise SystemExit(f"{name}: idle connections did not come up: see {out}")
+        time.sleep(0.5)
+    time.sleep(5)  # settle
+    after = rss_kib(pid)
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(args.idle_measure)
+    idle_cpu = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+    probe()
+    for p in procs:
+        p.wait()
+    idle = merge([out / f"idle{i}.json" for i in range(2)])
+    results["idle"] = {"connections": idle["connections"], "probed": idle["probed"], "rssBeforeMiB": before / 1024,
+                       "rssAfterMiB": after / 1024, "kibPerConnection": (after - before) / max(1, idle["connections"]),
+                       "idleCpuCores": idle_cpu}
+    time.sleep(3)
+    # 2-member chats: two processes, each over its own half of the users and half the rate.
+    users = args.users // 2
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    procs = [load(url, plan, "chat", out / f"chat{i}.json", users, i * users, users, f"127.0.0.{i + 4}",
+                  rate=args.rate // 2, duration=args.duration) for i in range(2)]
+    for p in procs:
+        p.wait()
+    chat = merge([out / f"chat{i}.json" for i in range(2)])
+    chat["serverCpuCores"] = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+    results["chat"] = chat
+    time.sleep(3)
+    # The group: every member connected from one process, user 0 sends, latency to the last member.
+    p = load(url, plan, "group", out / "group.json", args.group, 0, args.group, "127.0.0.6")
+    p.wait()
+    results["group"] = merge([out / "group.json"])
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=18000)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--group", type=int, default=1000)
+    parser.add_argument("--rate", type=int, default=10000)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--idle-hold", type=int, default=45)
+    parser.add_argument("--idle-measure", type=int, default=20)
+    parser.add_argument("--servers", default="parley,peer")
+    args = parser.parse_args()
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+
+    data = WORK / "data"
+    data.mkdir()
+    env = {**os.environ, "PARLEY_ENV": "development", "LOG_LEVEL": "error", "RATE_LIMIT_SCALE": "10000",
+           "JWT_ACCESS_SECRET": "bench-access-secret-0123456789abcdef", "JWT_REFRESH_SECRET": "bench-refresh-secret-0123456789abcdef",
+           "MAIL_OUTBOX": str(WORK / "outbox.jsonl")}
+    env.pop("REDIS_URL", None)
+    env.pop("MONGO_URI", None)
+    server = subprocess.Popen([PARLEY, "serve", "--host", "127.0.0.1", "--port", "18090", "--data-dir", str(data)],
+                              env=env, stdout=open(WORK / "parley.log", "w"), stderr=subprocess.STDOUT)
+    url = "http://127.0.0.1:18090"
+    results = {}
+    try:
+        wait_http(url + "/healthz", server)
+        plan = WORK / "plan.json"
+        started = time.monotonic()
+        subprocess.check_call([PYTHON, str(ROOT / "scripts/bench/socket-plan.py"), url, str(args.users), str(args.group), str(plan)])
+        print(f"plan made in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        meta = json.loads(plan.read_text())
+
+        def parley_probe():
+            owner = meta["users"][0]
+            requests.post(f"{url}/api/messages/{meta['group']['chatId']}", json={"body": "probe"},
+                          headers={"Authorization": f"Bearer {owner['token']}"}, timeout=30).raise_for_status()
+            time.sleep(5)
+
+        if "parley" in args.servers:
+            results["parley"] = scenario("parley", url, server.pid, plan, args, parley_probe)
+            print(json.dumps(results["parley"]), file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait()
+
+    if "peer" in args.servers:
+        peer = subprocess.Popen([PYTHON, str(ROOT / "scripts/bench/socketio_peer.py"), str(WORK / "plan.json"), "18091"],
+                                stdout=open(WORK / "peer.log", "w"), stderr=subprocess.STDOUT)
+        try:
+            wait_http("http://127.0.0.1:18091/socket.io/?EIO=4&transport=polling", peer)
+
+            def peer_probe():
+                # The peer has no REST: a client of user 0 sends the probe over its socket.
+                import socketio
+                client = socketio.Client()
+                client.connect("http://127.0.0.1:18091", transports=["websocket"], auth={"token": meta["users"][0]["token"]})
+                client.call("message:send", {"chatId": meta["group"]["chatId"], "body": "probe", "tempId": "probe"}, timeout=60)
+                time.sleep(5)
+                client.disconnect()
+
+            results["peer"] = scenario("peer", "http://127.0.0.1:18091", peer.pid, WORK / "plan.json", args, peer_probe)
+            print(json.dumps(results["peer"]), file=sys.stderr)
+        finally:
+            peer.terminate()
+            peer.wait()
+    (WORK / "results.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
