@@ -39,6 +39,10 @@ public final class SocketServer: EngineHandler {
     public func closed(_ session: EngineSession, reason: EngineCloseReason) {
         clients.withLock { $0.removeValue(forKey: session.id) }?.closed(reason: reason.rawValue)
     }
+
+    public func ready(for session: EngineSession) async {
+        await clients.withLock { $0[session.id] }?.ready()
+    }
 }
 
 /// One Engine.IO session seen from Socket.IO: its sockets (one per namespace), the binary packet being
@@ -55,6 +59,8 @@ final class SocketClient: Sendable {
         var partial: (packet: SocketPacket, attachments: [[UInt8]])?
         var queue: [@Sendable () async -> Void] = []
         var draining = false
+        /// Readers waiting for the queue to go below `highWater`.
+        var readers: [CheckedContinuation<Void, Never>] = []
         var connectTimer: Task<Void, Never>?
         var closed = false
     }
@@ -63,6 +69,23 @@ final class SocketClient: Sendable {
         self.session = session
         self.request = request
         self.server = server
+    }
+
+    /// Packets a client may have waiting to be handled before its transport stops reading: enough to keep the
+    /// queue busy, few enough that what waits is handled well within the ping timeout.
+    static let highWater = 16
+
+    /// Returns once fewer than `highWater` packets wait (at once, usually).
+    func ready() async {
+        guard state.withLock({ $0.queue.count >= Self.highWater && !$0.closed }) else { return }
+        await withCheckedContinuation { continuation in
+            let wait = state.withLock { state in
+                guard state.queue.count >= Self.highWater, !state.closed else { return false }
+                state.readers.append(continuation)
+                return true
+            }
+            if !wait { continuation.resume() }
+        }
     }
 
     func startConnectTimer(_ timeout: Duration) {
@@ -231,16 +254,21 @@ final class SocketClient: Sendable {
     /// A socket that dropped for these may come back (`SocketRecovery`); one that left or was sent away may not.
     private static let recoverableReasons: Set<String> = [
         EngineCloseReason.clientClosed.rawValue, EngineCloseReason.pingTimeout.rawValue, EngineCloseReason.slowConsumer.rawValue,
+        EngineCloseReason.shuttingDown.rawValue,
     ]
 
     /// The session ended: every socket is disconnected with the session's reason.
     func closed(reason: String) {
-        let timer = state.withLock { state -> Task<Void, Never>? in
+        let (timer, readers) = state.withLock { state in
             state.closed = true
             state.partial = nil
-            return state.connectTimer
+            // What the client sent and was not handled yet goes with it: none of it was acknowledged.
+            state.queue = []
+            defer { state.readers = [] }
+            return (state.connectTimer, state.readers)
         }
         timer?.cancel()
+        for reader in readers { reader.resume() }
         enqueue {
             for socket in self.state.withLock({ Array($0.sockets.values) }) { await self.remove(socket, reason: reason) }
         }
@@ -256,13 +284,17 @@ final class SocketClient: Sendable {
         }
         guard start else { return }
         Task {
-            while let next = self.state.withLock({ state -> (@Sendable () async -> Void)? in
+            while let (next, readers) = self.state.withLock({ state -> ((@Sendable () async -> Void), [CheckedContinuation<Void, Never>])? in
                 guard !state.queue.isEmpty else {
                     state.draining = false
                     return nil
                 }
-                return state.queue.removeFirst()
+                let next = state.queue.removeFirst()
+                guard state.queue.count < Self.highWater else { return (next, []) }
+                defer { state.readers = [] }
+                return (next, state.readers)
             }) {
+                for reader in readers { reader.resume() }
                 await next()
             }
         }

@@ -40,7 +40,8 @@ struct TestServer {
 /// server-to-client acknowledgements: `call-me-back` makes the server emit `callback` with the same arguments and
 /// wait up to 500 ms for the client's acknowledgement, then emit `callback-answer` with it, or `callback-timeout`;
 /// and for rooms and connection state recovery (the server keeps dropped sessions in memory), `join` puts the socket
-/// in the rooms named, `to-room` emits `room-message` with the other arguments to the room named first.
+/// in the rooms named, `to-room` emits `room-message` with the other arguments to the room named first; `slow` takes
+/// 100 ms to answer with its arguments.
 struct EchoNamespace: NamespaceHandler {
     func connect(_ socket: Socket, auth: JSONValue?) async throws {
         socket.data = auth
@@ -56,6 +57,9 @@ struct EchoNamespace: NamespaceHandler {
             socket.emit("message-back", arguments)
             return []
         case "message-with-ack": return arguments
+        case "slow":
+            try? await Task.sleep(for: .milliseconds(100))
+            return arguments
         case "join":
             for room in arguments.values.compactMap(\.stringValue) { socket.join(room) }
             return []

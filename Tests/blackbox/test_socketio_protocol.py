@@ -385,6 +385,40 @@ def test_a_client_that_stops_reading_is_cut_off(test_server):
     other.close()
 
 
+def test_a_client_that_sends_faster_than_it_is_served_is_held_back(test_server):
+    """Each `slow` event takes 100 ms. A client that sends them as fast as it can is not queued without bound: the
+    server stops reading it (TCP pushes back, and the client's send blocks), then handles what it took, in order."""
+    def rss_mib() -> float:
+        status = Path(f"/proc/{SERVER_PIDS[test_server]}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+
+    before = rss_mib()
+    ws, _ = open_socketio(test_server)
+    ws.sock.settimeout(3)
+    padding = "x" * 20_000
+    sent = 0
+    with pytest.raises((websocket.WebSocketTimeoutException, TimeoutError, OSError)):
+        for n in range(5_000):  # 100 MB if it were all taken in
+            ws.send(f'42{n}["slow",{n},"{padding}"]')
+            sent += 1
+    assert sent < 2_000, "the server kept reading"
+    assert rss_mib() - before < 40
+    # What it took is answered in order (the test stops reading after a few).
+    ws.sock.settimeout(10)
+    answers = []
+    while len(answers) < 3:
+        text = recv_skipping_pings(ws)
+        if text.startswith("43"):
+            answers.append(int(text[2:text.index("[")]))
+    assert answers == [0, 1, 2]
+    ws.close()
+    # Everyone else is served meanwhile.
+    other, _ = open_socketio(test_server)
+    other.send('421["message-with-ack","hi"]')
+    assert recv_skipping_pings(other) == '431["hi"]'
+    other.close()
+
+
 # ------------------------------------------------------------------------------------------- HTTP long-polling
 
 class Polling:

@@ -51,6 +51,15 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise SystemExit(f"{url} not up")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def load(url, plan, mode, out, connections, first=0, count=None, source="127.0.0.1", rate=0, duration=20, ready=None, threads=1):
     argv = [LOAD, "run", "--url", url, "--plan", str(plan), "--mode", mode, "--connections", str(connections),
             "--first-user", str(first), "--source", source, "--duration", str(duration), "--out", str(out),
@@ -157,8 +166,7 @@ def main():
             results["parley"] = scenario("parley", url, server.pid, plan, args, parley_probe)
             print(json.dumps(results["parley"]), file=sys.stderr)
     finally:
-        server.terminate()
-        server.wait()
+        stop(server)
 
     if "peer" in args.servers:
         peer = subprocess.Popen([PYTHON, str(ROOT / "scripts/bench/socketio_peer.py"), str(WORK / "plan.json"), "18091"],
@@ -178,8 +186,7 @@ def main():
             results["peer"] = scenario("peer", "http://127.0.0.1:18091", peer.pid, WORK / "plan.json", args, peer_probe)
             print(json.dumps(results["peer"]), file=sys.stderr)
         finally:
-            peer.terminate()
-            peer.wait()
+            stop(peer)
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 

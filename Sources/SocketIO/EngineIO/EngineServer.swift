@@ -11,6 +11,14 @@ public protocol EngineHandler: Sendable {
     func opened(_ session: EngineSession, request: EngineRequest)
     func received(_ message: EngineMessage, from session: EngineSession)
     func closed(_ session: EngineSession, reason: EngineCloseReason)
+    /// Returns once the layer above can take more of the session's messages. The transport reads nothing meanwhile,
+    /// so a client that sends faster than its messages are handled is held back by TCP (or its POST is answered
+    /// later), rather than queued without bound.
+    func ready(for session: EngineSession) async
+}
+
+extension EngineHandler {
+    public func ready(for session: EngineSession) async {}
 }
 
 /// The request that opened a session.
@@ -147,6 +155,7 @@ public final class EngineServer: Service, Sendable {
                     }
                 }
                 if session.isClosed { return }
+                await handler.ready(for: session)
             }
             if session.transport == .websocket { session.close(.clientClosed) }
         } catch {
@@ -231,6 +240,7 @@ public final class EngineServer: Service, Sendable {
             }
             for packet in packets where !handle(packet, from: session) { break }
             if session.isClosed { forget(session) }
+            await handler.ready(for: session)
             return .ok
         default:
             return .error(.badHandshakeMethod)
@@ -249,7 +259,7 @@ public final class EngineServer: Service, Sendable {
                 if session.isClosed, session.transport != .websocket { forget(session) }
             }
         }
-        for session in sessions.withLock({ Array($0.values) }) { session.close() }
+        for session in sessions.withLock({ Array($0.values) }) { session.close(.shuttingDown) }
     }
 
     private func handshake(_ session: EngineSession) -> String {

@@ -12,6 +12,8 @@ public enum EngineCloseReason: String, Sendable {
     case protocolError = "parse error"
     /// More packets waited for the client than the server keeps.
     case slowConsumer = "transport full"
+    /// The server is stopping; the client may come back to another instance.
+    case shuttingDown = "server shutting down"
 }
 
 /// One client's Engine.IO session: the packets waiting for it and the transport that carries them.
