@@ -2,9 +2,11 @@
 """Socket.IO benchmarks, Parley and the python-socketio peer side by side in one run (release builds; figures, not
 tests). For each server: 18,000 idle connections from two parley-load processes (the file limit is 20,000 per
 process) with the server's RSS and idle CPU, then a probe message that every one of them must receive; 2-member
-chats at a total rate; one message at a time to a 1,000-member group.
+chats at a total rate; one message at a time to a 1,000-member group (before the chats, whose backlog would
+slow it when the rate is more than the server sustains).
 
     scripts/bench/socket-load.py [--connections 18000] [--rate 10000] [--servers parley,peer]
+    scripts/bench/socket-load.py --cluster 3       # 3 x 18,000 idle connections on one Redis, one probe to all
 
 PARLEY_BIN and LOAD_BIN default to the release builds; results go to $TMPDIR/socket-load/.
 """
@@ -60,6 +62,16 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def settle(pid: int, limit: float = 120) -> None:
+    """Waits until the server is idle (under a tenth of a core for 2 s): one load's backlog must not slow the next."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(2)
+        if cpu_seconds(pid) - before < 0.2:
+            return
+
+
 def load(url, plan, mode, out, connections, first=0, count=None, source="127.0.0.1", rate=0, duration=20, ready=None, threads=1):
     argv = [LOAD, "run", "--url", url, "--plan", str(plan), "--mode", mode, "--connections", str(connections),
             "--first-user", str(first), "--source", source, "--duration", str(duration), "--out", str(out),
@@ -104,7 +116,12 @@ def scenario(name, url, pid, plan, args, probe) -> dict:
     results["idle"] = {"connections": idle["connections"], "probed": idle["probed"], "rssBeforeMiB": before / 1024,
                        "rssAfterMiB": after / 1024, "kibPerConnection": (after - before) / max(1, idle["connections"]),
                        "idleCpuCores": idle_cpu}
-    time.sleep(3)
+    settle(pid)
+    # The group: every member connected from one process, user 0 sends, latency to the last member.
+    p = load(url, plan, "group", out / "group.json", args.group, 0, args.group, "127.0.0.6")
+    p.wait()
+    results["group"] = merge([out / "group.json"])
+    settle(pid)
     # 2-member chats: two processes, each over its own half of the users and half the rate.
     users = args.users // 2
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
@@ -115,12 +132,73 @@ def scenario(name, url, pid, plan, args, probe) -> dict:
     chat = merge([out / f"chat{i}.json" for i in range(2)])
     chat["serverCpuCores"] = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
     results["chat"] = chat
-    time.sleep(3)
-    # The group: every member connected from one process, user 0 sends, latency to the last member.
-    p = load(url, plan, "group", out / "group.json", args.group, 0, args.group, "127.0.0.6")
-    p.wait()
-    results["group"] = merge([out / "group.json"])
     return results
+
+
+def cluster(args) -> dict:
+    """Idle connections spread over `args.cluster` instances on one Redis (and one MongoDB, secantusdb), then a probe
+    message to the group that every connection, whichever instance holds it, must receive."""
+    work = WORK / "cluster"
+    work.mkdir(parents=True)
+    backing = [
+        subprocess.Popen([str(ROOT / ".venv/bin/secantusd-py"), "--host", "127.0.0.1", "--port", "18100", "--storage-path", ":memory:"],
+                         stdout=open(work / "mongo.log", "w"), stderr=subprocess.STDOUT),
+        subprocess.Popen(["redis-server", "--port", "18101", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                         stdout=open(work / "redis.log", "w"), stderr=subprocess.STDOUT),
+    ]
+    time.sleep(3)
+    instances = []
+    try:
+        for i in range(args.cluster):
+            data = work / f"data{i}"
+            data.mkdir()
+            env = {**server_env(work), "MONGO_URI": "mongodb://127.0.0.1:18100/parley", "REDIS_URL": "redis://127.0.0.1:18101/0"}
+            proc = subprocess.Popen([PARLEY, "serve", "--host", "127.0.0.1", "--port", str(18110 + i), "--data-dir", str(data)],
+                                    env=env, stdout=open(work / f"parley{i}.log", "w"), stderr=subprocess.STDOUT)
+            instances.append(proc)
+            wait_http(f"http://127.0.0.1:{18110 + i}/healthz", proc)
+        plan = work / "plan.json"
+        subprocess.check_call([PYTHON, str(ROOT / "scripts/bench/socket-plan.py"), "http://127.0.0.1:18110", str(args.group),
+                               str(args.group), str(plan)])
+        meta = json.loads(plan.read_text())
+        before = [rss_kib(p.pid) for p in instances]
+        procs, half = [], args.connections // 2
+        for i in range(args.cluster):
+            for j in range(2):
+                name = f"idle{i}-{j}"
+                procs.append((name, load(f"http://127.0.0.1:{18110 + i}", plan, "idle", work / f"{name}.json", half, 0, args.group,
+                                         f"127.0.{i + 1}.{j + 2}", duration=args.idle_hold + 120, ready=work / f"{name}.ready")))
+        deadline = time.monotonic() + 900
+        while not all((work / f"{name}.ready").exists() for name, _ in procs):
+            if time.monotonic() > deadline or any(p.poll() is not None for _, p in procs):
+                raise SystemExit(f"cluster: idle connections did not come up: see {work}")
+            time.sleep(1)
+        time.sleep(5)
+        after = [rss_kib(p.pid) for p in instances]
+        cpu0, t0 = [cpu_seconds(p.pid) for p in instances], time.monotonic()
+        time.sleep(args.idle_measure)
+        idle_cpu = [(cpu_seconds(p.pid) - c) / (time.monotonic() - t0) for p, c in zip(instances, cpu0)]
+        owner = meta["users"][0]
+        requests.post(f"http://127.0.0.1:18110/api/messages/{meta['group']['chatId']}", json={"body": "probe"},
+                      headers={"Authorization": f"Bearer {owner['token']}"}, timeout=60).raise_for_status()
+        for _, p in procs:
+            p.wait()
+        total = merge([work / f"{name}.json" for name, _ in procs])
+        return {"instances": args.cluster, "connections": total["connections"], "probed": total["probed"],
+                "kibPerConnection": [(a - b) / (args.connections) for a, b in zip(after, before)],
+                "rssAfterMiB": [a / 1024 for a in after], "idleCpuCores": idle_cpu}
+    finally:
+        for p in instances + backing:
+            stop(p)
+
+
+def server_env(work: Path) -> dict:
+    env = {**os.environ, "PARLEY_ENV": "development", "LOG_LEVEL": "error", "RATE_LIMIT_SCALE": "10000",
+           "JWT_ACCESS_SECRET": "bench-access-secret-0123456789abcdef", "JWT_REFRESH_SECRET": "bench-refresh-secret-0123456789abcdef",
+           "MAIL_OUTBOX": str(work / "outbox.jsonl")}
+    env.pop("REDIS_URL", None)
+    env.pop("MONGO_URI", None)
+    return env
 
 
 def main():
@@ -133,17 +211,17 @@ def main():
     parser.add_argument("--idle-hold", type=int, default=45)
     parser.add_argument("--idle-measure", type=int, default=20)
     parser.add_argument("--servers", default="parley,peer")
+    parser.add_argument("--cluster", type=int, default=0, help="only idle connections over this many instances on Redis")
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
+    if args.cluster:
+        print(json.dumps(cluster(args), indent=2))
+        return
 
     data = WORK / "data"
     data.mkdir()
-    env = {**os.environ, "PARLEY_ENV": "development", "LOG_LEVEL": "error", "RATE_LIMIT_SCALE": "10000",
-           "JWT_ACCESS_SECRET": "bench-access-secret-0123456789abcdef", "JWT_REFRESH_SECRET": "bench-refresh-secret-0123456789abcdef",
-           "MAIL_OUTBOX": str(WORK / "outbox.jsonl")}
-    env.pop("REDIS_URL", None)
-    env.pop("MONGO_URI", None)
+    env = server_env(WORK)
     server = subprocess.Popen([PARLEY, "serve", "--host", "127.0.0.1", "--port", "18090", "--data-dir", str(data)],
                               env=env, stdout=open(WORK / "parley.log", "w"), stderr=subprocess.STDOUT)
     url = "http://127.0.0.1:18090"
