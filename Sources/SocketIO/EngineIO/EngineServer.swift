@@ -100,32 +100,21 @@ public final class EngineServer: Service, Sendable {
         } else {
             session = open(.websocket, request: request)
         }
-        // Each child says whether the connection must be cut off at once rather than wound down.
-        await withTaskGroup(of: Bool.self) { group in
+        session.whenCutOff(cutOff)
+        // Two tasks a connection, since an idle connection's cost is mostly its suspended tasks: the writer, and the
+        // reader in the connection's own task. An abrupt close cuts the connection off, which ends them both.
+        await withDiscardingTaskGroup { group in
             group.addTask {
                 // The writer, once the WebSocket carries the session: every queued packet in order, until the end.
-                guard await session.webSocketReady() else { return false }
+                guard await session.webSocketReady() else { return }
                 do {
                     while let packets = await session.take() {
                         for packet in packets { try await outbound.write(Self.frame(packet)) }
                     }
                     try await outbound.close(.normalClosure, reason: nil)
                 } catch {}
-                return false
             }
-            group.addTask {
-                await self.read(inbound, outbound, into: session)
-                return false
-            }
-            group.addTask {
-                // A client that stopped reading, or answering pings, is cut off: its writer may be blocked for good.
-                let reason = await session.closed()
-                return reason == .slowConsumer || reason == .pingTimeout || reason == .protocolError
-            }
-            for await abrupt in group where abrupt {
-                cutOff()
-                group.cancelAll()
-            }
+            await self.read(inbound, outbound, into: session)
         }
         // A probe that never completed leaves the session to polling.
         guard session.transport == .websocket || session.isClosed else { return }

@@ -14,6 +14,10 @@ public enum EngineCloseReason: String, Sendable {
     case slowConsumer = "transport full"
     /// The server is stopping; the client may come back to another instance.
     case shuttingDown = "server shutting down"
+
+    /// The connection is dropped without the closing handshake: a client that stopped reading, or answering
+    /// pings, may never read it, and its writer may be blocked for good.
+    var isAbrupt: Bool { self == .slowConsumer || self == .pingTimeout || self == .protocolError }
 }
 
 /// One client's Engine.IO session: the packets waiting for it and the transport that carries them.
@@ -44,7 +48,8 @@ public final class EngineSession: Sendable {
         /// When the last ping went out with no pong yet.
         var pingSentAt: ContinuousClock.Instant?
         var lastPing: ContinuousClock.Instant
-        var closeWaiters: [CheckedContinuation<EngineCloseReason, Never>] = []
+        /// Drops the WebSocket at once (`EngineServer.serve`): for a client that stopped reading or answering.
+        var cutOff: (@Sendable () -> Void)?
     }
 
     init(id: String, transport: Transport, bufferLimit: Int, now: ContinuousClock.Instant) {
@@ -184,32 +189,26 @@ public final class EngineSession: Sendable {
     }
 
     func close(_ reason: EngineCloseReason) {
-        let closed = state.withLock { state -> (CheckedContinuation<[EnginePacket]?, Never>?, [CheckedContinuation<EngineCloseReason, Never>])? in
+        let closed = state.withLock { state -> (CheckedContinuation<[EnginePacket]?, Never>?, (@Sendable () -> Void)?)? in
             guard state.closeReason == nil else { return nil }
             state.closeReason = reason
-            defer {
-                state.closeWaiters = []
-                state.reader = nil
-            }
+            defer { state.reader = nil }
             // A waiting reader has an empty queue: it is told the session ended.
-            return (state.reader, state.closeWaiters)
+            return (state.reader, reason.isAbrupt ? state.cutOff : nil)
         }
-        guard let (reader, waiters) = closed else { return }
+        guard let (reader, cutOff) = closed else { return }
         reader?.resume(returning: nil)
-        for waiter in waiters { waiter.resume(returning: reason) }
+        cutOff?()
         abandonUpgrade()
     }
 
-    /// Returns once the session is closed, with the reason.
-    func closed() async -> EngineCloseReason {
-        await withCheckedContinuation { continuation in
-            let reason = state.withLock { state -> EngineCloseReason? in
-                if let reason = state.closeReason { return reason }
-                state.closeWaiters.append(continuation)
-                return nil
-            }
-            if let reason { continuation.resume(returning: reason) }
+    /// How the WebSocket carrying the session is dropped when the session ends abruptly; at once if it already has.
+    func whenCutOff(_ cutOff: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state in
+            state.cutOff = cutOff
+            return state.closeReason?.isAbrupt ?? false
         }
+        if now { cutOff() }
     }
 
     /// The heartbeat: pings when `interval` has passed, and closes when a ping went unanswered for `timeout`.
