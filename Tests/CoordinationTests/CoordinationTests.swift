@@ -171,6 +171,23 @@ struct CoordinationContractTests {
         #expect(try await bus.messages(unique("silent"), after: offsets[0], limit: 10) == nil)
     }
 
+    // MARK: Kept sessions
+
+    @Test("sessions: a kept value is taken once, and not after its time", arguments: Backend.allCases)
+    func sessionsTakenOnce(_ backend: Backend) async throws {
+        let sessions = try await Harness.make(backend).coordination.sessions
+        let key = unique("socket")
+        try await sessions.keep(key, [0, 0xFF, 1], for: .seconds(30))
+        #expect(try await sessions.take(key) == [0, 0xFF, 1])
+        #expect(try await sessions.take(key) == nil, "a second take gets nothing")
+
+        let brief = unique("socket")
+        try await sessions.keep(brief, [1], for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await sessions.take(brief) == nil)
+        #expect(try await sessions.take(unique("never")) == nil)
+    }
+
     @Test("bus: a cancelled consumer is unsubscribed", arguments: Backend.allCases)
     func busUnsubscribesOnCancel(_ backend: Backend) async throws {
         let harness = try await Harness.make(backend)
