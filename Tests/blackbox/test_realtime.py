@@ -418,3 +418,32 @@ def test_a_message_that_reaches_a_socket_is_delivered_once(pair):
     alice_client.nothing("receipt:delivered", within=0.6)
     page = expect(api(alice_session, "GET", f"/api/messages/{chat['_id']}", alice_token), 200)
     assert next(m for m in page["messages"] if m["_id"] == offline["_id"])["status"] == "sent"
+
+
+def test_a_group_message_is_receipted_once_when_every_member_has_it(server):
+    alice_session, alice_token, alice = register(server, "alice")
+    _, bob_token, bob = register(server, "bob")
+    _, carol_token, carol = register(server, "carol")
+    group = create_chat(alice_session, alice_token, [bob["_id"], carol["_id"]], type_="group", title="three")
+    alice_client, bob_client = Client(server, alice_token), Client(server, bob_token)
+    carol_client = None
+    try:
+        # Carol is offline: the message reaches Bob only, so it is not delivered, and Alice hears nothing.
+        first = alice_client.call("message:send", {"chatId": group["_id"], "body": "one", "tempId": str(uuid.uuid4())})["message"]
+        bob_client.next("message:new")
+        alice_client.nothing("receipt:delivered", within=0.6)
+        page = expect(api(alice_session, "GET", f"/api/messages/{group['_id']}", alice_token), 200)
+        assert next(m for m in page["messages"] if m["_id"] == first["_id"])["status"] == "sent"
+        # Both online: one receipt, naming a member, once the message reached them both.
+        carol_client = Client(server, carol_token)
+        second = alice_client.call("message:send", {"chatId": group["_id"], "body": "two", "tempId": str(uuid.uuid4())})["message"]
+        receipt = alice_client.next("receipt:delivered")
+        assert receipt["chatId"] == group["_id"] and receipt["messageIds"] == [second["_id"]]
+        assert receipt["userId"] in (bob["_id"], carol["_id"])
+        alice_client.nothing("receipt:delivered", within=0.6)
+        page = expect(api(alice_session, "GET", f"/api/messages/{group['_id']}", alice_token), 200)
+        assert next(m for m in page["messages"] if m["_id"] == second["_id"])["status"] == "delivered"
+    finally:
+        for client in (alice_client, bob_client, carol_client):
+            if client:
+                client.close()

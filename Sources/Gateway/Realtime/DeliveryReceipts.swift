@@ -7,8 +7,8 @@ import Synchronization
 
 /// `receipt:delivered`: a message that reached a recipient's socket is delivered to them. Deliveries are collected
 /// and written together every `interval` (one unit of work for all of them, however many messages and sockets);
-/// a message that reached every recipient becomes `delivered`, and each sender hears which of their messages reached
-/// whom, once per batch.
+/// a message that reached every recipient becomes `delivered`. The sender of a direct message hears when it reached
+/// the other member; the sender of a group message hears once, when it reached them all.
 final class DeliveryReceipts: Service, Sendable {
     private let store: any Store
     private let events: any EventPublisher
@@ -44,25 +44,29 @@ final class DeliveryReceipts: Service, Sendable {
         guard !batch.isEmpty else { return }
         do {
             let changed = try await store.messages.markDelivered(Array(batch))
-            var participants: [ObjectId: Set<ObjectId>] = [:]
-            var fullyDelivered: [ObjectId] = []
-            for message in changed where message.status == .sent {
-                if participants[message.chatId] == nil {
-                    participants[message.chatId] = Set(try await store.chats.find(id: message.chatId)?.participants ?? [])
-                }
-                let recipients = (participants[message.chatId] ?? []).subtracting([message.senderId])
-                if recipients.isSubset(of: message.deliveredTo) { fullyDelivered.append(message.id) }
+            var chats: [ObjectId: ChatRecord] = [:]
+            var fullyDelivered: Set<ObjectId> = []
+            for message in changed {
+                if chats[message.chatId] == nil { chats[message.chatId] = try await store.chats.find(id: message.chatId) }
+                let recipients = Set(chats[message.chatId]?.participants ?? []).subtracting([message.senderId])
+                if message.status == .sent, recipients.isSubset(of: message.deliveredTo) { fullyDelivered.insert(message.id) }
             }
-            if !fullyDelivered.isEmpty { try await store.messages.setStatus(ids: fullyDelivered, .delivered) }
+            if !fullyDelivered.isEmpty { try await store.messages.setStatus(ids: Array(fullyDelivered), .delivered) }
 
-            // One receipt per chat, sender and recipient, naming the messages that reached that recipient.
+            // In a direct chat, one receipt per sender and recipient naming what reached them. In a group, one receipt
+            // per message, when it has reached every member (its status), naming the member it reached last: one
+            // per member would be a thousand events to the sender for a message to a group of a thousand.
             struct Key: Hashable {
                 let chatId, senderId, userId: ObjectId
             }
             let byId = Dictionary(changed.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var receipts: [Key: [ObjectId]] = [:]
+            var announced: Set<ObjectId> = []
             for delivery in batch {
                 guard let message = byId[delivery.messageId], message.deliveredTo.contains(delivery.userId) else { continue }
+                if chats[message.chatId]?.kind == .group {
+                    guard fullyDelivered.contains(message.id), announced.insert(message.id).inserted else { continue }
+                }
                 receipts[Key(chatId: message.chatId, senderId: message.senderId, userId: delivery.userId), default: []].append(message.id)
             }
             for (key, ids) in receipts {
