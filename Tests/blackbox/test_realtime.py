@@ -346,11 +346,13 @@ def test_a_user_holds_at_most_twenty_sockets_on_an_instance(server):
             client.close()
 
 
-def test_a_dropped_socket_recovers_its_missed_events(server):
-    alice_session, alice_token, alice = register(server, "alice")
-    bob_session, bob_token, bob = register(server, "bob")
+def assert_recovers_missed_messages(drop_on, come_back_on) -> None:
+    """Bob's socket on `drop_on` sees a message live, drops, misses three, and comes back on `come_back_on` with his
+    session: the same sid and pid, the three in order, then live messages again."""
+    alice_session, alice_token, alice = register(drop_on, "alice")
+    _, bob_token, bob = register(drop_on, "bob")
     chat = create_chat(alice_session, alice_token, [bob["_id"]])
-    raw = RawSocket(server.url, {"token": bob_token, "recover": True})
+    raw = RawSocket(drop_on.url, {"token": bob_token, "recover": True})
     assert raw.session["pid"]
     first = send(alice_session, alice_token, chat["_id"], "seen live")
     live = raw.next("message:new")
@@ -359,12 +361,16 @@ def test_a_dropped_socket_recovers_its_missed_events(server):
     time.sleep(0.3)
     missed = [send(alice_session, alice_token, chat["_id"], f"missed {n}")["_id"] for n in range(3)]
 
-    back = RawSocket(server.url, {"token": bob_token, "pid": raw.session["pid"], "offset": raw.offset})
+    back = RawSocket(come_back_on.url, {"token": bob_token, "pid": raw.session["pid"], "offset": raw.offset})
     assert back.session == raw.session
     assert [back.next("message:new")[0]["_id"] for _ in missed] == missed
     later = send(alice_session, alice_token, chat["_id"], "after")
     assert back.next("message:new")[0]["_id"] == later["_id"]
     back.drop()
+
+
+def test_a_dropped_socket_recovers_its_missed_events(server):
+    assert_recovers_missed_messages(server, server)
 
 
 def test_recovery_checks_the_token_and_the_user(server):

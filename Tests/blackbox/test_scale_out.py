@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from conftest import create_chat, register, send, start_redis, start_secantus, start_server, stop_process, stop_server
-from test_realtime import Client, RawSocket
+from test_realtime import Client, assert_recovers_missed_messages
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +61,7 @@ def test_users_on_two_instances_talk_and_each_socket_hears_each_event_once(clust
 
 def test_a_socket_dropped_on_one_instance_recovers_on_the_other(cluster):
     a, b = cluster["instances"]
-    alice_session, alice_token, alice = register(a, "alice")
-    _, bob_token, bob = register(a, "bob")
-    chat = create_chat(alice_session, alice_token, [bob["_id"]])
-    raw = RawSocket(a.url, {"token": bob_token, "recover": True})
-    send(alice_session, alice_token, chat["_id"], "on A")
-    raw.next("message:new")
-    raw.drop()
-    time.sleep(0.3)
-    missed = [send(alice_session, alice_token, chat["_id"], f"missed {n}")["_id"] for n in range(3)]
-    back = RawSocket(b.url, {"token": bob_token, "pid": raw.session["pid"], "offset": raw.offset})
-    assert back.session == raw.session
-    assert [back.next("message:new")[0]["_id"] for _ in missed] == missed
-    later = send(alice_session, alice_token, chat["_id"], "live on B")
-    assert back.next("message:new")[0]["_id"] == later["_id"]
-    back.drop()
+    assert_recovers_missed_messages(a, b)
 
 
 def test_delivery_resumes_after_redis_restarts(cluster):

@@ -46,9 +46,14 @@ struct RateLimitMiddleware<Context: APIRequestContext>: RouterMiddleware {
     private func check(_ key: String, _ limit: RateLimits.Limit) async throws {
         // The configuration bounds the scale, so this product is far inside Int's range.
         let decision = try await limiter.hit(key, limit: max(1, Int((Double(limit.count) * scale).rounded())), window: limit.window)
-        guard decision.allowed else {
-            let (seconds, attoseconds) = decision.retryAfter.components
-            throw APIError.rateLimited(retryAfter: Int(clamping: seconds) + (attoseconds > 0 ? 1 : 0))
-        }
+        guard decision.allowed else { throw decision.refusal }
+    }
+}
+
+extension RateLimitDecision {
+    /// The contract's 429 for a denied hit, its `Retry-After` rounded up to whole seconds.
+    var refusal: APIError {
+        let (seconds, attoseconds) = retryAfter.components
+        return .rateLimited(retryAfter: Int(clamping: seconds) + (attoseconds > 0 ? 1 : 0))
     }
 }

@@ -28,8 +28,7 @@ public final class SocketLimits: Sendable {
         guard let decision = try? await limiter.hit("events:\(socket.id)", limit: events, window: window), !decision.allowed else {
             return nil
         }
-        let (seconds, attoseconds) = decision.retryAfter.components
-        let error = APIError.rateLimited(retryAfter: Int(clamping: seconds) + (attoseconds > 0 ? 1 : 0))
+        let error = decision.refusal
         socket.emit("error", SocketArguments([["code": .string(error.code), "message": .string(error.message)]]))
         // Refusals have a budget of their own: a client that ignores them is abusing, not bursting.
         if let refusals = try? await limiter.hit("refusals:\(socket.id)", limit: refusalsToDisconnect, window: window), !refusals.allowed {

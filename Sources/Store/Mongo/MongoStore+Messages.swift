@@ -231,12 +231,11 @@ struct MongoMessages: MessageRepository {
         return try connection.count(MongoSchema.messages, filter)
     }
 
-    private func updateMany(_ ids: [ObjectId], _ update: Document, notSentBy userId: ObjectId? = nil) async throws {
+    private func updateMany(_ ids: [ObjectId], _ update: Document) async throws {
         guard !ids.isEmpty else { return }
         let collection = collection
-        var filter: Document = ["_id": .document(["$in": ids.bson])]
-        if let userId { filter["senderId"] = .document(["$ne": userId.bson]) }
-        try await store.run { [filter] connection in _ = try connection.updateMany(collection, filter, update) }
+        let filter: Document = ["_id": .document(["$in": ids.bson])]
+        try await store.run { connection in _ = try connection.updateMany(collection, filter, update) }
     }
 
     private func modify(_ id: ObjectId, _ update: BSON) async throws -> MessageRecord? {
