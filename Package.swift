@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // schema → code
@@ -117,6 +119,20 @@ let package = Package(
             path: "Sources/ParleyLoad"
         ),
 
+        // HTTP to addresses users choose (link previews, push endpoints), never into the server's own network
+        .target(
+            name: "Outbound",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Outbound"
+        ),
+
         // hand-written services, one module each
         .target(name: "ServiceKit", dependencies: ["ParleyAPI", "ParleyStore"], path: "Sources/Services/Kit"),
         .target(
@@ -131,15 +147,37 @@ let package = Package(
         .target(name: "UsersService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit", "Coordination"], path: "Sources/Services/Users"),
         .target(name: "ChatsService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"], path: "Sources/Services/Chats"),
         .target(name: "MessagesService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"], path: "Sources/Services/Messages"),
-        .target(name: "MediaService", dependencies: ["ParleyAPI"], path: "Sources/Services/Media"),
-        .target(name: "NotificationsService", dependencies: ["ParleyAPI"], path: "Sources/Services/Notifications"),
+        .target(
+            name: "MediaService",
+            dependencies: [
+                "ParleyAPI", "ParleyStore", "ServiceKit", "Outbound", "Coordination",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/Media"
+        ),
+        .target(
+            name: "NotificationsService",
+            dependencies: [
+                "ParleyAPI", "ParleyStore", "ServiceKit", "Outbound", "Coordination",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Services/Notifications"
+        ),
 
         // the public HTTP door
         .target(
             name: "Gateway",
             dependencies: [
                 "ParleyAPI", "AuthService", "UsersService", "ChatsService", "MessagesService", "MediaService",
-                "NotificationsService", "ServiceKit", "Coordination", "SocketIO",
+                "NotificationsService", "ServiceKit", "Coordination", "SocketIO", "Outbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -154,7 +192,8 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "Gateway", "ParleyStore", "SQLiteStore", "MongoStore", "AuthService", "Coordination",
+                "Gateway", "ParleyStore", "SQLiteStore", "MongoStore", "AuthService", "Coordination", "MediaService", "Outbound",
+                "NotificationsService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -185,7 +224,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "AuthService", "SQLiteStore", "ServiceKit", "Coordination",
+                "Gateway", "AuthService", "SQLiteStore", "ServiceKit", "Coordination", "MediaService", "Outbound",
+                "NotificationsService",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/GatewayTests"
@@ -194,6 +234,13 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore", "store-probe", "MongoStore"], path: "Tests/StoreTests"),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], path: "Tests/CoordinationTests"),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"], path: "Tests/SocketIOTests"),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound"], path: "Tests/OutboundTests"),
+        .testTarget(
+            name: "NotificationsServiceTests",
+            dependencies: ["NotificationsService", "ParleyAPI", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/NotificationsServiceTests"
+        ),
+        .testTarget(name: "MediaServiceTests", dependencies: ["MediaService", "ParleyAPI", "ParleyStore"], path: "Tests/MediaServiceTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,6 +10,8 @@ public struct Coordination: Sendable {
     public let bus: any EventBus
     /// Sessions of dropped sockets, for whichever instance their client comes back to.
     public let sessions: any SessionKeeper
+    /// Cached results and short claims.
+    public let cache: any SharedCache
     /// The Redis client behind them, when there is one: for `/readyz` and for caches.
     public let redis: RedisClient?
 
@@ -18,12 +20,14 @@ public struct Coordination: Sendable {
         rateLimiter: any RateLimiter,
         bus: any EventBus,
         sessions: any SessionKeeper,
+        cache: any SharedCache,
         redis: RedisClient? = nil
     ) {
         self.presence = presence
         self.rateLimiter = rateLimiter
         self.bus = bus
         self.sessions = sessions
+        self.cache = cache
         self.redis = redis
     }
 
@@ -33,7 +37,8 @@ public struct Coordination: Sendable {
             presence: InProcessPresenceTracker(ttl: presenceTTL),
             rateLimiter: InProcessRateLimiter(),
             bus: InProcessEventBus(),
-            sessions: InProcessSessionKeeper()
+            sessions: InProcessSessionKeeper(),
+            cache: InProcessSharedCache()
         )
     }
 
@@ -46,6 +51,7 @@ public struct Coordination: Sendable {
             rateLimiter: RedisRateLimiter(client: client),
             bus: RedisEventBus(client: client),
             sessions: RedisSessionKeeper(client: client),
+            cache: RedisSharedCache(client: client),
             redis: client
         )
     }

@@ -1,4 +1,6 @@
 import Foundation
+import MediaService
+import Outbound
 
 /// Everything Parley reads from its environment, checked once at start. In development a `.env` file in the
 /// working directory fills variables the environment leaves unset. `.env.example` lists every variable.
@@ -30,6 +32,19 @@ public struct Configuration: Sendable {
     /// The shared secret of internal routes; unset in development: generated and kept in the data folder.
     public var internalSecret: String?
     public var logLevel = "info"
+    /// How browsers reach this server, for the URLs of the embedded media; default `http://<HOST>:<PORT>`.
+    public var publicURL: String?
+    /// Media in S3 when set; in `<DATA_DIR>/media` otherwise.
+    public var s3: S3Storage.Settings?
+    /// Test configurations only: the private and loopback addresses link previews and push deliveries may reach.
+    public var privateTargets: OutboundClient.Exceptions = .none
+    /// Extra trusted roots (PEM) for outbound HTTPS, for a test push service with its own CA.
+    public var outboundCAFile: String?
+    /// VAPID keys (base64url P-256 private scalar and uncompressed public point); generated and kept in the data
+    /// folder in development.
+    public var vapidPublicKey: String?
+    public var vapidPrivateKey: String?
+    public var vapidSubject = "mailto:admin@parley.invalid"
 
     public init() {}
 
@@ -38,6 +53,7 @@ public struct Configuration: Sendable {
 
     public var isProduction: Bool { mode == .production }
     public var outbox: URL { mailOutbox ?? dataDirectory.appendingPathComponent("outbox.jsonl") }
+    public var baseURL: String { publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// Reads and checks every variable; the error names each one that is wrong, not just the first.
     public static func load(
@@ -131,6 +147,72 @@ public struct Configuration: Sendable {
                 config.logLevel = level
             } else {
                 problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+            }
+        }
+        if let url = value("PUBLIC_URL") {
+            if (url.hasPrefix("http://") || url.hasPrefix("https://")) && URL(string: url)?.host != nil {
+                config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else {
+                problems.append("PUBLIC_URL must be an http(s) URL like https://api.example.com, not '\(url)'")
+            }
+        }
+        if let bucket = value("S3_BUCKET") {
+            var endpoint: URL?
+            if let text = value("S3_ENDPOINT") {
+                endpoint = URL(string: text).flatMap { ["http", "https"].contains($0.scheme ?? "") && $0.host != nil ? $0 : nil }
+                if endpoint == nil { problems.append("S3_ENDPOINT must be an http(s) URL, not '\(text)'") }
+            }
+            let region = value("S3_REGION") ?? value("AWS_REGION")
+            if region == nil { problems.append("S3_REGION is required with S3_BUCKET") }
+            let keyId = value("AWS_ACCESS_KEY_ID")
+            let secret = value("AWS_SECRET_ACCESS_KEY")
+            if keyId == nil || secret == nil { problems.append("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required with S3_BUCKET") }
+            if let region, let keyId, let secret {
+                config.s3 = S3Storage.Settings(
+                    bucket: bucket,
+                    region: region,
+                    endpoint: endpoint,
+                    accessKeyId: keyId,
+                    secretAccessKey: secret,
+                    sessionToken: value("AWS_SESSION_TOKEN"),
+                    publicBaseURL: value("MEDIA_BASE_URL")
+                )
+            }
+        }
+        for key in ["LINK_PREVIEW_ALLOW_PRIVATE", "OUTBOUND_ALLOW_PRIVATE"] {
+            guard let text = value(key), text != "0" else { continue }
+            if config.isProduction { problems.append("\(key) is for test configurations and refused in production") }
+            if text == "1" {
+                config.privateTargets = .all
+                continue
+            }
+            let addresses = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let parsed = addresses.compactMap { Outbound.IPAddress(literal: $0) }
+            if parsed.count == addresses.count {
+                config.privateTargets = .only(Set(parsed))
+            } else {
+                problems.append("\(key) must be 1, 0 or comma-separated IP addresses, not '\(text)'")
+            }
+        }
+        if let file = value("OUTBOUND_CA_FILE") {
+            if FileManager.default.isReadableFile(atPath: file) {
+                config.outboundCAFile = file
+            } else {
+                problems.append("OUTBOUND_CA_FILE must name a readable PEM file, not '\(file)'")
+            }
+        }
+        config.vapidPublicKey = value("VAPID_PUBLIC_KEY")
+        config.vapidPrivateKey = value("VAPID_PRIVATE_KEY")
+        if (config.vapidPublicKey == nil) != (config.vapidPrivateKey == nil) {
+            problems.append("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together")
+        } else if config.isProduction, config.vapidPrivateKey == nil {
+            problems.append("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are required in production")
+        }
+        if let subject = value("VAPID_SUBJECT") {
+            if subject.hasPrefix("mailto:") || subject.hasPrefix("https://") {
+                config.vapidSubject = subject
+            } else {
+                problems.append("VAPID_SUBJECT must be a mailto: or https: URL")
             }
         }
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }

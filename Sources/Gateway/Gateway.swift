@@ -3,8 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
+import MediaService
 import NIOCore
 import ParleyAPI
+import ServiceLifecycle
 import SocketIO
 
 /// The public HTTP door: every public route of the schema, health checks, and the contract's error shape
@@ -55,7 +57,8 @@ public enum Gateway {
             ("/docs", "text/html; charset=utf-8", APIDocuments.reference),
         ]
         let probes = (["/healthz", "/readyz"] + documents.map(\.path)).map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }
-        router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes))
+        let fileRoutes = services.mediaFiles == nil ? [] : MediaFiles.routes
+        router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes + fileRoutes))
         router.add(middleware: BearerAuthenticator(security: security))
         router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale))
         router.get("/healthz") { _, _ in status("ok") }
@@ -80,6 +83,7 @@ public enum Gateway {
         services.messages.registerRoutes(on: router, security: security)
         services.media.registerRoutes(on: router, security: security)
         services.notifications.registerRoutes(on: router, security: security)
+        services.mediaFiles?.addRoutes(to: router)
         return router
     }
 
@@ -91,6 +95,7 @@ public enum Gateway {
     public static func application(
         router: Router<Context>,
         realtime: Realtime? = nil,
+        background: [any Service] = [],
         host: String,
         port: Int,
         production: Bool = false,
@@ -112,7 +117,7 @@ public enum Gateway {
             configuration: .init(address: .hostname(host, port: port), serverName: "parley"),
             logger: logger
         )
-        application.addServices(realtime?.services ?? [])
+        application.addServices((realtime?.services ?? []) + background)
         return application
     }
 }

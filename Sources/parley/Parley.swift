@@ -5,9 +5,12 @@ import Foundation
 import Gateway
 import Hummingbird
 import Logging
+import MediaService
 import MongoStore
 import NIOCore
 import NIOPosix
+import NotificationsService
+import Outbound
 import ParleyAPI
 import ParleyStore
 import SQLiteStore
@@ -82,6 +85,17 @@ extension Configuration {
         return secrets
     }
 
+    /// VAPID keys from the environment; in development, created once and kept in the data folder.
+    func pushIdentity() throws -> WebPushSender.Identity {
+        let keys =
+            if let vapidPrivateKey, let vapidPublicKey {
+                try VAPIDKeys(privateKey: vapidPrivateKey, publicKey: vapidPublicKey)
+            } else {
+                try VAPIDKeys.persisted(in: dataDirectory)
+            }
+        return WebPushSender.Identity(keys: keys, subject: vapidSubject)
+    }
+
     func makeLogger() -> Logger {
         var logger = Logger(label: "parley")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -114,7 +128,16 @@ struct Serve: AsyncParsableCommand {
             mailer: OutboxMailer(url: config.outbox),
             coordination: coordination,
             events: events,
-            secureCookies: config.isProduction
+            mediaStorage: config.s3.map { S3Storage(settings: $0) as any MediaStorage }
+                ?? LocalStorage(
+                    folder: config.dataDirectory.appendingPathComponent("media"),
+                    baseURL: config.baseURL,
+                    secret: secrets.internalSecret
+                ),
+            outbound: OutboundClient(exceptions: config.privateTargets, extraTrustRoots: config.outboundCAFile),
+            push: try config.pushIdentity(),
+            secureCookies: config.isProduction,
+            logger: logger
         )
         let security = TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret)
         let realtime = Realtime(
@@ -164,6 +187,7 @@ struct Serve: AsyncParsableCommand {
         try await Gateway.application(
             router: router,
             realtime: realtime,
+            background: services.background,
             host: config.host,
             port: config.port,
             production: config.isProduction,

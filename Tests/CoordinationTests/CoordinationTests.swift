@@ -188,6 +188,33 @@ struct CoordinationContractTests {
         #expect(try await sessions.take(unique("never")) == nil)
     }
 
+    // MARK: Cache
+
+    @Test("cache: a value lasts its time; a claim is won once until it lapses", arguments: Backend.allCases)
+    func cacheValuesAndClaims(_ backend: Backend) async throws {
+        let cache = try await Harness.make(backend).coordination.cache
+        let key = unique("preview")
+        #expect(try await cache.value(key) == nil)
+        try await cache.store(key, [7, 0, 255], for: .milliseconds(300))
+        #expect(try await cache.value(key) == [7, 0, 255])
+
+        let claim = unique("push")
+        #expect(try await cache.claim(claim, for: .milliseconds(300)))
+        #expect(try await cache.claim(claim, for: .milliseconds(300)) == false, "a second claim while the first lasts loses")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await cache.value(key) == nil, "the value lapsed")
+        #expect(try await cache.claim(claim, for: .milliseconds(300)), "the lapsed claim can be won again")
+    }
+
+    @Test func inProcessCacheMemoryIsBounded() async throws {
+        let cache = InProcessSharedCache(capacity: 100)
+        for index in 0..<1000 { try await cache.store("k\(index)", [1], for: .seconds(60)) }
+        #expect(try await cache.value("k999") == [1], "the newest entry stays")
+        var kept = 0
+        for index in 0..<1000 where try await cache.value("k\(index)") != nil { kept += 1 }
+        #expect(kept <= 100)
+    }
+
     @Test("bus: a cancelled consumer is unsubscribed", arguments: Backend.allCases)
     func busUnsubscribesOnCancel(_ backend: Backend) async throws {
         let harness = try await Harness.make(backend)

@@ -24,7 +24,8 @@ struct Harness: Sendable {
                 presence: InProcessPresenceTracker(ttl: presenceTTL),
                 rateLimiter: InProcessRateLimiter(),
                 bus: bus,
-                sessions: InProcessSessionKeeper()
+                sessions: InProcessSessionKeeper(),
+                cache: InProcessSharedCache()
             )
             return Harness(coordination: coordination, subscriberCount: { bus.subscriberCount($0) })
         case .redis:
@@ -35,6 +36,7 @@ struct Harness: Sendable {
                 rateLimiter: RedisRateLimiter(client: client),
                 bus: bus,
                 sessions: RedisSessionKeeper(client: client),
+                cache: RedisSharedCache(client: client),
                 redis: client
             )
             return Harness(coordination: coordination, subscriberCount: { try await bus.subscriberCount($0) })

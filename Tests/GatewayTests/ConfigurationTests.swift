@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Outbound
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -31,7 +32,10 @@ import Testing
     @Test func productionRequiresSecretsAndItsOwnOrigins() throws {
         #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["PARLEY_ENV": "production"], dotEnv: nil) }
         let secret = String(repeating: "s", count: 32)
-        let secrets = ["PARLEY_ENV": "production", "JWT_ACCESS_SECRET": secret, "JWT_REFRESH_SECRET": secret, "INTERNAL_SECRET": secret]
+        let secrets = [
+            "PARLEY_ENV": "production", "JWT_ACCESS_SECRET": secret, "JWT_REFRESH_SECRET": secret, "INTERNAL_SECRET": secret,
+            "VAPID_PUBLIC_KEY": "public", "VAPID_PRIVATE_KEY": "private",
+        ]
         // Without ALLOWED_ORIGINS production would grant the development localhost origins.
         do {
             _ = try Configuration.load(environment: secrets, dotEnv: nil)
@@ -42,6 +46,39 @@ import Testing
         let config = try Configuration.load(environment: secrets.merging(["ALLOWED_ORIGINS": "https://chat.example.com"]) { $1 }, dotEnv: nil)
         #expect(config.isProduction)
         #expect(config.allowedOrigins == ["https://chat.example.com"])
+    }
+
+    @Test func mediaAndPushSettings() throws {
+        let config = try Configuration.load(
+            environment: [
+                "S3_BUCKET": "media", "S3_REGION": "eu-west-1", "S3_ENDPOINT": "http://127.0.0.1:9000", "AWS_ACCESS_KEY_ID": "AKID",
+                "AWS_SECRET_ACCESS_KEY": "secret", "MEDIA_BASE_URL": "https://cdn.example.com", "PUBLIC_URL": "https://api.example.com/",
+                "LINK_PREVIEW_ALLOW_PRIVATE": "127.0.0.2, ::1", "VAPID_SUBJECT": "https://parley.example.com/contact",
+            ],
+            dotEnv: nil
+        )
+        #expect(config.s3?.bucket == "media" && config.s3?.endpoint?.port == 9000 && config.s3?.publicBaseURL == "https://cdn.example.com")
+        #expect(config.baseURL == "https://api.example.com")
+        #expect(config.privateTargets == .only(Set(["127.0.0.2", "::1"].compactMap(Outbound.IPAddress.init(literal:)))))
+        #expect(config.vapidSubject == "https://parley.example.com/contact")
+        #expect(try Configuration.load(environment: ["PORT": "9000"], dotEnv: nil).baseURL == "http://127.0.0.1:9000")
+        #expect(try Configuration.load(environment: ["LINK_PREVIEW_ALLOW_PRIVATE": "1"], dotEnv: nil).privateTargets == .all)
+
+        for environment in [
+            ["S3_BUCKET": "media"],
+            ["S3_BUCKET": "m", "S3_REGION": "r", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s", "S3_ENDPOINT": "ftp://x"],
+            ["PUBLIC_URL": "api.example.com"], ["LINK_PREVIEW_ALLOW_PRIVATE": "localhost"], ["VAPID_PUBLIC_KEY": "only half"],
+            ["VAPID_SUBJECT": "admin@example.com"], ["OUTBOUND_CA_FILE": "/nonexistent.pem"],
+        ] {
+            #expect(throws: ConfigurationError.self, "\(environment)") { try Configuration.load(environment: environment, dotEnv: nil) }
+        }
+        // A test allowance never reaches production.
+        let secret = String(repeating: "s", count: 32)
+        let production = [
+            "PARLEY_ENV": "production", "JWT_ACCESS_SECRET": secret, "JWT_REFRESH_SECRET": secret, "INTERNAL_SECRET": secret,
+            "ALLOWED_ORIGINS": "https://chat.example.com", "VAPID_PUBLIC_KEY": "p", "VAPID_PRIVATE_KEY": "k", "OUTBOUND_ALLOW_PRIVATE": "1",
+        ]
+        #expect(throws: ConfigurationError.self) { try Configuration.load(environment: production, dotEnv: nil) }
     }
 
     @Test func trustedProxiesAndTheRateLimitScaleAreChecked() throws {

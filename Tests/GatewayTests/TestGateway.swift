@@ -5,6 +5,10 @@ import Gateway
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import MediaService
+import NotificationsService
+import Outbound
 import ParleyAPI
 import ParleyStore
 import SQLiteStore
@@ -44,7 +48,15 @@ struct TestGateway {
             mailer: OutboxMailer(url: outbox),
             coordination: coordination,
             events: events,
-            secureCookies: production
+            mediaStorage: LocalStorage(
+                folder: folder.appendingPathComponent("media"),
+                baseURL: "http://127.0.0.1:8080",
+                secret: Self.secrets.internalSecret
+            ),
+            outbound: OutboundClient(),
+            push: WebPushSender.Identity(keys: VAPIDKeys(), subject: "mailto:test@parley.invalid"),
+            secureCookies: production,
+            logger: Logger(label: "test")
         )
         let tokens = tokens
         router = Gateway.router(

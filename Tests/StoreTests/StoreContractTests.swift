@@ -514,6 +514,12 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.media.insert(media)
         #expect(try await store.media.find(id: media.id) == media)
         #expect(try await store.media.find(id: ObjectId()) == nil)
+
+        let arrival = Date()
+        #expect(try await store.media.markUploaded(id: media.id, at: arrival))
+        #expect(try await store.media.markUploaded(id: media.id, at: Date()) == false, "an upload is accepted once")
+        #expect(try await store.media.markUploaded(id: ObjectId(), at: Date()) == false)
+        #expect(try await store.media.find(id: media.id)?.uploadedAt == arrival.storePrecision)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -527,8 +533,12 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         let moved = try await store.pushSubscriptions.find(userId: b)
         #expect(moved.map(\.endpoint) == ["https://push.example/1"])
         #expect(moved.first?.p256dh == "k3")
-        try await store.pushSubscriptions.delete(endpoint: "https://push.example/1")
+        try await store.pushSubscriptions.delete(endpoint: "https://push.example/1", ownedBy: a)
+        #expect(try await store.pushSubscriptions.find(userId: b).count == 1, "only its owner unsubscribes an endpoint")
+        try await store.pushSubscriptions.delete(endpoint: "https://push.example/1", ownedBy: b)
         #expect(try await store.pushSubscriptions.find(userId: b).isEmpty)
+        try await store.pushSubscriptions.delete(endpoint: "https://push.example/2", ownedBy: nil)
+        #expect(try await store.pushSubscriptions.find(userId: a).isEmpty)
     }
 }
 

@@ -37,13 +37,16 @@ struct CORSMiddleware<Context: APIRequestContext>: RouterMiddleware {
     }
 }
 
-/// Headers every answer carries; HSTS only in production, where the gateway sits behind TLS.
+/// Headers every answer carries; HSTS only in production, where the gateway sits behind TLS. A route that set
+/// a stricter one of its own (the media files' sandboxing policy) keeps it.
 struct SecurityHeadersMiddleware<Context: APIRequestContext>: RouterMiddleware {
     let production: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        for (name, value) in SecurityHeaders.fields(production: production) { response.headers[name] = value }
+        for (name, value) in SecurityHeaders.fields(production: production) where response.headers[name] == nil {
+            response.headers[name] = value
+        }
         return response
     }
 }

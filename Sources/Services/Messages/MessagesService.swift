@@ -9,11 +9,21 @@ public struct MessagesService: MessagesAPI {
 
     let store: any Store
     let events: any EventPublisher
+    let media: any MediaAttachments
+    let notifier: (any MessageNotifier)?
     let now: @Sendable () -> Date
 
-    public init(store: any Store, events: any EventPublisher, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store,
+        events: any EventPublisher,
+        media: any MediaAttachments,
+        notifier: (any MessageNotifier)? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.events = events
+        self.media = media
+        self.notifier = notifier
         self.now = now
     }
 
@@ -32,7 +42,7 @@ public struct MessagesService: MessagesAPI {
     }
 
     public func send(_ input: Messages.Send.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
-        let (message, created) = try await MessageSending(store: store, events: events, now: now)
+        let (message, created) = try await MessageSending(store: store, events: events, media: media, notifier: notifier, now: now)
             .send(input.body, to: input.path.chatId, from: input.caller.userId)
         return APIResponse(MessageResponse(message: message.api(for: input.caller.userId)), status: created ? .created : .ok)
     }
@@ -113,11 +123,21 @@ public struct MessagesService: MessagesAPI {
 public struct MessageSending: Sendable {
     let store: any Store
     let events: any EventPublisher
+    let media: any MediaAttachments
+    let notifier: (any MessageNotifier)?
     let now: @Sendable () -> Date
 
-    public init(store: any Store, events: any EventPublisher, now: @escaping @Sendable () -> Date) {
+    public init(
+        store: any Store,
+        events: any EventPublisher,
+        media: any MediaAttachments,
+        notifier: (any MessageNotifier)?,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.store = store
         self.events = events
+        self.media = media
+        self.notifier = notifier
         self.now = now
     }
 
@@ -129,13 +149,8 @@ public struct MessageSending: Sendable {
             throw APIError.validation(path: "body.body", "must not be empty unless a mediaId is attached")
         }
         try await BlockCheck(store: store).ensureCanWrite(in: chat, as: sender)
-        var media: MessageMediaRecord?
-        if let mediaId = request.mediaId {
-            guard let record = try await store.media.find(id: mediaId), record.userId == sender else {
-                throw APIError.validation(path: "body.mediaId", "is not an upload of yours")
-            }
-            media = MessageMediaRecord(kind: MediaKind(fileType: record.fileType), url: record.url, mediaId: record.id)
-        }
+        var attached: MessageMediaRecord?
+        if let mediaId = request.mediaId { attached = try await media.attachment(mediaId, sender: sender) }
         var reply: ReplyRecord?
         if let replyId = request.replyToId {
             guard let original = try await store.messages.find(id: replyId), chat.shows(original, to: sender) else {
@@ -147,7 +162,7 @@ public struct MessageSending: Sendable {
             chatId: chat.id,
             senderId: sender,
             body: request.body,
-            media: media,
+            media: attached,
             replyTo: reply,
             tempId: request.tempId,
             createdAt: now()
@@ -165,6 +180,7 @@ public struct MessageSending: Sendable {
         try await store.chats.markRead(chatId: chat.id, userId: sender, upTo: message.key)
         await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
         await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
+        notifier?.messageStored(message, in: chat)
         return (message, true)
     }
 
@@ -216,11 +232,5 @@ public struct ReadReceipts: Sendable {
         if let newest = messages.map(\.key).max() { try await store.chats.markRead(chatId: chat.id, userId: reader, upTo: newest) }
         let receipt = ReceiptEvent(chatId: chat.id, messageIds: messages.map(\.id), userId: reader)
         await events.publish(.receiptRead(receipt), to: [.chat(chat.id)])
-    }
-}
-
-extension MediaKind {
-    init(fileType: String) {
-        self = fileType.hasPrefix("image/") ? .image : fileType.hasPrefix("audio/") ? .audio : .document
     }
 }

@@ -1,25 +1,71 @@
+import Foundation
 import ParleyAPI
+import ParleyStore
 
-/// The notifications service: Web Push subscriptions and delivery.
-///
-/// Its handlers are not written yet: every route answers 501 `NOT_IMPLEMENTED`. Because the struct conforms to
-/// the generated protocols, a route added to the schema does not compile until it has a method here.
+/// The notifications service: the VAPID key, the caller's push subscriptions, and delivery (internal).
 public struct NotificationsService: NotificationsAPI, NotificationsInternalAPI {
-    public init() {}
+    let store: any Store
+    let sender: WebPushSender
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, sender: WebPushSender, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.sender = sender
+        self.now = now
+    }
 
     public func vapidPublicKey(_ input: Notifications.VapidPublicKey.Input, context: APIContext) async throws -> APIResponse<VapidPublicKeyResponse> {
-        throw APIError.notImplemented("notifications.vapidPublicKey")
+        APIResponse(VapidPublicKeyResponse(publicKey: sender.identity.keys.publicKey))
     }
 
     public func subscribe(_ input: Notifications.Subscribe.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("notifications.subscribe")
+        let subscription = input.body.subscription
+        guard WebPushEncryption.checkedKeys(p256dh: subscription.keys.p256dh, auth: subscription.keys.auth) != nil else {
+            throw APIError.validation([
+                ValidationIssue(path: "body.subscription.keys", message: "must be a P-256 public key (p256dh) and a 16-byte secret (auth), base64url")
+            ])
+        }
+        try await store.pushSubscriptions.upsert(
+            PushSubscriptionRecord(
+                userId: input.caller.userId,
+                endpoint: subscription.endpoint,
+                p256dh: subscription.keys.p256dh,
+                auth: subscription.keys.auth,
+                userAgent: context.userAgent.map { String($0.prefix(512)) },
+                createdAt: now()
+            )
+        )
+        return APIResponse(SuccessResponse(success: true))
     }
 
     public func unsubscribe(_ input: Notifications.Unsubscribe.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("notifications.unsubscribe")
+        try await store.pushSubscriptions.delete(endpoint: input.body.endpoint, ownedBy: input.caller.userId)
+        return APIResponse(SuccessResponse(success: true))
     }
 
+    /// Every subscription of the user at once; answers when each has been delivered, forgotten or given up on.
     public func send(_ input: NotificationsInternal.Send.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.notImplemented("notificationsInternal.send")
+        let request = input.body
+        let notification = WebPushSender.Notification(
+            title: request.title,
+            body: request.body,
+            data: request.data,
+            topic: request.data.chatId.map { "chat-\($0)" }
+        )
+        let subscriptions = try await store.pushSubscriptions.find(userId: request.userId)
+        await withTaskGroup(of: Void.self) { group in
+            for subscription in subscriptions {
+                group.addTask {
+                    let outcome = await sender.send(notification, to: subscription, logger: context.logger)
+                    if case .failed(let why) = outcome {
+                        context.logger.warning(
+                            "push not delivered",
+                            metadata: ["endpoint": "\(subscription.endpoint.prefix(64))", "error": "\(why)"]
+                        )
+                    }
+                }
+            }
+        }
+        return APIResponse(SuccessResponse(success: true))
     }
 }

@@ -347,6 +347,8 @@ public struct MediaRecord: Sendable, Hashable {
     public var storageKey: String
     public var url: String
     public var createdAt: Date
+    /// When the file arrived; nil while the upload URL is still unused.
+    public var uploadedAt: Date?
 
     public init(
         id: ObjectId = ObjectId(),
@@ -356,7 +358,8 @@ public struct MediaRecord: Sendable, Hashable {
         fileSize: Int,
         storageKey: String,
         url: String,
-        createdAt: Date = Date()
+        createdAt: Date = Date(),
+        uploadedAt: Date? = nil
     ) {
         self.id = id
         self.userId = userId
@@ -366,6 +369,7 @@ public struct MediaRecord: Sendable, Hashable {
         self.storageKey = storageKey
         self.url = url
         self.createdAt = createdAt.storePrecision
+        self.uploadedAt = uploadedAt?.storePrecision
     }
 }
 

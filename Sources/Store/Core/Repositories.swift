@@ -131,13 +131,16 @@ public protocol MessageRepository: Sendable {
 public protocol MediaRepository: Sendable {
     func insert(_ media: MediaRecord) async throws
     func find(id: ObjectId) async throws -> MediaRecord?
+    /// Records that the file arrived; false when it had already been (an upload is accepted once).
+    func markUploaded(id: ObjectId, at date: Date) async throws -> Bool
 }
 
 public protocol PushSubscriptionRepository: Sendable {
     /// Stores the subscription; an endpoint already known moves to this user with the new keys.
     func upsert(_ subscription: PushSubscriptionRecord) async throws
     func find(userId: ObjectId) async throws -> [PushSubscriptionRecord]
-    func delete(endpoint: String) async throws
+    /// Removes the subscription with `endpoint`; only when `userId` owns it, if given.
+    func delete(endpoint: String, ownedBy userId: ObjectId?) async throws
 }
 
 /// A store: every repository over one engine.

@@ -49,8 +49,10 @@ struct MongoPushSubscriptions: PushSubscriptionRepository {
         }
     }
 
-    func delete(endpoint: String) async throws {
+    func delete(endpoint: String, ownedBy userId: ObjectId?) async throws {
         let collection = collection
-        try await store.run { connection in _ = try connection.deleteOne(collection, ["endpoint": endpoint.bson]) }
+        var filter: Document = ["endpoint": endpoint.bson]
+        if let userId { filter["userId"] = userId.bson }
+        try await store.run { [filter] connection in _ = try connection.deleteOne(collection, filter) }
     }
 }

@@ -101,6 +101,7 @@ enum SQLiteSchema {
             UPDATE chat_members SET unread_count = \(unreadCount);
             """
         ),
+        (5, "ALTER TABLE media ADD COLUMN uploaded_at INTEGER;"),
     ]
 
     /// What the `chat_members` row being updated has left unread: messages of others since it joined and after its

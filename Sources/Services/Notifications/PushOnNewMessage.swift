@@ -1,0 +1,90 @@
+import Coordination
+import Foundation
+import Logging
+import ParleyAPI
+import ParleyStore
+import ServiceKit
+import ServiceLifecycle
+
+/// Pushes each new message to its recipients who have no open socket on any instance, except those who
+/// blocked the sender, at most once per chat per recipient every few seconds (the push's `Topic` makes the
+/// push service keep only the newest). Sends only queue here; a background task does the rest.
+public final class PushOnNewMessage: MessageNotifier, Service {
+    /// After a push for a chat, a recipient gets no other for that chat this long.
+    static let quietPeriod: Duration = .seconds(5)
+    static let concurrentMessages = 32
+
+    private let queue: AsyncStream<(MessageRecord, ChatRecord)>
+    private let input: AsyncStream<(MessageRecord, ChatRecord)>.Continuation
+    let store: any Store
+    let presence: any PresenceTracker
+    let cache: any SharedCache
+    let notifications: any NotificationsInternalAPI
+    let logger: Logger
+
+    public init(
+        store: any Store,
+        presence: any PresenceTracker,
+        cache: any SharedCache,
+        notifications: any NotificationsInternalAPI,
+        logger: Logger
+    ) {
+        // A burst beyond this while push services are slow loses the oldest pushes, never a message.
+        (queue, input) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        self.store = store
+        self.presence = presence
+        self.cache = cache
+        self.notifications = notifications
+        self.logger = logger
+    }
+
+    public func messageStored(_ message: MessageRecord, in chat: ChatRecord) {
+        input.yield((message, chat))
+    }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await (message, chat) in queue.cancelOnGracefulShutdown() {
+                if running == Self.concurrentMessages {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await self.notify(message, in: chat) }
+                running += 1
+            }
+        }
+    }
+
+    func notify(_ message: MessageRecord, in chat: ChatRecord) async {
+        let recipients = chat.participants.filter { $0 != message.senderId }
+        do {
+            let users = try await store.users.find(ids: recipients + [message.senderId])
+            guard let sender = users.first(where: { $0.id == message.senderId }) else { return }
+            let (title, body) = Self.text(of: message, from: sender, in: chat)
+            for user in users where user.id != sender.id && !user.blocked.contains(sender.id) {
+                if try await presence.presence(of: user.id)?.online == true { continue }
+                guard try await cache.claim("push:\(user.id):\(chat.id)", for: Self.quietPeriod) else { continue }
+                let request = SendNotificationRequest(
+                    userId: user.id,
+                    title: title,
+                    body: body,
+                    data: NotificationData(chatId: chat.id, messageId: message.id)
+                )
+                _ = try await notifications.send(.init(body: request), context: APIContext(requestID: "push-\(message.id)", logger: logger))
+            }
+        } catch {
+            logger.warning("could not push a new message", metadata: ["messageId": "\(message.id)", "error": "\(error)"])
+        }
+    }
+
+    /// A direct message shows its sender as the title; a group message the group, with the sender before the text.
+    static func text(of message: MessageRecord, from sender: UserRecord, in chat: ChatRecord) -> (title: String, body: String) {
+        var text = String(message.body.prefix(1000))
+        if text.isEmpty, let media = message.media {
+            text = media.kind == .image ? "📷 Photo" : media.kind == .audio ? "🎤 Audio" : "📄 Document"
+        }
+        if chat.kind == .group { return (String((chat.title ?? "Group").prefix(200)), "\(sender.name): \(text)") }
+        return (String(sender.name.prefix(200)), text)
+    }
+}
