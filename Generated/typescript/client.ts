@@ -469,7 +469,7 @@ export class ParleyClient {
       this.#request<SuccessResponse>({ method: "POST", path: `/api/messages/${encodeURIComponent(String(messageId))}/read`, body, bearer: true, issuesToken: false }),
   };
 
-  /** Uploads (S3 presigned URLs) and link previews. */
+  /** Uploads (presigned URLs to S3 or to the server itself) and link previews. */
   readonly media = {
     /**
      * Get a presigned upload URL
@@ -484,7 +484,7 @@ export class ParleyClient {
     /**
      * Preview a web page
      *
-     * 400 for private, loopback or link-local targets (unless configured for tests) and for pages that cannot be fetched.
+     * 400 for targets in the server's own network (loopback, private, link-local, CGNAT, multicast, metadata; in any spelling, after redirects and DNS) unless configured for tests, and for pages that cannot be fetched within 5 s, are larger than 1 MiB or are not HTML.
      *
      * `GET /api/media/link-preview`, with the access token.
      * Errors (`ApiError`): 400 `VALIDATION_FAILED`, 401 `UNAUTHORIZED`, 429 `RATE_LIMITED`, 500 `INTERNAL`.

@@ -553,7 +553,7 @@ export interface PresignRequest {
 /** Where to upload the file, and the id to attach it to a message with. */
 export interface PresignResponse {
   /**
-   * S3 SigV4 presigned PUT URL.
+   * Where to PUT the file with its declared Content-Type and exactly fileSize bytes: an S3 SigV4 presigned URL, or the server's own one-time upload URL on the embedded storage.
    * URL: an absolute http or https URL.
    */
   uploadUrl: string;

@@ -187,7 +187,7 @@ public struct Configuration: Sendable {
                 continue
             }
             let addresses = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let parsed = addresses.compactMap { Outbound.IPAddress(literal: $0) }
+            let parsed = addresses.compactMap { IPAddress(literal: $0) }
             if parsed.count == addresses.count {
                 config.privateTargets = .only(Set(parsed))
             } else {

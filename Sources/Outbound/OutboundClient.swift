@@ -110,7 +110,7 @@ public struct OutboundClient: Sendable {
         if let literal = IPAddress(literal: host) {
             addresses = [literal]
         } else {
-            addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(host) }
+            addresses = try await Self.resolver.runIfActive { try Self.resolve(host) }
         }
         guard let first = addresses.first else { throw Failure.unresolvable(host) }
         for address in addresses where !exceptions.allows(address) {
@@ -118,6 +118,14 @@ public struct OutboundClient: Sendable {
         }
         return first
     }
+
+    /// getaddrinfo blocks, for as long as a slow DNS server takes: on threads of its own, never those that serve
+    /// files (`NIOThreadPool.singleton`).
+    static let resolver: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
 
     static func resolve(_ host: String) throws -> [IPAddress] {
         var hints = addrinfo()

@@ -59,7 +59,7 @@ import Testing
         )
         #expect(config.s3?.bucket == "media" && config.s3?.endpoint?.port == 9000 && config.s3?.publicBaseURL == "https://cdn.example.com")
         #expect(config.baseURL == "https://api.example.com")
-        #expect(config.privateTargets == .only(Set(["127.0.0.2", "::1"].compactMap(Outbound.IPAddress.init(literal:)))))
+        #expect(config.privateTargets == .only(Set(["127.0.0.2", "::1"].compactMap(IPAddress.init(literal:)))))
         #expect(config.vapidSubject == "https://parley.example.com/contact")
         #expect(try Configuration.load(environment: ["PORT": "9000"], dotEnv: nil).baseURL == "http://127.0.0.1:9000")
         #expect(try Configuration.load(environment: ["LINK_PREVIEW_ALLOW_PRIVATE": "1"], dotEnv: nil).privateTargets == .all)

@@ -345,14 +345,14 @@ let forwardedForHeader = HTTPField.Name("X-Forwarded-For") ?? .via
 @Suite struct ClientAddressTests {
     @Test func cidrsMatchTheirNetworksOnly() throws {
         let ten = try #require(CIDR("10.0.0.0/8"))
-        #expect(ten.contains(try #require(IPAddress("10.255.1.2"))))
-        #expect(!ten.contains(try #require(IPAddress("11.0.0.1"))))
-        #expect(ten.contains(try #require(IPAddress("::ffff:10.1.2.3"))), "IPv4-mapped IPv6 is the IPv4 address")
+        #expect(ten.contains(try #require(PeerAddress("10.255.1.2"))))
+        #expect(!ten.contains(try #require(PeerAddress("11.0.0.1"))))
+        #expect(ten.contains(try #require(PeerAddress("::ffff:10.1.2.3"))), "IPv4-mapped IPv6 is the IPv4 address")
         let v6 = try #require(CIDR("2001:db8::/32"))
-        #expect(v6.contains(try #require(IPAddress("2001:db8:1::5"))))
-        #expect(!v6.contains(try #require(IPAddress("2001:db9::1"))))
-        #expect(try #require(CIDR("192.168.1.7")).contains(try #require(IPAddress("192.168.1.7"))))
-        #expect(try #require(CIDR("172.16.0.0/12")).contains(try #require(IPAddress("172.31.255.255"))))
+        #expect(v6.contains(try #require(PeerAddress("2001:db8:1::5"))))
+        #expect(!v6.contains(try #require(PeerAddress("2001:db9::1"))))
+        #expect(try #require(CIDR("192.168.1.7")).contains(try #require(PeerAddress("192.168.1.7"))))
+        #expect(try #require(CIDR("172.16.0.0/12")).contains(try #require(PeerAddress("172.31.255.255"))))
         for bad in ["10.0.0.0/33", "10.0.0/8", "nonsense", "10.0.0.0/", "::/129", "10.0.0.0/-1"] { #expect(CIDR(bad) == nil, "\(bad)") }
     }
 

@@ -24,7 +24,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
         var client = peer
         for hop in header.split(separator: ",").reversed() {
             let address = hop.trimmingCharacters(in: .whitespaces)
-            guard IPAddress(address) != nil else { break }
+            guard PeerAddress(address) != nil else { break }
             client = address
             if !isTrusted(address) { break }
         }
@@ -32,7 +32,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
     }
 
     private func isTrusted(_ address: String) -> Bool {
-        guard let ip = IPAddress(address) else { return false }
+        guard let ip = PeerAddress(address) else { return false }
         return trustedProxies.contains { $0.contains(ip) }
     }
 }
@@ -45,8 +45,9 @@ extension String {
     fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }
 
-/// An IPv4 or IPv6 address as bytes; an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is its IPv4 address.
-public struct IPAddress: Sendable, Hashable {
+/// A peer's IPv4 or IPv6 address as bytes, in the strict notation of `inet_pton` (what proxies write in
+/// `X-Forwarded-For`); an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is its IPv4 address.
+public struct PeerAddress: Sendable, Hashable {
     public let bytes: [UInt8]
 
     public init?(_ text: String) {
@@ -65,13 +66,13 @@ public struct IPAddress: Sendable, Hashable {
 
 /// A network as `TRUSTED_PROXIES` writes it: `10.0.0.0/8`, `2001:db8::/32`, or one address.
 public struct CIDR: Sendable, Hashable, CustomStringConvertible {
-    public let network: IPAddress
+    public let network: PeerAddress
     public let prefixLength: Int
     public let description: String
 
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = IPAddress(String(parts[0])) else { return nil }
+        guard let address = PeerAddress(String(parts[0])) else { return nil }
         let bits = address.bytes.count * 8
         if parts.count == 2 {
             guard let length = Int(parts[1]), (0...bits).contains(length) else { return nil }
@@ -83,7 +84,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         description = text
     }
 
-    public func contains(_ address: IPAddress) -> Bool {
+    public func contains(_ address: PeerAddress) -> Bool {
         guard address.bytes.count == network.bytes.count else { return false }
         var remaining = prefixLength
         for (a, b) in zip(address.bytes, network.bytes) where remaining > 0 {
