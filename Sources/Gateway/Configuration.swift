@@ -45,6 +45,8 @@ public struct Configuration: Sendable {
     public var vapidPublicKey: String?
     public var vapidPrivateKey: String?
     public var vapidSubject = "mailto:admin@parley.invalid"
+    /// The web app's bundle, served at `/` when it holds an `index.html`.
+    public var webDirectory = URL(fileURLWithPath: "web/dist")
 
     public init() {}
 
@@ -141,6 +143,7 @@ public struct Configuration: Sendable {
                 problems.append("\(key) must be a number of seconds between 0 and 86400, not '\(text)'")
             }
         }
+        if let folder = value("WEB_DIR") { config.webDirectory = URL(fileURLWithPath: folder) }
         if let outbox = value("MAIL_OUTBOX") { config.mailOutbox = URL(fileURLWithPath: outbox) }
         if let level = value("LOG_LEVEL") {
             if ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {

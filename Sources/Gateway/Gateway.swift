@@ -45,6 +45,7 @@ public enum Gateway {
         security: any APISecurity,
         policies: Policies,
         realtime: Realtime? = nil,
+        webApp: WebApp? = nil,
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
@@ -57,7 +58,7 @@ public enum Gateway {
             ("/docs", "text/html; charset=utf-8", APIDocuments.reference),
         ]
         let probes = (["/healthz", "/readyz"] + documents.map(\.path)).map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }
-        let fileRoutes = services.mediaFiles == nil ? [] : MediaFiles.routes
+        let fileRoutes = (services.mediaFiles == nil ? [] : MediaFiles.routes) + (webApp == nil ? [] : WebApp.routes)
         router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes + fileRoutes))
         router.add(middleware: BearerAuthenticator(security: security))
         router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale))
@@ -84,6 +85,7 @@ public enum Gateway {
         services.media.registerRoutes(on: router, security: security)
         services.notifications.registerRoutes(on: router, security: security)
         services.mediaFiles?.addRoutes(to: router)
+        webApp?.addRoutes(to: router)
         return router
     }
 

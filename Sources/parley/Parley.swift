@@ -148,6 +148,14 @@ struct Serve: AsyncParsableCommand {
             security: security,
             logger: logger
         )
+        let webApp = WebApp(folder: config.webDirectory)
+        if webApp == nil {
+            logger.notice(
+                "web app: no \(config.webDirectory.path)/index.html (build it with scripts/build-web, or set WEB_DIR); serving the API only"
+            )
+        } else {
+            logger.info("web app", metadata: ["folder": "\(config.webDirectory.path)"])
+        }
         let router = Gateway.router(
             services: services,
             security: security,
@@ -159,6 +167,7 @@ struct Serve: AsyncParsableCommand {
                 trustedProxies: config.trustedProxies
             ),
             realtime: realtime,
+            webApp: webApp,
             readiness: {
                 try await store.ping()
                 try await coordination.checkReady()

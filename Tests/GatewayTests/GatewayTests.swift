@@ -71,7 +71,8 @@ func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
             let started = ContinuousClock.now
             let error = try ErrorBody(try await client.execute(uri: "/readyz", method: .get))
             #expect((error.statusCode, error.code) == (503, "UNAVAILABLE"))
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // The probe gives up after one second; the check itself would hang ten. The margin is for a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(8))
             // Under load the answer is reused, and the hanging check is never started twice.
             for _ in 0..<20 { _ = try await client.execute(uri: "/readyz", method: .get) }
             #expect(await calls.value == 1)

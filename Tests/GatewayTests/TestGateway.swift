@@ -33,6 +33,7 @@ struct TestGateway {
         rateLimitScale: Double = 1000,
         production: Bool = false,
         trustedProxies: [String] = [],
+        webApp: WebApp? = nil,
         readiness: @escaping Gateway.ReadinessCheck = {}
     ) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-gateway-\(UUID().uuidString)")
@@ -69,6 +70,7 @@ struct TestGateway {
                 rateLimitScale: rateLimitScale,
                 trustedProxies: trustedProxies.compactMap(CIDR.init)
             ),
+            webApp: webApp,
             readiness: readiness
         )
     }

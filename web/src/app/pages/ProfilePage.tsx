@@ -1,0 +1,62 @@
+import { useState, type FormEvent } from "react";
+import { ApiError } from "../../../../Generated/typescript/client";
+import { navigate } from "../../lib/router";
+import { useStore } from "../../lib/store";
+import { Avatar } from "../components/common";
+import { toast } from "../components/Toasts";
+import { api, describe, session, updateMe } from "../session";
+
+export function ProfilePage(): JSX.Element {
+  const me = useStore(session, (state) => state.me);
+  const [name, setName] = useState(me?.name ?? "");
+  const [about, setAbout] = useState(me?.about ?? "");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+
+  async function save(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    if (name.trim().length === 0 || name.length > 64) {
+      setErrors({ name: "1 to 64 characters" });
+      return;
+    }
+    try {
+      const { user } = await api.users.updateMe({ name, about });
+      updateMe(user);
+      setErrors({});
+      toast("Profile saved");
+    } catch (error) {
+      if (error instanceof ApiError && error.details) {
+        setErrors(Object.fromEntries(error.details.map((detail) => [detail.path.replace(/^body\./, ""), detail.message])));
+      } else {
+        toast(describe(error));
+      }
+    }
+  }
+
+  return (
+    <main className="page">
+      <button type="button" className="back-link" onClick={() => navigate("/chats")}>
+        ← Chats
+      </button>
+      <form className="card" onSubmit={save} aria-labelledby="profile-title">
+        <h1 id="profile-title">Profile</h1>
+        <Avatar name={me?.name ?? "?"} url={me?.avatarUrl} size={72} />
+        <p>
+          @{me?.username} · {me?.email}
+        </p>
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(event) => setName(event.target.value)} aria-invalid={errors.name ? true : undefined} />
+          {errors.name && <small className="error">{errors.name}</small>}
+        </label>
+        <label className="field">
+          <span>About</span>
+          <textarea value={about} onChange={(event) => setAbout(event.target.value)} maxLength={500} aria-invalid={errors.about ? true : undefined} />
+          {errors.about && <small className="error">{errors.about}</small>}
+        </label>
+        <button type="submit" className="primary">
+          Save
+        </button>
+      </form>
+    </main>
+  );
+}
