@@ -167,17 +167,18 @@ public struct Configuration: Sendable {
             }
             let region = value("S3_REGION") ?? value("AWS_REGION")
             if region == nil { problems.append("S3_REGION is required with S3_BUCKET") }
-            let keyId = value("AWS_ACCESS_KEY_ID")
-            let secret = value("AWS_SECRET_ACCESS_KEY")
-            if keyId == nil || secret == nil { problems.append("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required with S3_BUCKET") }
-            if let region, let keyId, let secret {
+            let credentials = AWSCredentialSource.fromEnvironment(value)
+            if credentials == nil {
+                problems.append(
+                    "S3_BUCKET needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an ECS task role (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)"
+                )
+            }
+            if let region, let credentials {
                 config.s3 = S3Storage.Settings(
                     bucket: bucket,
                     region: region,
                     endpoint: endpoint,
-                    accessKeyId: keyId,
-                    secretAccessKey: secret,
-                    sessionToken: value("AWS_SESSION_TOKEN"),
+                    credentials: credentials,
                     publicBaseURL: value("MEDIA_BASE_URL")
                 )
             }

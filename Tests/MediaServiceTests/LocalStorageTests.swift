@@ -34,10 +34,10 @@ import Testing
         }
     }
 
-    @Test func urlsAreTheServersOwn() throws {
+    @Test func urlsAreTheServersOwn() async throws {
         #expect(storage.url(forKey: "u/f.png") == "http://127.0.0.1:8080/media/u/f.png")
         let media = MediaRecord(userId: ObjectId(), fileName: "f.png", fileType: "image/png", fileSize: 1, storageKey: "k", url: "")
-        #expect(try storage.uploadURL(for: media, expiresIn: 300, now: Date()).hasPrefix("http://127.0.0.1:8080/media/upload/"))
+        #expect(try await storage.uploadURL(for: media, expiresIn: 300, now: Date()).hasPrefix("http://127.0.0.1:8080/media/upload/"))
     }
 
     @Test func onlyKeysOfTheGeneratedShapeMapToFiles() {

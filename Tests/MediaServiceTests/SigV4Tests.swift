@@ -12,12 +12,12 @@ import Testing
     static let suiteDate = Date(timeIntervalSince1970: 1_440_938_160)  // 20150830T123600Z
     static let s3Date = Date(timeIntervalSince1970: 1_369_353_600)  // 20130524T000000Z
     static let suite = SigV4(
-        credentials: .init(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+        credentials: AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
         region: "us-east-1",
         service: "service"
     )
     static let s3 = SigV4(
-        credentials: .init(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        credentials: AWSCredentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
         region: "us-east-1",
         service: "s3"
     )
@@ -90,19 +90,17 @@ import Testing
         )
     }
 
-    @Test func uploadURLsSignTypeAndExactLength() throws {
+    @Test func uploadURLsSignTypeAndExactLength() async throws {
         let storage = S3Storage(
             settings: .init(
                 bucket: "media",
                 region: "eu-west-1",
                 endpoint: URL(string: "http://127.0.0.1:9000"),
-                accessKeyId: "AKID",
-                secretAccessKey: "secret",
-                sessionToken: "token/with+chars"
+                credentials: .keys(AWSCredentials(accessKeyId: "AKID", secretAccessKey: "secret", sessionToken: "token/with+chars"))
             )
         )
         let media = MediaRecord(userId: ObjectId(), fileName: "a.png", fileType: "image/png", fileSize: 1234, storageKey: "u/a b.png", url: "")
-        let url = try storage.uploadURL(for: media, expiresIn: 300, now: Self.s3Date)
+        let url = try await storage.uploadURL(for: media, expiresIn: 300, now: Self.s3Date)
         #expect(url.hasPrefix("http://127.0.0.1:9000/media/u/a%20b.png?"))
         #expect(url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"))
         #expect(url.contains("X-Amz-Expires=300"))
@@ -111,20 +109,34 @@ import Testing
         // Another length or type is another signature: the URL is bound to both.
         var bigger = media
         bigger.fileSize += 1
-        #expect(try storage.uploadURL(for: bigger, expiresIn: 300, now: Self.s3Date) != url)
+        #expect(try await storage.uploadURL(for: bigger, expiresIn: 300, now: Self.s3Date) != url)
 
-        let aws = S3Storage(settings: .init(bucket: "media", region: "eu-west-1", accessKeyId: "AKID", secretAccessKey: "secret"))
-        #expect(try aws.uploadURL(for: media, expiresIn: 300, now: Self.s3Date).hasPrefix("https://media.s3.eu-west-1.amazonaws.com/u/a%20b.png?"))
-        #expect(aws.url(forKey: "u/x.png") == "https://media.s3.eu-west-1.amazonaws.com/u/x.png")
-        let cdn = S3Storage(
-            settings: .init(
-                bucket: "media",
-                region: "eu-west-1",
-                accessKeyId: "AKID",
-                secretAccessKey: "secret",
-                publicBaseURL: "https://cdn.example.com/"
-            )
+        let keys = AWSCredentialSource.keys(AWSCredentials(accessKeyId: "AKID", secretAccessKey: "secret"))
+        let aws = S3Storage(settings: .init(bucket: "media", region: "eu-west-1", credentials: keys))
+        #expect(
+            try await aws.uploadURL(for: media, expiresIn: 300, now: Self.s3Date).hasPrefix("https://media.s3.eu-west-1.amazonaws.com/u/a%20b.png?")
         )
+        #expect(aws.url(forKey: "u/x.png") == "https://media.s3.eu-west-1.amazonaws.com/u/x.png")
+        let cdn = S3Storage(settings: .init(bucket: "media", region: "eu-west-1", credentials: keys, publicBaseURL: "https://cdn.example.com/"))
         #expect(cdn.url(forKey: "u/x.png") == "https://cdn.example.com/u/x.png")
+    }
+}
+
+@Suite struct AWSCredentialSourceTests {
+    @Test func theSDKsOrderOfVariables() {
+        let keys = [
+            "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S", "AWS_SESSION_TOKEN": "T", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/x",
+        ]
+        #expect(AWSCredentialSource.fromEnvironment { keys[$0] } == .keys(AWSCredentials(accessKeyId: "A", secretAccessKey: "S", sessionToken: "T")))
+        let ecs = ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"]
+        #expect(
+            AWSCredentialSource.fromEnvironment { ecs[$0] }
+                == .container(endpoint: URL(string: "http://169.254.170.2/v2/credentials/abc")!, authorization: nil)
+        )
+        let full = ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok"]
+        #expect(
+            AWSCredentialSource.fromEnvironment { full[$0] } == .container(endpoint: URL(string: "http://127.0.0.1:9/creds")!, authorization: "tok")
+        )
+        #expect(AWSCredentialSource.fromEnvironment { _ in nil } == nil)
     }
 }

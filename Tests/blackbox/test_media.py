@@ -3,6 +3,7 @@ the files served back, and media attached to messages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -10,7 +11,9 @@ import secrets
 import socket
 import struct
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ import requests
 
 from conftest import (api, assert_error, assert_message, b64url, create_chat, expect, register, send, start_server,
                       stop_server)
-from s3_gate import BUCKET, S3Gate
+from s3_gate import ACCESS_KEY, BUCKET, SECRET_KEY, S3Gate
 
 PNG = b"\x89PNG\r\n\x1a\n" + secrets.token_bytes(1226)
 
@@ -221,6 +224,37 @@ def test_a_fifty_megabyte_upload_streams_to_disk(server):
 
 # ------------------------------------------------------------------------------------------------- S3
 
+class CredentialsEndpoint:
+    """The container credentials endpoint of an ECS task: a task role's keys, for the caller with the token."""
+
+    def __init__(self, token: str):
+        self.served = 0
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.headers.get("Authorization") != token:
+                    self.send_response(403)
+                    self.end_headers()
+                    return
+                endpoint.served += 1
+                expiry = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                body = json.dumps({"AccessKeyId": ACCESS_KEY, "SecretAccessKey": SECRET_KEY, "Token": "task-role-session",
+                                   "Expiration": expiry}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v2/credentials"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 @pytest.fixture(scope="module")
 def s3(parley_bin):
     gate = S3Gate(Path(tempfile.mkdtemp(prefix="parley-s3-")))
@@ -260,3 +294,26 @@ def test_s3_presigned_uploads_are_bound_to_type_size_and_time(s3):
 
     message = send(session, token, chat["_id"], "", mediaId=grant["mediaId"])
     assert message["media"] == {"type": "image", "url": f"https://cdn.parley.test/{key}", "mediaId": grant["mediaId"]}
+
+
+def test_s3_with_the_credentials_of_an_ecs_task_role(parley_bin):
+    """No keys in the environment: the server reads a task role's session credentials from the endpoint ECS gives."""
+    gate = S3Gate(Path(tempfile.mkdtemp(prefix="parley-s3-role-")))
+    endpoint = CredentialsEndpoint("secret-token")
+    env = {k: v for k, v in gate.env.items() if not k.startswith("AWS_")}
+    env.update({"AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "secret-token"})
+    srv = start_server(parley_bin, "embedded", env)
+    try:
+        session, token, _ = register(srv, "taskrole")
+        grant = presign(session, token)
+        assert "X-Amz-Security-Token=task-role-session" in grant["uploadUrl"]
+        assert put(grant["uploadUrl"], PNG).status_code == 200  # the gate checks the signature with the session token
+        chat = create_chat(session, token, [register(srv, "rolepeer")[2]])
+        message = send(session, token, chat["_id"], "", mediaId=grant["mediaId"])  # the HEAD is signed with it too
+        assert message["media"]["mediaId"] == grant["mediaId"]
+        presign(session, token)
+        assert endpoint.served == 1, "the credentials are kept until they near their expiry"
+    finally:
+        stop_server(srv)
+        endpoint.server.shutdown()
+        gate.stop()

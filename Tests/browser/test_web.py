@@ -230,14 +230,40 @@ def test_two_people_chat_in_two_browsers(app, tmp_path):
         bob.quit()
 
 
-def test_phone_layout_screenshots(app):
+def test_phone_layout_and_the_other_pages(app):
+    """One pane at a time on a phone; profile and settings pass axe too."""
+    import requests
+    dave = f"dave_{secrets.token_hex(4)}"
+    r = requests.post(app.url + "/api/auth/register", timeout=10,
+                      json={"username": dave, "email": f"{dave}@example.com", "password": "correct-horse-1", "name": "Dave"})
+    assert r.status_code == 201, r.text
     phone = browser(390, 844)
     try:
         phone.get(app.url + "/login")
         find(phone, "form.card")
         shoot(phone, "phone-login")
         register(phone, app.url, "Carol")
+        find(phone, "#user-search").send_keys(dave)
+        wait(phone, lambda d: d.find_element(By.CSS_SELECTOR, "button[aria-label='Message Dave']")).click()
+        send(phone, "Hi Dave, from a phone")
+        text_appears(phone, ".bubble", "from a phone")
+        assert not phone.find_element(By.CSS_SELECTOR, ".sidebar").is_displayed(), "a phone shows the chat alone"
+        shoot(phone, "phone-chat-view")
+        find(phone, "button.back").click()
+        wait(phone, lambda d: d.find_element(By.CSS_SELECTOR, ".sidebar").is_displayed())
+        text_appears(phone, ".chat-item", "Dave")
         shoot(phone, "phone-chat-list")
         no_serious_violations(phone, "phone chat list")
+        for page in ["profile", "settings"]:
+            phone.get(f"{app.url}/{page}")
+            find(phone, f"#{page}-title")
+            no_serious_violations(phone, page)
+        # A profile change is saved and shown.
+        phone.get(app.url + "/profile")
+        name = find(phone, "#profile-title").find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "input")
+        name.clear()
+        name.send_keys("Carol Phone")
+        phone.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+        text_appears(phone, ".toast", "Profile saved")
     finally:
         phone.quit()

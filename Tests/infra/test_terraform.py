@@ -41,6 +41,14 @@ CHECKOV_SKIP = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
 # Keys whose values are prose, not expressions: "var.x" in a description is not a reference.
 PROSE_KEYS = {"description", "error_message"}
 
+# The web app calls the API on its own origin: these paths of the web distribution go to the load balancer.
+WEB_API_PATHS = ("/api/*", "/socket.io/*", "/media/*")
+ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+# AWS managed policies, by data source name or by id.
+CACHING_DISABLED = {"Managed-CachingDisabled", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}
+ALL_VIEWER_EXCEPT_HOST = {"Managed-AllViewerExceptHostHeader", "b689b0a8-53d0-40ab-baf2-68738e2966ac"}
+DATA_ID_REF = re.compile(r"^\$\{data\.([\w-]+)\.([\w-]+)\.id\}$")
+
 
 # --- Loading ---------------------------------------------------------------------------------------------------
 
@@ -340,6 +348,87 @@ def check_checkov_skips(tree: Tree) -> list[str]:
     return problems
 
 
+def check_web_api_behaviors(tree: Tree) -> list[str]:
+    """The web distribution sends /api/*, /socket.io/* and /media/* to a custom (non-S3) HTTPS origin, uncached,
+    with every method and the viewer's headers but Host; and no distribution-wide error page turns the API's
+    403s and 404s into the app's index.html (single-page routing is a function on the default behavior)."""
+    module = "modules/s3_cloudfront"
+    directory = tree.directory(tree.root / module)
+    if directory is None:
+        return [f"{module}: no .tf files"]
+    resources: dict[str, dict[str, Any]] = {}
+    data: dict[str, dict[str, Any]] = {}
+    for kind, found in (("resource", resources), ("data", data)):
+        for _, block in directory.blocks(kind):
+            for resource_type, named in block.items():
+                if not resource_type.startswith("__"):
+                    found.update({f"{resource_type}.{n}": b for n, b in named.items() if not n.startswith("__")})
+    web = resources.get("aws_cloudfront_distribution.web")
+    if web is None:
+        return [f"{module}: no aws_cloudfront_distribution.web"]
+    where = f"{module}: aws_cloudfront_distribution.web"
+
+    def managed_policy(value: Any) -> str:
+        """A policy id attribute as the managed policy's name (data source) or its literal id."""
+        match = DATA_ID_REF.match(str(value))
+        if match:
+            return str(data.get(f"{match.group(1)}.{match.group(2)}", {}).get("name"))
+        return str(value)
+
+    def is_s3(origin: dict[str, Any]) -> bool:
+        return (
+            "origin_access_control_id" in origin
+            or "s3_origin_config" in origin
+            or "custom_origin_config" not in origin
+            or "aws_s3_bucket" in str(origin.get("domain_name"))
+            or ".s3." in str(origin.get("domain_name"))
+        )
+
+    problems = []
+    origins = {o.get("origin_id"): o for o in web.get("origin", [])}
+    behaviors = web.get("ordered_cache_behavior", [])
+    for path in WEB_API_PATHS:
+        matching = [b for b in behaviors if b.get("path_pattern") == path]
+        if not matching:
+            problems.append(f"{where}: no ordered_cache_behavior for {path}")
+            continue
+        behavior = matching[0]
+        target = behavior.get("target_origin_id")
+        origin = origins.get(target)
+        if origin is None:
+            problems.append(f"{where}: {path} targets origin {target!r}, which the distribution does not have")
+        elif is_s3(origin):
+            problems.append(f"{where}: {path} targets origin {target!r}, an S3 origin, not the load balancer")
+        else:
+            config = (origin.get("custom_origin_config") or [{}])[0]
+            if config.get("origin_protocol_policy") != "https-only" or config.get("origin_ssl_protocols") != ["TLSv1.2"]:
+                problems.append(f"{where}: origin {target!r} of {path} is not https-only with TLSv1.2")
+        if set(behavior.get("allowed_methods", [])) != ALL_METHODS:
+            problems.append(f"{where}: {path} does not allow every method ({behavior.get('allowed_methods')})")
+        if behavior.get("viewer_protocol_policy") != "redirect-to-https":
+            problems.append(f"{where}: {path} does not redirect to HTTPS")
+        if behavior.get("compress") is not True:
+            problems.append(f"{where}: {path} does not compress")
+        if managed_policy(behavior.get("cache_policy_id")) not in CACHING_DISABLED:
+            problems.append(f"{where}: {path} is cached (cache policy is not Managed-CachingDisabled)")
+        if managed_policy(behavior.get("origin_request_policy_id")) not in ALL_VIEWER_EXCEPT_HOST:
+            problems.append(f"{where}: {path} does not forward the viewer's request (not Managed-AllViewerExceptHostHeader)")
+        if "response_headers_policy_id" not in behavior:
+            problems.append(f"{where}: {path} has no response headers policy")
+        if len(matching) > 1:
+            problems.append(f"{where}: {path} has {len(matching)} behaviors (CloudFront uses the first)")
+    for response in web.get("custom_error_response", []):
+        if response.get("response_page_path"):
+            problems.append(
+                f"{where}: custom_error_response {response.get('error_code')} -> {response.get('response_page_path')} "
+                "applies to every behavior and would turn the API's errors into the app's page"
+            )
+    default = (web.get("default_cache_behavior") or [{}])[0]
+    if not any(f.get("event_type") == "viewer-request" for f in default.get("function_association", [])):
+        problems.append(f"{where}: the default behavior has no viewer-request function (single-page app routing)")
+    return problems
+
+
 CHECKS: dict[str, Callable[[Tree], list[str]]] = {
     "parse": check_parse,
     "module_sources": check_module_sources,
@@ -352,6 +441,7 @@ CHECKS: dict[str, Callable[[Tree], list[str]]] = {
     "provider_pins": check_provider_pins,
     "documentation": check_documentation,
     "checkov_skips": check_checkov_skips,
+    "web_api_behaviors": check_web_api_behaviors,
 }
 
 
@@ -408,6 +498,19 @@ class Breakage:
     expected: str  # a fragment of the problem the check must report
 
 
+SOCKET_IO_BEHAVIOR = """  ordered_cache_behavior {
+    path_pattern               = "/socket.io/*"
+    target_origin_id           = "api"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = true
+    cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
+    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.web.id
+  }
+"""
+
 BREAKAGES = {
     "syntax_error": Breakage("parse", "modules/vpc/main.tf", 'resource "aws_vpc" "this" {', 'resource "aws_vpc" "this" {{', "modules/vpc/main.tf"),
     "missing_source": Breakage("module_sources", "modules/stack/main.tf", 'source = "../vpc"', 'source = "../vpcs"', "module vpc: source ../vpcs"),
@@ -430,6 +533,11 @@ BREAKAGES = {
     "provider_not_required": Breakage("provider_pins", "modules/secrets/versions.tf", 'random = {\n      source  = "hashicorp/random"\n      version = "~> 3.6"\n    }\n', "", "uses provider random without requiring it"),
     "untyped_variable": Breakage("documentation", "modules/ecr/variables.tf", "  type        = number\n  default     = 30\n", "  default     = 30\n", "variable keep_last_images has no type"),
     "undocumented_output": Breakage("documentation", "modules/ecr/outputs.tf", '  description = "The key that encrypts the images."\n', "", "output kms_key_arn has no description"),
+    "web_api_behavior_removed": Breakage("web_api_behaviors", "modules/s3_cloudfront/main.tf", SOCKET_IO_BEHAVIOR, "", "no ordered_cache_behavior for /socket.io/*"),
+    "web_api_behavior_on_s3": Breakage("web_api_behaviors", "modules/s3_cloudfront/main.tf", '    path_pattern               = "/media/*"\n    target_origin_id           = "api"\n', '    path_pattern               = "/media/*"\n    target_origin_id           = "web"\n', "/media/* targets origin 'web', an S3 origin"),
+    # The first behavior that names the CachingDisabled policy is /api/*'s.
+    "web_api_behavior_cached": Breakage("web_api_behaviors", "modules/s3_cloudfront/main.tf", "cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id", "cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id", "/api/* is cached"),
+    "spa_error_page_swallows_api_errors": Breakage("web_api_behaviors", "modules/s3_cloudfront/main.tf", "  restrictions {\n    geo_restriction {\n      restriction_type = \"none\"\n    }\n  }\n", "  custom_error_response {\n    error_code         = 404\n    response_code      = 200\n    response_page_path = \"/index.html\"\n  }\n\n  restrictions {\n    geo_restriction {\n      restriction_type = \"none\"\n    }\n  }\n", "custom_error_response 404 -> /index.html"),
     "skip_without_reason": Breakage("checkov_skips", "modules/ecr/main.tf", "resource \"aws_ecr_repository\" \"this\" {\n", "resource \"aws_ecr_repository\" \"this\" {\n  #checkov:skip=CKV_AWS_136\n", "CKV_AWS_136 skipped without a reason"),
 }
 

@@ -21,7 +21,7 @@ public struct LocalStorage: MediaStorage {
         key = SymmetricKey(data: SHA256.hash(data: Array("parley media upload\u{0}\(secret)".utf8)))
     }
 
-    public func uploadURL(for media: MediaRecord, expiresIn: Int, now: Date) throws -> String {
+    public func uploadURL(for media: MediaRecord, expiresIn: Int, now: Date) async throws -> String {
         "\(baseURL)/media/upload/\(token(for: media.id, expires: now.addingTimeInterval(TimeInterval(expiresIn))))"
     }
 

@@ -48,7 +48,7 @@ public struct MediaService: MediaAPI, MediaAttachments {
             url: storage.url(forKey: key),
             createdAt: now()
         )
-        let uploadURL = try storage.uploadURL(for: media, expiresIn: Self.uploadWindow, now: media.createdAt)
+        let uploadURL = try await storage.uploadURL(for: media, expiresIn: Self.uploadWindow, now: media.createdAt)
         try await store.media.insert(media)
         return APIResponse(PresignResponse(uploadUrl: uploadURL, mediaId: id, expiresIn: Self.uploadWindow))
     }

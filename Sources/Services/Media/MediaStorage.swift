@@ -4,7 +4,7 @@ import ParleyStore
 /// Where uploaded files live: S3 (or an S3-compatible store) when configured, the data folder otherwise.
 public protocol MediaStorage: Sendable {
     /// Where the client PUTs `media`'s bytes, with its declared type and size, within `expiresIn` seconds.
-    func uploadURL(for media: MediaRecord, expiresIn: Int, now: Date) throws -> String
+    func uploadURL(for media: MediaRecord, expiresIn: Int, now: Date) async throws -> String
     /// Where the stored file is read from (what a message's `media.url` shows).
     func url(forKey key: String) -> String
     /// Whether the object arrived, for storage the server does not see uploads to; the embedded storage

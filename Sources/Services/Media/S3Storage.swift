@@ -12,43 +12,31 @@ public struct S3Storage: MediaStorage {
         public var region: String
         /// An S3-compatible endpoint (path-style addressing); AWS's regional endpoint otherwise.
         public var endpoint: URL?
-        public var accessKeyId: String
-        public var secretAccessKey: String
-        public var sessionToken: String?
+        public var credentials: AWSCredentialSource
         /// CloudFront (or any public base) in front of the bucket, for reading.
         public var publicBaseURL: String?
 
-        public init(
-            bucket: String,
-            region: String,
-            endpoint: URL? = nil,
-            accessKeyId: String,
-            secretAccessKey: String,
-            sessionToken: String? = nil,
-            publicBaseURL: String? = nil
-        ) {
+        public init(bucket: String, region: String, endpoint: URL? = nil, credentials: AWSCredentialSource, publicBaseURL: String? = nil) {
             self.bucket = bucket
             self.region = region
             self.endpoint = endpoint
-            self.accessKeyId = accessKeyId
-            self.secretAccessKey = secretAccessKey
-            self.sessionToken = sessionToken
+            self.credentials = credentials
             self.publicBaseURL = publicBaseURL
         }
     }
 
     let settings: Settings
-    let signer: SigV4
+    let credentials: AWSCredentialProvider
     let http: HTTPClient
 
     public init(settings: Settings, http: HTTPClient = .shared) {
         self.settings = settings
         self.http = http
-        signer = SigV4(
-            credentials: .init(accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, sessionToken: settings.sessionToken),
-            region: settings.region,
-            service: "s3"
-        )
+        credentials = AWSCredentialProvider(source: settings.credentials, http: http)
+    }
+
+    func signer(now: Date) async throws -> SigV4 {
+        SigV4(credentials: try await credentials.credentials(now: now), region: settings.region, service: "s3")
     }
 
     /// `(scheme://host[:port], the object's encoded path, host header)`
@@ -63,7 +51,7 @@ public struct S3Storage: MediaStorage {
         return ("https://\(host)", "/\(encodedKey)", host)
     }
 
-    public func uploadURL(for media: MediaRecord, expiresIn: Int, now: Date) throws -> String {
+    public func uploadURL(for media: MediaRecord, expiresIn: Int, now: Date) async throws -> String {
         let (origin, path, host) = location(ofKey: media.storageKey)
         let request = SigV4.Request(
             method: "PUT",
@@ -71,7 +59,7 @@ public struct S3Storage: MediaStorage {
             headers: [("content-length", String(media.fileSize)), ("content-type", media.fileType), ("host", host)],
             payloadHash: SigV4.unsignedPayload
         )
-        return "\(origin)\(path)?\(signer.presignedQuery(request, at: now, expires: expiresIn))"
+        return "\(origin)\(path)?\(try await signer(now: now).presignedQuery(request, at: now, expires: expiresIn))"
     }
 
     public func url(forKey key: String) -> String {
@@ -85,10 +73,11 @@ public struct S3Storage: MediaStorage {
     public func objectExists(_ media: MediaRecord) async throws -> Bool {
         let (origin, path, host) = location(ofKey: media.storageKey)
         let now = Date()
+        let signer = try await signer(now: now)
         var headers: [(String, String)] = [
             ("host", host), ("x-amz-content-sha256", SigV4.emptyPayloadHash), ("x-amz-date", SigV4.timestamp(now)),
         ]
-        if let token = settings.sessionToken { headers.append(("x-amz-security-token", token)) }
+        if let token = signer.credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
         let authorization = signer.authorization(
             SigV4.Request(method: "HEAD", path: path, headers: headers, payloadHash: SigV4.emptyPayloadHash),
             at: now

@@ -4,13 +4,7 @@ import Foundation
 /// AWS Signature Version 4: the canonical request, the string to sign and the derived key of
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html, for header and query (presigned) signing.
 struct SigV4: Sendable {
-    struct Credentials: Sendable {
-        var accessKeyId: String
-        var secretAccessKey: String
-        var sessionToken: String?
-    }
-
-    var credentials: Credentials
+    var credentials: AWSCredentials
     var region: String
     var service: String
 

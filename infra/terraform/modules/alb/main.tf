@@ -96,6 +96,9 @@ resource "aws_lb_listener" "http" {
   tags = var.tags
 }
 
+# No host-based rules: every request goes to the gateway, whether a client calls api.<domain> or CloudFront
+# forwards the web app's /api/*, /socket.io/* and /media/* (with Host: api.<domain>, the origin's name, since its
+# origin request policy does not forward the viewer's Host). The certificate covers api.<domain> only.
 resource "aws_lb_listener" "https" {
   load_balancer_arn = aws_lb.this.arn
   port              = 443

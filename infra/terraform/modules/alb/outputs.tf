@@ -13,6 +13,11 @@ output "dns_name" {
   value       = aws_lb.this.dns_name
 }
 
+output "api_domain_name" {
+  description = "The API's host name, the one name the HTTPS listener's certificate covers: clients and CloudFront (the web app's /api/*, /socket.io/*, /media/*) connect with it."
+  value       = aws_acm_certificate.api.domain_name
+}
+
 output "zone_id" {
   description = "The load balancer's hosted zone (for Route 53 aliases)."
   value       = aws_lb.this.zone_id

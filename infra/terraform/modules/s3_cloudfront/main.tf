@@ -1,5 +1,6 @@
 # The web app (a single-page app in a private bucket) and user media (a private bucket browsers upload to
-# with presigned PUTs), each served by CloudFront through Origin Access Control.
+# with presigned PUTs), each served by CloudFront through Origin Access Control. The web app calls the API on
+# its own origin: the web distribution sends /api/*, /socket.io/* and /media/* to the load balancer.
 
 data "aws_caller_identity" "current" {}
 
@@ -7,6 +8,19 @@ data "aws_region" "current" {}
 
 data "aws_cloudfront_cache_policy" "optimized" {
   name = "Managed-CachingOptimized"
+}
+
+# The API's answers are per user and live (Socket.IO, presigned URLs): never cached at the edge.
+# Id 4135ea2d-6df8-44a3-9df3-4b5a84be39ad.
+data "aws_cloudfront_cache_policy" "disabled" {
+  name = "Managed-CachingDisabled"
+}
+
+# Every viewer header (Authorization, Cookie, Origin, Sec-WebSocket-*), cookie and query string goes to the
+# load balancer, except Host: CloudFront sends the origin's own name (api.<domain>), the name the load
+# balancer's certificate covers. Id b689b0a8-53d0-40ab-baf2-68738e2966ac.
+data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
+  name = "Managed-AllViewerExceptHostHeader"
 }
 
 locals {
@@ -381,9 +395,21 @@ resource "aws_cloudfront_response_headers_policy" "media" {
   }
 }
 
+# Single-page app routing. Custom error responses (403/404 -> /index.html) would apply to every behavior of the
+# distribution, the API's too, and turn its 403s and 404s into a 200 with the app's HTML; a viewer-request
+# function on the default (S3) behavior rewrites the app's routes to /index.html before S3 is asked instead, and
+# leaves the API's answers alone (spa-routing.js).
+resource "aws_cloudfront_function" "spa_routing" {
+  name    = "${var.name}-spa-routing"
+  runtime = "cloudfront-js-2.0"
+  comment = "${var.name}: the web app's routes get /index.html"
+  publish = true
+  code    = file("${path.module}/spa-routing.js")
+}
+
 resource "aws_cloudfront_distribution" "web" {
   #checkov:skip=CKV2_AWS_47:The web ACL (var.web_acl_arn, the waf module) runs AWSManagedRulesKnownBadInputsRuleSet, which blocks Log4j payloads (CKV_AWS_192 passes on it); checkov's graph does not follow the ARN across modules.
-  #checkov:skip=CKV_AWS_310:The web app has one origin, its S3 bucket (regional, 11 nines); an origin group would need a replica bucket kept in sync by every deploy.
+  #checkov:skip=CKV_AWS_310:An origin group fails over GET, HEAD and OPTIONS only, so it cannot cover the API's writes and WebSockets; the load balancer spans every AZ of the VPC, and a replica of the web bucket would have to be kept in sync by every deploy.
   #checkov:skip=CKV_AWS_374:A chat service is for every country; no geo restriction is intended.
   enabled             = true
   is_ipv6_enabled     = true
@@ -400,6 +426,23 @@ resource "aws_cloudfront_distribution" "web" {
     origin_access_control_id = aws_cloudfront_origin_access_control.this.id
   }
 
+  # The load balancer, by the name its certificate covers (CloudFront checks the origin's certificate against it).
+  origin {
+    origin_id   = "api"
+    domain_name = var.api_origin_domain_name
+
+    custom_origin_config {
+      http_port              = 80
+      https_port             = 443
+      origin_protocol_policy = "https-only"
+      origin_ssl_protocols   = ["TLSv1.2"]
+      # Socket.IO's long-polling holds a request up to its ping interval (25 s): 60 s (the most without a quota
+      # increase) leaves room. CloudFront drops idle connections to the origin before the load balancer (300 s).
+      origin_read_timeout      = 60
+      origin_keepalive_timeout = 60
+    }
+  }
+
   default_cache_behavior {
     target_origin_id           = "web"
     viewer_protocol_policy     = "redirect-to-https"
@@ -408,22 +451,49 @@ resource "aws_cloudfront_distribution" "web" {
     compress                   = true
     cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id
     response_headers_policy_id = aws_cloudfront_response_headers_policy.web.id
+
+    # No custom_error_response on this distribution: see aws_cloudfront_function.spa_routing.
+    function_association {
+      event_type   = "viewer-request"
+      function_arn = aws_cloudfront_function.spa_routing.arn
+    }
   }
 
-  # Single-page app routing: a path that is not a file (S3 answers 403 to OAC for a missing key, 404 where
-  # listing is allowed) gets index.html, and the app's router takes over.
-  custom_error_response {
-    error_code            = 403
-    response_code         = 200
-    response_page_path    = "/index.html"
-    error_caching_min_ttl = 10
+  # The API, Socket.IO (WebSocket and long-polling) and the gateway's media routes, on the app's own origin.
+  ordered_cache_behavior {
+    path_pattern               = "/api/*"
+    target_origin_id           = "api"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = true
+    cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
+    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.web.id
   }
 
-  custom_error_response {
-    error_code            = 404
-    response_code         = 200
-    response_page_path    = "/index.html"
-    error_caching_min_ttl = 10
+  ordered_cache_behavior {
+    path_pattern               = "/socket.io/*"
+    target_origin_id           = "api"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = true
+    cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
+    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.web.id
+  }
+
+  ordered_cache_behavior {
+    path_pattern               = "/media/*"
+    target_origin_id           = "api"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = true
+    cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
+    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.web.id
   }
 
   restrictions {

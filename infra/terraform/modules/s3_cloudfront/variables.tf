@@ -35,6 +35,16 @@ variable "api_origin" {
   }
 }
 
+variable "api_origin_domain_name" {
+  description = "Host name of the load balancer that the web distribution sends /api/*, /socket.io/* and /media/* to (HTTPS only): the name its certificate covers, e.g. api.example.com, not its *.elb.amazonaws.com name, which CloudFront could not verify the certificate against."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,}$", var.api_origin_domain_name)) && !endswith(var.api_origin_domain_name, ".elb.amazonaws.com")
+    error_message = "api_origin_domain_name must be a lowercase DNS name that the load balancer's certificate covers, such as api.example.com (not the load balancer's elb.amazonaws.com name)."
+  }
+}
+
 variable "certificate_validation_record_fqdns" {
   description = "The DNS validation records of the certificate (created by the route53 module); the distributions wait for the validation."
   type        = list(string)

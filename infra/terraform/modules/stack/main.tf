@@ -106,6 +106,7 @@ module "cdn" {
   web_subdomain                       = local.web_subdomain
   media_subdomain                     = local.media_subdomain
   api_origin                          = "https://${local.api_domain}"
+  api_origin_domain_name              = module.alb.api_domain_name
   certificate_validation_record_fqdns = [
     module.dns.validation_record_fqdns[local.web_domain],
     module.dns.validation_record_fqdns[local.media_domain],
