@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles the web app's pure modules (web/src/lib, web/src/socket) and their tests with Debian's tsc, then runs
-# them with Node's test runner. Needs only the Debian packages node-typescript, node-react, node-react-dom and
-# node-dompurify (there is no npm registry here): web/node_modules is made of symlinks into /usr/share/nodejs.
+# them with Node's test runner. Needs only the Debian packages node-typescript, node-react and node-react-dom
+# (there is no npm registry here): web/node_modules is made of symlinks into /usr/share/nodejs.
 #
 # With SOCKETIO_URL set (e.g. http://127.0.0.1:3000, the Swift socketio-test-server), the live socket test runs
 # too; without it, that test is skipped.
@@ -23,11 +23,11 @@ command -v node >/dev/null || { echo "run-unit: no node; apt-get install nodejs"
 
 # web/node_modules (git-ignored): the packages the app and the tests import, from Debian's tree. An existing real
 # directory (someone installed packages another way) is left alone.
-for name in react react-dom scheduler dompurify @types/react @types/react-dom @types/scheduler @types/dompurify; do
+for name in react react-dom scheduler @types/react @types/react-dom @types/scheduler; do
   target="$share/$name"
   link="$web/node_modules/$name"
   if [ ! -e "$target" ]; then
-    echo "run-unit: $target is missing; apt-get install node-react node-react-dom node-dompurify" >&2
+    echo "run-unit: $target is missing; apt-get install node-react node-react-dom" >&2
     exit 1
   fi
   if [ -L "$link" ] || [ ! -e "$link" ]; then

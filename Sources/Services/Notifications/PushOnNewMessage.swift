@@ -58,23 +58,37 @@ public final class PushOnNewMessage: MessageNotifier, Service {
 
     func notify(_ message: MessageRecord, in chat: ChatRecord) async {
         let recipients = chat.participants.filter { $0 != message.senderId }
+        let users: [UserRecord]
         do {
-            let users = try await store.users.find(ids: recipients + [message.senderId])
-            guard let sender = users.first(where: { $0.id == message.senderId }) else { return }
-            let (title, body) = Self.text(of: message, from: sender, in: chat)
-            for user in users where user.id != sender.id && !user.blocked.contains(sender.id) {
-                if try await presence.presence(of: user.id)?.online == true { continue }
-                guard try await cache.claim("push:\(user.id):\(chat.id)", for: Self.quietPeriod) else { continue }
-                let request = SendNotificationRequest(
-                    userId: user.id,
-                    title: title,
-                    body: body,
-                    data: NotificationData(chatId: chat.id, messageId: message.id)
-                )
-                _ = try await notifications.send(.init(body: request), context: APIContext(requestID: "push-\(message.id)", logger: logger))
-            }
+            users = try await store.users.find(ids: recipients + [message.senderId])
         } catch {
             logger.warning("could not push a new message", metadata: ["messageId": "\(message.id)", "error": "\(error)"])
+            return
+        }
+        guard let sender = users.first(where: { $0.id == message.senderId }) else { return }
+        let (title, body) = Self.text(of: message, from: sender, in: chat)
+        // Each recipient on its own: a slow push service for one does not hold back the others of a group.
+        await withTaskGroup(of: Void.self) { group in
+            for user in users where user.id != sender.id && !user.blocked.contains(sender.id) {
+                group.addTask {
+                    do {
+                        if try await self.presence.presence(of: user.id)?.online == true { return }
+                        guard try await self.cache.claim("push:\(user.id):\(chat.id)", for: Self.quietPeriod) else { return }
+                        let request = SendNotificationRequest(
+                            userId: user.id,
+                            title: title,
+                            body: body,
+                            data: NotificationData(chatId: chat.id, messageId: message.id)
+                        )
+                        _ = try await self.notifications.send(
+                            .init(body: request),
+                            context: APIContext(requestID: "push-\(message.id)", logger: self.logger)
+                        )
+                    } catch {
+                        self.logger.warning("could not push a new message", metadata: ["messageId": "\(message.id)", "error": "\(error)"])
+                    }
+                }
+            }
         }
     }
 

@@ -10,9 +10,10 @@ import {
   applyReceipt,
   bumpWithMessage,
   insertMessage,
+  makeOptimisticMessage,
   markFailed,
+  newTempId,
   upsertChat,
-  type LocalMessage,
   type MessagePages,
 } from "../lib/queryCache";
 import { api, currentSocket, ensureUsers, session, withSocket } from "./session";
@@ -94,26 +95,15 @@ export interface Draft {
   mediaId?: string;
   replyToId?: string;
   /** What the optimistic bubble shows until the stored message arrives. */
-  preview?: Partial<Message>;
+  preview?: Pick<Message, "replyTo" | "media">;
 }
 
 /**
  * Shows the message at once as "sending", then sends it over the socket; a failed ack leaves it "failed" with
  * a retry that reuses its tempId, so that a send the server did store is never stored twice.
  */
-export async function sendMessage(chatId: string, draft: Draft, tempId = crypto.randomUUID()): Promise<void> {
-  const optimistic: LocalMessage = {
-    _id: `temp-${tempId}`,
-    chatId,
-    senderId: me(),
-    body: draft.body,
-    reactions: [],
-    status: "sent",
-    tempId,
-    createdAt: new Date().toISOString(),
-    local: "sending",
-    ...draft.preview,
-  };
+export async function sendMessage(chatId: string, draft: Draft, tempId = newTempId()): Promise<void> {
+  const optimistic = makeOptimisticMessage({ chatId, senderId: me(), tempId, body: draft.body, ...draft.preview });
   updateThread(chatId, (thread) => ({ pages: addOptimistic(thread.pages, optimistic) }));
   pendingDrafts.set(tempId, { chatId, draft });
   try {

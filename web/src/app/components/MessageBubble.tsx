@@ -1,6 +1,6 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { LinkPreview } from "../../../../Generated/typescript/types";
-import { applyDelete, type LocalMessage } from "../../lib/queryCache";
+import { applyDelete, QueryCache, useQuery, type LocalMessage } from "../../lib/queryCache";
 import { retrySend, threads } from "../data";
 import { api, currentSocket, describe, session } from "../session";
 import { toast } from "./Toasts";
@@ -26,25 +26,13 @@ function linkify(text: string): ReactNode[] {
   return parts;
 }
 
-const previews = new Map<string, Promise<LinkPreview | null>>();
+/** Link previews, fetched once per URL for every bubble that shows it (the server caches them a day too). */
+const previews = new QueryCache();
 
 function usePreview(text: string): LinkPreview | null {
-  const url = text.match(URL_PATTERN)?.[0] ?? null;
-  const [preview, setPreview] = useState<LinkPreview | null>(null);
-  useEffect(() => {
-    if (!url) return;
-    let promise = previews.get(url);
-    if (!promise) {
-      promise = api.media.linkPreview({ url }).catch(() => null);
-      previews.set(url, promise);
-    }
-    let live = true;
-    void promise.then((found) => live && setPreview(found));
-    return () => {
-      live = false;
-    };
-  }, [url]);
-  return preview;
+  const url = text.match(URL_PATTERN)?.[0] ?? "";
+  const { data } = useQuery(previews, url, () => api.media.linkPreview({ url }), { enabled: url !== "" });
+  return url ? (data ?? null) : null;
 }
 
 function Ticks({ message }: { message: LocalMessage }): JSX.Element {
