@@ -12,6 +12,7 @@ import type {
   LoginRequest,
   MarkReadRequest,
   MeResponse,
+  MediaResponse,
   MessagePage,
   MessageResponse,
   PinChatRequest,
@@ -137,6 +138,16 @@ export class ParleyClient {
      */
     getById: (id: string): Promise<UserResponse> =>
       this.#request<UserResponse>({ method: "GET", path: `/api/users/${encodeURIComponent(String(id))}`, bearer: true, issuesToken: false }),
+    /**
+     * List the users the caller blocked
+     *
+     * For the settings page, where each can be unblocked.
+     *
+     * `GET /api/users/me/blocked`, with the access token.
+     * Errors (`ApiError`): 401 `UNAUTHORIZED`, 429 `RATE_LIMITED`, 500 `INTERNAL`.
+     */
+    blocked: (): Promise<UserSearchResponse> =>
+      this.#request<UserSearchResponse>({ method: "GET", path: `/api/users/me/blocked`, bearer: true, issuesToken: false }),
     /**
      * Update the caller's profile
      *
@@ -481,6 +492,17 @@ export class ParleyClient {
      */
     presign: (body: PresignRequest): Promise<PresignResponse> =>
       this.#request<PresignResponse>({ method: "POST", path: `/api/media/presign`, body, bearer: true, issuesToken: false }),
+    /**
+     * Get an upload of the caller's
+     *
+     * 404 for another user's upload, an unknown id, or one whose file has not arrived.
+     *
+     * `GET /api/media/:id`, with the access token.
+     * Errors (`ApiError`): 400 `VALIDATION_FAILED`, 401 `UNAUTHORIZED`, 404 `NOT_FOUND`, 429 `RATE_LIMITED`, 500 `INTERNAL`.
+     * @param id The mediaId from presign. ObjectId: 24 lowercase hexadecimal characters.
+     */
+    get: (id: string): Promise<MediaResponse> =>
+      this.#request<MediaResponse>({ method: "GET", path: `/api/media/${encodeURIComponent(String(id))}`, bearer: true, issuesToken: false }),
     /**
      * Preview a web page
      *

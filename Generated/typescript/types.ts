@@ -569,6 +569,11 @@ export interface PresignResponse {
   expiresIn: number;
 }
 
+/** An upload of the caller's, once it arrived: where it is read from (e.g. to use as an avatar). */
+export interface MediaResponse {
+  media: MessageMedia;
+}
+
 /** OpenGraph/meta summary of a web page (cached 24 hours). */
 export interface LinkPreview {
   /**

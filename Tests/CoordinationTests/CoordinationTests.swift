@@ -195,15 +195,16 @@ struct CoordinationContractTests {
         let cache = try await Harness.make(backend).coordination.cache
         let key = unique("preview")
         #expect(try await cache.value(key) == nil)
-        try await cache.store(key, [7, 0, 255], for: .milliseconds(300))
+        // Lifetimes long enough that a loaded machine does not outlive them between two lines.
+        try await cache.store(key, [7, 0, 255], for: .seconds(2))
         #expect(try await cache.value(key) == [7, 0, 255])
 
         let claim = unique("push")
-        #expect(try await cache.claim(claim, for: .milliseconds(300)))
-        #expect(try await cache.claim(claim, for: .milliseconds(300)) == false, "a second claim while the first lasts loses")
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await cache.claim(claim, for: .seconds(2)))
+        #expect(try await cache.claim(claim, for: .seconds(2)) == false, "a second claim while the first lasts loses")
+        try await Task.sleep(for: .milliseconds(2500))
         #expect(try await cache.value(key) == nil, "the value lapsed")
-        #expect(try await cache.claim(claim, for: .milliseconds(300)), "the lapsed claim can be won again")
+        #expect(try await cache.claim(claim, for: .seconds(2)), "the lapsed claim can be won again")
     }
 
     @Test func inProcessCacheMemoryIsBounded() async throws {

@@ -38,7 +38,7 @@ func diagnostics(_ source: SchemaSource) -> [Diagnostic] {
             model.services.map(\.name) == ["users", "auth", "chats", "messages", "media", "notifications", "notificationsInternal"]
                 || Set(model.services.map(\.name)) == ["users", "auth", "chats", "messages", "media", "notifications", "notificationsInternal"]
         )
-        #expect(model.services.flatMap(\.routes).count == 33)
+        #expect(model.services.flatMap(\.routes).count == 35)
         #expect(model.clientEvents.map(\.name).contains("message:send"))
         #expect(model.serverEvents.map(\.name).contains("message:new"))
         let register = try #require(model.services.first { $0.name == "auth" }?.routes.first { $0.name == "register" })

@@ -13,6 +13,7 @@ import struct
 import tempfile
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -117,6 +118,24 @@ def test_an_embedded_upload_is_served_back_and_attached_to_a_message(server):
     assert_error(r, 400, details_path="body.mediaId")
     r = api(carol_s, "POST", f"/api/messages/{carol_chat['_id']}", carol, json={"body": "x", "mediaId": secrets.token_hex(12)})
     assert_error(r, 400, details_path="body.mediaId")
+
+
+def test_an_upload_is_looked_up_by_its_owner_once_it_arrived(server):
+    session, token, _ = register(server, "owner")
+    grant = presign(session, token)
+    assert_error(api(session, "GET", f"/api/media/{grant['mediaId']}", token), 404)  # not uploaded yet
+    assert put(grant["uploadUrl"], PNG).status_code == 200
+    media = expect(api(session, "GET", f"/api/media/{grant['mediaId']}", token), 200)["media"]
+    assert media["type"] == "image" and media["mediaId"] == grant["mediaId"]
+    assert requests.get(media["url"], timeout=10).content == PNG
+    # It can be a profile picture (a profile keeps https URLs or paths; this server's own file is its path).
+    path = urllib.parse.urlsplit(media["url"]).path
+    me = expect(api(session, "PATCH", "/api/users/me", token, json={"avatarUrl": path}), 200)["user"]
+    assert me["avatarUrl"] == path and requests.get(server.url + path, timeout=10).content == PNG
+    other_session, other, _ = register(server, "stranger")
+    assert_error(api(other_session, "GET", f"/api/media/{grant['mediaId']}", other), 404)
+    assert_error(api(other_session, "GET", f"/api/media/{secrets.token_hex(12)}", other), 404)
+    assert_error(api(other_session, "GET", "/api/media/not-an-id", other), 400)
 
 
 def test_documents_download_under_their_name(server):

@@ -134,3 +134,19 @@ def test_presence(server):
     assert body == {"online": False, "lastSeen": None}, body
     assert_error(api(s, "GET", f"/api/users/presence/{unknown_id()}", token), 404)
     assert_error(api(s, "GET", "/api/users/presence/xyz", token), 400)
+
+
+def test_the_caller_lists_whom_they_blocked(server):
+    session, token, _ = register(server, "blocker")
+    _, _, zed = register(server, "zed", display_name="Zed Blocked")
+    _, _, amy = register(server, "amy", display_name="Amy Blocked")
+    assert expect(api(session, "GET", "/api/users/me/blocked", token), 200) == {"users": []}
+    for user in (zed, amy):
+        expect(api(session, "POST", "/api/users/block", token, json={"userId": user["_id"]}), 200)
+    listed = expect(api(session, "GET", "/api/users/me/blocked", token), 200)["users"]
+    assert [u["_id"] for u in listed] == [amy["_id"], zed["_id"]]  # by name
+    for user in listed:
+        assert_user(user)
+    expect(api(session, "POST", "/api/users/unblock", token, json={"userId": zed["_id"]}), 200)
+    assert [u["_id"] for u in expect(api(session, "GET", "/api/users/me/blocked", token), 200)["users"]] == [amy["_id"]]
+    assert_error(api(session, "GET", "/api/users/me/blocked", None), 401)

@@ -230,7 +230,7 @@ def test_two_people_chat_in_two_browsers(app, tmp_path):
         bob.quit()
 
 
-def test_phone_layout_and_the_other_pages(app):
+def test_phone_layout_and_the_other_pages(app, tmp_path):
     """One pane at a time on a phone; profile and settings pass axe too."""
     import requests
     dave = f"dave_{secrets.token_hex(4)}"
@@ -254,13 +254,27 @@ def test_phone_layout_and_the_other_pages(app):
         text_appears(phone, ".chat-item", "Dave")
         shoot(phone, "phone-chat-list")
         no_serious_violations(phone, "phone chat list")
+        # Block Dave from the chat; Settings lists him, and unblocks him.
+        phone.get(phone.current_url)
+        wait(phone, lambda d: d.find_element(By.CSS_SELECTOR, ".chat-item a")).click()
+        find(phone, "button.block-user").click()
+        phone.switch_to.alert.accept()
+        text_appears(phone, ".toast", "is blocked")
         for page in ["profile", "settings"]:
             phone.get(f"{app.url}/{page}")
             find(phone, f"#{page}-title")
             no_serious_violations(phone, page)
-        # A profile change is saved and shown.
+        find(phone, "button[aria-label='Unblock Dave']").click()
+        text_appears(phone, ".card", "Nobody is blocked")
+        # A profile picture and a name change are saved and shown.
         phone.get(app.url + "/profile")
-        name = find(phone, "#profile-title").find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "input")
+        picture = tmp_path / "me.png"
+        picture.write_bytes(png(48, 48, (120, 40, 160)))
+        find(phone, "#avatar-file").send_keys(str(picture))
+        text_appears(phone, ".toast", "Picture saved")
+        wait(phone, lambda d: any(e.get_attribute("naturalWidth") == "48" for e in d.find_elements(By.CSS_SELECTOR, "img.avatar")),
+             message="the new picture is not shown")
+        name = wait(phone, lambda d: d.find_element(By.XPATH, "//label[span='Name']/input"))
         name.clear()
         name.send_keys("Carol Phone")
         phone.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()

@@ -28,6 +28,7 @@ import {
   newTempId,
   nextCursor,
   QueryCache,
+  refreshNewest,
   removeOptimistic,
   shouldFetch,
   sortChats,
@@ -357,6 +358,20 @@ describe("QueryCache", () => {
 // MARK: Message pages
 
 describe("message pages", () => {
+  test("refreshNewest keeps sends in flight and messages newer than the page, drops what the page replaced", () => {
+    const held = addOptimistic(
+      insertMessage(appendOlderPage({ pages: [] }, page([msg(3), msg(2)])), msg(9, { senderId: other })),
+      makeOptimisticMessage({ chatId, senderId: me, tempId: "t-pending", body: "pending" })
+    );
+    const stale = addOptimistic(held, makeOptimisticMessage({ chatId, senderId: me, tempId: "t-stored", body: "stored" }));
+    const fetched = page([msg(5, { tempId: "t-stored" }), msg(4), msg(3)]);
+    const merged = refreshNewest(stale, fetched);
+    const all = allMessages(merged);
+    assert.deepEqual(all.filter((m) => m.local === undefined).map((m) => m._id), [msg(9)._id, msg(5)._id, msg(4)._id, msg(3)._id]);
+    assert.deepEqual(all.filter((m) => m.local !== undefined).map((m) => m.tempId), ["t-pending"], "the stored send is not shown twice");
+    assert.equal(all.filter((m) => m._id === msg(2)._id).length, 0, "older pages start again from the fetched one");
+  });
+
   const loaded = () => firstPage(page([msg(5), msg(4), msg(3)], "cursor-1"));
 
   test("appendOlderPage adds at the end without repeating messages; nextCursor follows", () => {

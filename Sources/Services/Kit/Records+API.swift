@@ -44,21 +44,25 @@ extension MessageRecord {
             chatId: chatId,
             senderId: senderId,
             body: body,
-            media: media.map {
-                MessageMedia(
-                    type: MediaType(rawValue: $0.kind.rawValue) ?? .document,
-                    url: $0.url,
-                    mediaId: $0.mediaId,
-                    duration: $0.duration,
-                    thumbnailUrl: $0.thumbnailUrl
-                )
-            },
+            media: media?.api,
             replyTo: replyTo.map { ReplyTo(messageId: $0.messageId, body: $0.body, senderId: $0.senderId) },
             reactions: reactions.map { Reaction(userId: $0.userId, emoji: $0.emoji, createdAt: $0.createdAt) },
             status: MessageStatus(rawValue: status.rawValue) ?? .sent,
             tempId: viewer == senderId ? tempId : nil,
             createdAt: createdAt,
             editedAt: editedAt
+        )
+    }
+}
+
+extension MessageMediaRecord {
+    public var api: MessageMedia {
+        MessageMedia(
+            type: MediaType(rawValue: kind.rawValue) ?? .document,
+            url: url,
+            mediaId: mediaId,
+            duration: duration,
+            thumbnailUrl: thumbnailUrl
         )
     }
 }

@@ -58,15 +58,24 @@ public struct MediaService: MediaAPI, MediaAttachments {
         return APIResponse(try await previews.preview(input.query.url, logger: context.logger))
     }
 
+    public func get(_ input: Media.Get.Input, context: APIContext) async throws -> APIResponse<MediaResponse> {
+        guard let media = try await arrived(input.path.id, owner: input.caller.userId) else { throw APIError.notFound("No such upload") }
+        return APIResponse(MediaResponse(media: media.api))
+    }
+
     public func attachment(_ mediaId: ObjectId, sender: ObjectId) async throws -> MessageMediaRecord {
-        guard let media = try await store.media.find(id: mediaId), media.userId == sender else {
-            throw APIError.validation(path: "body.mediaId", "is not an upload of yours")
+        guard let media = try await arrived(mediaId, owner: sender) else {
+            throw APIError.validation(path: "body.mediaId", "is not an upload of yours that has arrived")
         }
+        return media
+    }
+
+    /// `owner`'s upload `id`, once its file is there.
+    private func arrived(_ id: ObjectId, owner: ObjectId) async throws -> MessageMediaRecord? {
+        guard let media = try await store.media.find(id: id), media.userId == owner else { return nil }
         if media.uploadedAt == nil {
             // Only S3 is asked: the embedded storage marks an upload itself when it is complete.
-            guard try await storage.objectExists(media) else {
-                throw APIError.validation(path: "body.mediaId", "has not been uploaded yet")
-            }
+            guard try await storage.objectExists(media) else { return nil }
             _ = try await store.media.markUploaded(id: media.id, at: now())
         }
         return MessageMediaRecord(kind: MediaRules.types[media.fileType]?.kind ?? .document, url: media.url, mediaId: media.id)

@@ -44,6 +44,12 @@ public struct UsersService: UsersAPI {
         return APIResponse(MeResponse(user: user.me))
     }
 
+    public func blocked(_ input: Users.Blocked.Input, context: APIContext) async throws -> APIResponse<UserSearchResponse> {
+        guard let me = try await store.users.find(id: input.caller.userId) else { throw APIError.unauthorized() }
+        let users = try await store.users.find(ids: me.blocked)
+        return APIResponse(UserSearchResponse(users: users.sorted { $0.name < $1.name }.map(\.publicUser)))
+    }
+
     public func block(_ input: Users.Block.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         let target = try await otherUser(input.body.userId, caller: input.caller.userId)
         try await store.users.block(userId: input.caller.userId, target: target)

@@ -13,6 +13,7 @@ import {
   makeOptimisticMessage,
   markFailed,
   newTempId,
+  refreshNewest,
   upsertChat,
   type MessagePages,
 } from "../lib/queryCache";
@@ -59,7 +60,7 @@ export async function loadNewest(chatId: string): Promise<void> {
   try {
     const page = await api.messages.list(chatId, { limit: 30 });
     ensureUsers(page.messages.map((message) => message.senderId));
-    updateThread(chatId, () => ({ pages: appendOlderPage({ pages: [] }, page), nextCursor: page.nextCursor, loading: false }));
+    updateThread(chatId, (thread) => ({ pages: refreshNewest(thread.pages, page), nextCursor: page.nextCursor, loading: false }));
   } catch (error) {
     updateThread(chatId, () => ({ loading: false }));
     throw error;

@@ -219,3 +219,21 @@ function removeMessages(pages: MessagePages, predicate: (m: LocalMessage) => boo
   });
   return changed ? { pages: filtered } : pages;
 }
+
+/**
+ * The newest page fetched again, plus what the client holds that the page cannot know: sends still in flight, and
+ * messages that arrived while it was being fetched (a reconnect refetches while failed sends go out again).
+ */
+export function refreshNewest(current: MessagePages, page: MessagePage): MessagePages {
+  let merged = appendOlderPage({ pages: [] }, page);
+  const newest = page.messages[0]?.createdAt ?? "";
+  const stored = new Set(page.messages.map((message) => message.tempId).filter((id) => id !== undefined));
+  for (const message of [...allMessages(current)].reverse()) {
+    if (message.local !== undefined) {
+      if (!message.tempId || !stored.has(message.tempId)) merged = addOptimistic(merged, message);
+    } else if (message.createdAt > newest) {
+      merged = insertMessage(merged, message);
+    }
+  }
+  return merged;
+}

@@ -4,7 +4,7 @@ import { navigate } from "../../lib/router";
 import { useStore } from "../../lib/store";
 import { allMessages, type LocalMessage } from "../../lib/queryCache";
 import { chats, loadNewest, loadOlder, loadPresence, markRead, presence, threads, typing } from "../data";
-import { describe, ensureUsers, session, users } from "../session";
+import { api, describe, ensureUsers, session, users } from "../session";
 import { Avatar, chatAvatar, chatTitle, lastSeenText } from "./common";
 import { Composer } from "./Composer";
 import { MessageBubble } from "./MessageBubble";
@@ -60,6 +60,16 @@ export function ChatView({ chatId }: { chatId: string }): JSX.Element {
     }
   }
 
+  async function block(userId: string, name: string): Promise<void> {
+    if (!window.confirm(`Block ${name}? Neither of you can write in this chat until you unblock them in Settings.`)) return;
+    try {
+      await api.users.block({ userId });
+      toast(`${name} is blocked`);
+    } catch (error) {
+      toast(describe(error));
+    }
+  }
+
   function jumpTo(messageId: string): void {
     const target = document.getElementById(`message-${messageId}`);
     if (target) {
@@ -104,6 +114,11 @@ export function ChatView({ chatId }: { chatId: string }): JSX.Element {
             {typingNames.length > 0 && <span className="dots" aria-hidden="true" />}
           </p>
         </div>
+        {other && (
+          <button type="button" className="block-user" onClick={() => void block(other, title)}>
+            Block
+          </button>
+        )}
       </header>
       <div className="messages" ref={list} onScroll={onScroll} role="log" aria-label="Messages" tabIndex={0}>
         {thread?.loading && <p className="loading">Loading…</p>}

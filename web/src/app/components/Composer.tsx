@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { MediaType, Message, PresignRequest } from "../../../../Generated/typescript/types";
 import { sendMessage } from "../data";
 import { api, currentSocket, describe } from "../session";
+import { upload } from "../upload";
 import { toast } from "./Toasts";
 
 const EMOJI = "😀 😂 🥲 😊 😍 😘 😎 🤔 😮 😢 😡 👍 👎 👏 🙏 💪 🎉 ❤️ 🔥 ✨ 🍕 ☕ 🌍 ✅".split(" ");
@@ -17,19 +18,6 @@ const TYPES: Record<string, MediaType> = {
   "application/msword": "document",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "document",
 };
-
-/** PUT with progress: fetch cannot report an upload's progress, XMLHttpRequest can. */
-function upload(url: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open("PUT", url);
-    request.setRequestHeader("Content-Type", file.type);
-    request.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
-    request.onload = () => (request.status >= 200 && request.status < 300 ? resolve() : reject(new Error(`Upload failed (${request.status})`)));
-    request.onerror = () => reject(new Error("Upload failed"));
-    request.send(file);
-  });
-}
 
 export function Composer(props: {
   chatId: string;

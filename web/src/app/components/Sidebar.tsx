@@ -5,7 +5,7 @@ import { useStore } from "../../lib/store";
 import { upsertChat } from "../../lib/queryCache";
 import { chats } from "../data";
 import { api, describe, logout, rememberUsers, session, users } from "../session";
-import { Avatar, chatAvatar, chatTitle, shortTime } from "./common";
+import { Avatar, chatAvatar, chatTitle, PersonRow, shortTime } from "./common";
 import { toast } from "./Toasts";
 
 export function Sidebar({ openChatId }: { openChatId: string | null }): JSX.Element {
@@ -155,11 +155,7 @@ export function Sidebar({ openChatId }: { openChatId: string | null }): JSX.Elem
         <section aria-label="People found" className="found">
           <ul>
             {found.map((user) => (
-              <li key={user._id} className="person">
-                <Avatar name={user.name} url={user.avatarUrl} size={32} />
-                <span>
-                  {user.name} <small>@{user.username}</small>
-                </span>
+              <PersonRow key={user._id} user={user}>
                 <button type="button" onClick={() => void startDirect(user)} aria-label={`Message ${user.name}`}>
                   Message
                 </button>
@@ -173,7 +169,7 @@ export function Sidebar({ openChatId }: { openChatId: string | null }): JSX.Elem
                 >
                   + Group
                 </button>
-              </li>
+              </PersonRow>
             ))}
           </ul>
         </section>

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import type { Chat, User } from "../../../../Generated/typescript/types";
 
 /** Initials on a colour of the name, or the picture when there is one. */
@@ -42,4 +43,17 @@ export function shortTime(iso: string): string {
 export function lastSeenText(lastSeen: string | undefined): string {
   if (!lastSeen) return "offline";
   return `last seen ${new Date(lastSeen).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}`;
+}
+
+/** A person in a list (search results, blocked people): picture, name, handle, then the row's actions. */
+export function PersonRow({ user, children }: { user: User; children: ReactNode }): JSX.Element {
+  return (
+    <li className="person">
+      <Avatar name={user.name} url={user.avatarUrl} size={32} />
+      <span>
+        {user.name} <small>@{user.username}</small>
+      </span>
+      {children}
+    </li>
+  );
 }

@@ -1,6 +1,8 @@
 import { useEffect, useState } from "react";
 import { navigate } from "../../lib/router";
 import { toast } from "../components/Toasts";
+import type { User } from "../../../../Generated/typescript/types";
+import { PersonRow } from "../components/common";
 import { api, describe } from "../session";
 
 function base64UrlToBytes(text: string): Uint8Array {
@@ -19,6 +21,23 @@ export function SettingsPage(): JSX.Element {
   const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
   const [enabled, setEnabled] = useState(false);
   const [dark, setDark] = useState(document.documentElement.dataset.theme === "dark");
+  const [blocked, setBlocked] = useState<User[] | null>(null);
+
+  useEffect(() => {
+    api.users
+      .blocked()
+      .then(({ users }) => setBlocked(users))
+      .catch((error) => toast(describe(error)));
+  }, []);
+
+  async function unblock(user: User): Promise<void> {
+    try {
+      await api.users.unblock({ userId: user._id });
+      setBlocked((list) => (list ?? []).filter((other) => other._id !== user._id));
+    } catch (error) {
+      toast(describe(error));
+    }
+  }
 
   useEffect(() => {
     currentSubscription()
@@ -79,6 +98,22 @@ export function SettingsPage(): JSX.Element {
           </button>
         ) : (
           <p>This browser cannot receive push notifications.</p>
+        )}
+        <h2>Blocked people</h2>
+        {blocked === null ? (
+          <p>Loading…</p>
+        ) : blocked.length === 0 ? (
+          <p>Nobody is blocked.</p>
+        ) : (
+          <ul className="blocked">
+            {blocked.map((user) => (
+              <PersonRow key={user._id} user={user}>
+                <button type="button" onClick={() => void unblock(user)} aria-label={`Unblock ${user.name}`}>
+                  Unblock
+                </button>
+              </PersonRow>
+            ))}
+          </ul>
         )}
         <h2>Appearance</h2>
         <button type="button" onClick={toggleTheme} aria-pressed={dark}>
