@@ -281,3 +281,47 @@ def test_phone_layout_and_the_other_pages(app, tmp_path):
         text_appears(phone, ".toast", "Profile saved")
     finally:
         phone.quit()
+
+
+def test_older_messages_load_when_scrolling_up(app):
+    """A long history opens at the newest page; scrolling to the top pages in the older ones, in order."""
+    import requests
+
+    def account(name: str) -> tuple[str, dict]:
+        username = f"{name}_{secrets.token_hex(4)}"
+        r = requests.post(app.url + "/api/auth/register", timeout=10,
+                          json={"username": username, "email": f"{username}@example.com", "password": "correct-horse-1",
+                                "name": name.title()})
+        assert r.status_code == 201, r.text
+        return f"{username}@example.com", r.json()
+    erin_email, erin = account("erin")
+    _, frank = account("frank")
+    headers = {"Authorization": f"Bearer {frank['accessToken']}"}
+    chat = requests.post(app.url + "/api/chats", headers=headers, timeout=10,
+                         json={"type": "direct", "participantIds": [erin["user"]["_id"]]}).json()["chat"]
+    for n in range(1, 76):
+        r = requests.post(f"{app.url}/api/messages/{chat['_id']}", headers=headers, json={"body": f"history {n:02d}"}, timeout=10)
+        assert r.status_code == 201, r.text
+
+    driver = browser()
+    try:
+        driver.get(app.url + "/login")
+        find(driver, "input[name=email]").send_keys(erin_email)
+        driver.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys("correct-horse-1" + Keys.ENTER)
+        wait(driver, lambda d: d.current_url.endswith("/chats"))
+        driver.get(f"{app.url}/chats/{chat['_id']}")
+        text_appears(driver, ".bubble", "history 75")
+        shown = lambda d: [e.text.split("\n")[0] for e in d.find_elements(By.CSS_SELECTOR, ".bubble .text")]
+        assert "history 01" not in shown(driver), "the first page is the newest only"
+        at_bottom = "const m = document.querySelector('.messages'); return m.scrollHeight - m.scrollTop - m.clientHeight < 80"
+        wait(driver, lambda d: d.execute_script(at_bottom), message="the chat did not open at its newest message")
+        for _ in range(10):
+            driver.execute_script("document.querySelector('.messages').scrollTop = 0")
+            if "history 01" in shown(driver):
+                break
+            time.sleep(0.5)
+        wait(driver, lambda d: "history 01" in shown(d), message="the oldest message never loaded")
+        texts = [t for t in shown(driver) if t.startswith("history ")]
+        assert texts == [f"history {n:02d}" for n in range(1, 76)], "every message once, oldest first"
+    finally:
+        driver.quit()

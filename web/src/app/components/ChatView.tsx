@@ -42,11 +42,13 @@ export function ChatView({ chatId }: { chatId: string }): JSX.Element {
     if (unread.length > 0) markRead(chatId, unread);
   }, [messages, chatId, me]);
 
-  // Newest at the bottom: stay there as messages arrive, unless the reader scrolled up.
+  // Newest at the bottom: stay there as messages arrive, unless the reader scrolled up. The list exists only once
+  // the chat is known, which after a reload may be after its messages.
+  const shown = chat !== undefined;
   useLayoutEffect(() => {
     const element = list.current;
     if (element && stickToBottom.current) element.scrollTop = element.scrollHeight;
-  }, [messages.length]);
+  }, [messages.length, shown]);
 
   function onScroll(): void {
     const element = list.current;
