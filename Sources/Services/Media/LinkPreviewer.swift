@@ -29,16 +29,17 @@ public struct LinkPreviewer: Sendable {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
             throw APIError.validation(path: "query.url", "must be an http or https URL")
         }
-        let key = "link-preview:" + SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        let key = "link-preview:" + SigV4.hex(SHA256.hash(data: Array(text.utf8)))
+        let cached: [UInt8]?
         do {
-            if let cached = try await cache.value(key), let first = cached.first {
-                if first == UInt8(ascii: "1") { return try LinkPreview.decode(jsonBytes: Array(cached.dropFirst())) }
-                throw APIError.validation(path: "query.url", String(decoding: cached.dropFirst(), as: UTF8.self))
-            }
-        } catch let error as APIError where error.status == .badRequest {
-            throw error
+            cached = try await cache.value(key)
         } catch {
             logger.warning("link preview cache unavailable", metadata: ["error": "\(error)"])
+            cached = nil
+        }
+        if let cached, let first = cached.first {
+            if first == UInt8(ascii: "1") { return try LinkPreview.decode(jsonBytes: Array(cached.dropFirst())) }
+            throw APIError.validation(path: "query.url", String(decoding: cached.dropFirst(), as: UTF8.self))
         }
         do {
             let preview = try await fetch(url, as: text)

@@ -36,7 +36,7 @@ public struct MediaService: MediaAPI, MediaAttachments {
         }
         let id = ObjectId()
         // The random part keeps the URL unguessable: it is all that guards a file read by URL, as with S3 behind CloudFront.
-        let random = SymmetricKey(size: .bits128).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
+        let random = SymmetricKey(size: .bits128).withUnsafeBytes { SigV4.hex($0) }
         let key = "\(input.caller.userId)/\(id)-\(random).\(rules.storedExtension)"
         let media = MediaRecord(
             id: id,
