@@ -47,6 +47,8 @@ public struct Configuration: Sendable {
     public var vapidSubject = "mailto:admin@parley.invalid"
     /// The web app's bundle, served at `/` when it holds an `index.html`.
     public var webDirectory = URL(fileURLWithPath: "web/dist")
+    /// Services running in their own processes (`AUTH_URL`, …, `NOTIFICATIONS_URL`); every other one runs in this one.
+    public var serviceURLs: [ServiceName: String] = [:]
 
     public init() {}
 
@@ -219,8 +221,35 @@ public struct Configuration: Sendable {
                 problems.append("VAPID_SUBJECT must be a mailto: or https: URL")
             }
         }
+        for service in ServiceName.allCases {
+            let key = service.rawValue.uppercased() + "_URL"
+            guard let text = value(key) else { continue }
+            if let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.path.isEmpty || url.path == "/",
+                url.query == nil
+            {
+                config.serviceURLs[service] = text
+            } else {
+                problems.append("\(key) must be the service's http(s) origin like http://\(service.rawValue):8080, not '\(text)'")
+            }
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return config
+    }
+
+    /// What a process that is part of a split deployment needs, as one message naming each missing setting: services
+    /// in other processes share the data through MongoDB, events through Redis, and tokens and the internal secret
+    /// through the environment (a secret each process made up on its own would not be the others').
+    public func checkSplitDeployment() throws {
+        var missing: [String] = []
+        if mongoURI == nil { missing.append("MONGO_URI (the services share MongoDB)") }
+        if redisURL == nil { missing.append("REDIS_URL (events reach the gateway's sockets through Redis)") }
+        for (key, value) in [("JWT_ACCESS_SECRET", jwtAccessSecret), ("JWT_REFRESH_SECRET", jwtRefreshSecret), ("INTERNAL_SECRET", internalSecret)]
+        where value == nil {
+            missing.append("\(key) (the same in every process)")
+        }
+        guard missing.isEmpty else {
+            throw ConfigurationError("services in separate processes need:\n" + missing.map { "  \($0)" }.joined(separator: "\n"))
+        }
     }
 
     /// `KEY=value` lines; `#` comments, optional `export`, and single or double quotes around values.

@@ -62,20 +62,12 @@ public enum Gateway {
         router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes + fileRoutes))
         router.add(middleware: BearerAuthenticator(security: security))
         router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale))
-        router.get("/healthz") { _, _ in status("ok") }
+        addProbes(to: router, readiness: readiness)
         for document in documents {
             let body = ByteBuffer(string: document.body)
             router.get(RouterPath(document.path)) { _, _ in
                 Response(status: .ok, headers: [.contentType: document.type, .cacheControl: "no-cache"], body: .init(byteBuffer: body))
             }
-        }
-        let probe = ReadinessProbe(check: readiness)
-        router.get("/readyz") { _, context in
-            if let problem = await probe.problem() {
-                context.logger.warning("not ready", metadata: ["error": "\(problem)"])
-                throw APIError.unavailable("A backing service is not reachable")
-            }
-            return status("ready")
         }
         realtime?.engine.addRoutes(to: router)
         services.auth.registerRoutes(on: router, security: security)
@@ -87,6 +79,39 @@ public enum Gateway {
         services.mediaFiles?.addRoutes(to: router)
         webApp?.addRoutes(to: router)
         return router
+    }
+
+    /// One service in its own process, behind the gateway: its routes (internal ones included) and health checks,
+    /// and nothing for a caller without the internal secret. No CORS, rate limits or bearer tokens: the gateway did
+    /// those, and forwards the caller it authenticated.
+    public static func serviceRouter(
+        _ service: ServiceName,
+        services: ServiceSet,
+        security: any APISecurity,
+        internalSecret: String,
+        readiness: @escaping ReadinessCheck = {}
+    ) -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.add(middleware: RequestIDMiddleware())
+        let probes = ["/healthz", "/readyz"]
+        router.add(middleware: APIErrorMiddleware(routes: service.routes + probes.map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }))
+        router.add(middleware: InternalCallerMiddleware(secret: internalSecret, open: Set(probes)))
+        addProbes(to: router, readiness: readiness)
+        services.registerRoutes(of: service, on: router, security: security)
+        return router
+    }
+
+    /// `/healthz` (the process answers) and `/readyz` (the engines behind it answer too).
+    private static func addProbes(to router: Router<Context>, readiness: @escaping ReadinessCheck) {
+        router.get("/healthz") { _, _ in status("ok") }
+        let probe = ReadinessProbe(check: readiness)
+        router.get("/readyz") { _, context in
+            if let problem = await probe.problem() {
+                context.logger.warning("not ready", metadata: ["error": "\(problem)"])
+                throw APIError.unavailable("A backing service is not reachable")
+            }
+            return status("ready")
+        }
     }
 
     private static func status(_ value: String) -> Response {
@@ -126,11 +151,9 @@ public enum Gateway {
 
 /// Echoes the request id in `X-Request-Id`, so a client can quote it and an operator find the log lines.
 struct RequestIDMiddleware<Context: APIRequestContext>: RouterMiddleware {
-    static var header: HTTPField.Name? { HTTPField.Name("X-Request-Id") }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        if let header = Self.header { response.headers[header] = context.requestID }
+        response.headers[ForwardedHeader.requestID] = context.requestID
         return response
     }
 }

@@ -22,6 +22,8 @@ public struct ServiceSet: Sendable {
     public var messages: any MessagesAPI
     public var media: any MediaAPI
     public var notifications: any NotificationsAPI
+    /// What other services ask of the notifications service.
+    public var notificationsInternal: any NotificationsInternalAPI
     /// The embedded media storage's upload and download routes, when media is kept in the data folder.
     public var mediaFiles: MediaFiles?
     /// What runs beside the server for these services (the push queue).
@@ -34,6 +36,7 @@ public struct ServiceSet: Sendable {
         messages: any MessagesAPI,
         media: any MediaAPI,
         notifications: any NotificationsAPI,
+        notificationsInternal: any NotificationsInternalAPI,
         mediaFiles: MediaFiles? = nil,
         background: [any Service] = []
     ) {
@@ -43,12 +46,14 @@ public struct ServiceSet: Sendable {
         self.messages = messages
         self.media = media
         self.notifications = notifications
+        self.notificationsInternal = notificationsInternal
         self.mediaFiles = mediaFiles
         self.background = background
     }
 
-    /// Every service in this process, over one store.
-    public static func inProcess(
+    /// The services of a process: each one `remote` names is its generated client over that transport, every other one
+    /// runs here over `store`. With nothing remote, the whole API runs in this process.
+    public static func assemble(
         store: any Store,
         tokens: TokenService,
         mailer: any Mailer,
@@ -56,28 +61,47 @@ public struct ServiceSet: Sendable {
         events: any EventPublisher,
         mediaStorage: any MediaStorage,
         outbound: OutboundClient,
-        push: WebPushSender.Identity,
+        push: @autoclosure () throws -> WebPushSender.Identity,
         secureCookies: Bool,
+        remote: RemoteServices = RemoteServices(),
         logger: Logger
-    ) -> ServiceSet {
+    ) rethrows -> ServiceSet {
         let media = MediaService(store: store, storage: mediaStorage, previews: LinkPreviewer(client: outbound, cache: coordination.cache))
-        let notifications = NotificationsService(store: store, sender: WebPushSender(identity: push, client: outbound, store: store))
-        let pushes = PushOnNewMessage(
-            store: store,
-            presence: coordination.presence,
-            cache: coordination.cache,
-            notifications: notifications,
-            logger: logger
-        )
+        let notifications: any NotificationsAPI
+        let notify: any NotificationsInternalAPI
+        if let transport = remote.notifications {
+            notifications = NotificationsClient(transport: transport)
+            notify = NotificationsInternalClient(transport: transport)
+        } else {
+            let local = NotificationsService(store: store, sender: WebPushSender(identity: try push(), client: outbound, store: store))
+            notifications = local
+            notify = local
+        }
+        var background: [any Service] = []
+        let messages: any MessagesAPI
+        if let transport = remote.messages {
+            messages = MessagesClient(transport: transport)
+        } else {
+            let pushes = PushOnNewMessage(
+                store: store,
+                presence: coordination.presence,
+                cache: coordination.cache,
+                notifications: notify,
+                logger: logger
+            )
+            background.append(pushes)
+            messages = MessagesService(store: store, events: events, media: media, notifier: pushes)
+        }
         return ServiceSet(
-            auth: AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
-            users: UsersService(store: store, presence: coordination.presence),
-            chats: ChatsService(store: store, events: events),
-            messages: MessagesService(store: store, events: events, media: media, notifier: pushes),
-            media: media,
+            auth: remote.auth.map(AuthClient.init) ?? AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
+            users: remote.users.map(UsersClient.init) ?? UsersService(store: store, presence: coordination.presence),
+            chats: remote.chats.map(ChatsClient.init) ?? ChatsService(store: store, events: events),
+            messages: messages,
+            media: remote.media.map(MediaClient.init) ?? media,
             notifications: notifications,
+            notificationsInternal: notify,
             mediaFiles: (mediaStorage as? LocalStorage).map { MediaFiles(storage: $0, store: store) },
-            background: [pushes]
+            background: background
         )
     }
 
@@ -85,4 +109,18 @@ public struct ServiceSet: Sendable {
     public static let publicRoutes: [APIRouteDescriptor] =
         Auth.routes + Users.routes + Chats.routes + Messages.routes + Media.routes
         + Notifications.routes
+}
+
+/// The services a process reaches over HTTP, each by the transport to its own process.
+public struct RemoteServices: Sendable {
+    public var auth: (any APITransport)?
+    public var users: (any APITransport)?
+    public var chats: (any APITransport)?
+    public var messages: (any APITransport)?
+    public var media: (any APITransport)?
+    public var notifications: (any APITransport)?
+
+    public init() {}
+
+    public var isEmpty: Bool { [auth, users, chats, messages, media, notifications].allSatisfy { $0 == nil } }
 }

@@ -78,6 +78,10 @@ extension Configuration {
 
     /// Secrets from the environment; in development, the ones it leaves unset come from the data folder.
     func secrets() throws -> AuthSecrets {
+        // Set them all, and the data folder is not touched: processes of a split deployment may share one.
+        if let jwtAccessSecret, let jwtRefreshSecret, let internalSecret {
+            return AuthSecrets(accessSecret: jwtAccessSecret, refreshSecret: jwtRefreshSecret, internalSecret: internalSecret)
+        }
         var secrets = try AuthSecrets.persisted(in: dataDirectory)
         if let jwtAccessSecret { secrets.accessSecret = jwtAccessSecret }
         if let jwtRefreshSecret { secrets.refreshSecret = jwtRefreshSecret }
@@ -103,17 +107,48 @@ extension Configuration {
     }
 }
 
+/// What one `serve` process runs: the whole API (`all`), the public door with the services that have no URL
+/// (`gateway`), or one service behind a gateway.
+enum Role: ExpressibleByArgument, Equatable {
+    case all, gateway
+    case service(ServiceName)
+
+    init?(argument: String) {
+        switch argument {
+        case "all": self = .all
+        case "gateway": self = .gateway
+        default:
+            guard let service = ServiceName(rawValue: argument) else { return nil }
+            self = .service(service)
+        }
+    }
+
+    static var allValueStrings: [String] { ["all", "gateway"] + ServiceName.allCases.map(\.rawValue) }
+}
+
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Migrates the store, then serves every route of the API.")
+    static let configuration = CommandConfiguration(abstract: "Migrates the store, then serves every route of the API, or one service of it.")
 
     @Option(help: "Address to listen on (default: HOST or 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default: PORT or 8080).") var port: Int?
+    @Option(
+        help: """
+            all: everything in this process (the default). gateway: the public door, calling each service whose \
+            <NAME>_URL is set over HTTP. auth, users, chats, messages, media, notifications: that service alone, behind a gateway.
+            """
+    )
+    var service: Role = .all
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         var config = try common.configuration()
         if let host { config.host = host }
         if let port { config.port = port }
+        if service == .all { config.serviceURLs = [:] }
+        if case .service(let name) = service { config.serviceURLs[name] = nil }
+        if service != .all {
+            do { try config.checkSplitDeployment() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        }
         let logger = config.makeLogger()
 
         let store = try config.openStore(logger: logger)
@@ -122,7 +157,20 @@ struct Serve: AsyncParsableCommand {
         let tokens = TokenService(secrets: secrets)
         let coordination = try config.redisURL.map { try Coordination.redis(url: $0) } ?? .inProcess()
         let events = BusEventPublisher(bus: coordination.bus, logger: logger)
-        let services = ServiceSet.inProcess(
+        let http = ServiceHTTPClient()
+        var remote = RemoteServices()
+        for (name, url) in config.serviceURLs {
+            let transport = ServiceTransport(service: name.rawValue, baseURL: url, secret: secrets.internalSecret, client: http, logger: logger)
+            switch name {
+            case .auth: remote.auth = transport
+            case .users: remote.users = transport
+            case .chats: remote.chats = transport
+            case .messages: remote.messages = transport
+            case .media: remote.media = transport
+            case .notifications: remote.notifications = transport
+            }
+        }
+        let services = try ServiceSet.assemble(
             store: store,
             tokens: tokens,
             mailer: OutboxMailer(url: config.outbox),
@@ -135,11 +183,50 @@ struct Serve: AsyncParsableCommand {
                     secret: secrets.internalSecret
                 ),
             outbound: OutboundClient(exceptions: config.privateTargets, extraTrustRoots: config.outboundCAFile),
-            push: try config.pushIdentity(),
+            push: config.pushIdentity(),
             secureCookies: config.isProduction,
+            remote: remote,
             logger: logger
         )
         let security = TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret)
+        let readiness: Gateway.ReadinessCheck = {
+            try await store.ping()
+            try await coordination.checkReady()
+        }
+        logger.info(
+            "starting",
+            metadata: [
+                "host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
+                "redis": "\(config.redisURL != nil)", "service": "\(service)",
+                "remote": "\(config.serviceURLs.keys.map(\.rawValue).sorted())",
+            ]
+        )
+        if case .service(let name) = service {
+            let router = Gateway.serviceRouter(
+                name,
+                services: services,
+                security: security,
+                internalSecret: secrets.internalSecret,
+                readiness: readiness
+            )
+            try await run(
+                Gateway.application(
+                    router: router,
+                    background: name == .messages ? services.background : [],
+                    host: config.host,
+                    port: config.port,
+                    production: config.isProduction,
+                    idleTimeout: config.idleTimeout,
+                    bodyTimeout: config.bodyTimeout,
+                    logger: logger
+                ),
+                sweeping: name == .auth ? store : nil,
+                http: http,
+                logger: logger
+            )
+            return
+        }
+
         let realtime = Realtime(
             services: services,
             store: store,
@@ -168,42 +255,45 @@ struct Serve: AsyncParsableCommand {
             ),
             realtime: realtime,
             webApp: webApp,
-            readiness: {
-                try await store.ping()
-                try await coordination.checkReady()
-            }
+            readiness: readiness
         )
+        try await run(
+            Gateway.application(
+                router: router,
+                realtime: realtime,
+                background: services.background,
+                host: config.host,
+                port: config.port,
+                production: config.isProduction,
+                idleTimeout: config.idleTimeout,
+                bodyTimeout: config.bodyTimeout,
+                logger: logger
+            ),
+            sweeping: config.serviceURLs[.auth] == nil ? store : nil,
+            http: http,
+            logger: logger
+        )
+    }
+
+    /// Runs the server until it is told to stop; `sweeping`: the process that runs auth deletes expired sessions.
+    private func run(_ application: some ApplicationProtocol, sweeping store: (any Store)?, http: ServiceHTTPClient, logger: Logger) async throws {
         // Expired sessions and reset tokens are refused when presented; this only keeps them from piling up (MongoDB's
         // TTL indexes do the same there).
-        let sweeper = Task {
-            while !Task.isCancelled {
-                do {
-                    try await store.sessions.deleteExpired(before: Date())
-                } catch {
-                    logger.warning("could not delete expired sessions", metadata: ["error": "\(error)"])
+        let sweeper = store.map { store in
+            Task {
+                while !Task.isCancelled {
+                    do {
+                        try await store.sessions.deleteExpired(before: Date())
+                    } catch {
+                        logger.warning("could not delete expired sessions", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: .seconds(3600))
                 }
-                try? await Task.sleep(for: .seconds(3600))
             }
         }
-        defer { sweeper.cancel() }
-        logger.info(
-            "starting",
-            metadata: [
-                "host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
-                "redis": "\(config.redisURL != nil)",
-            ]
-        )
-        try await Gateway.application(
-            router: router,
-            realtime: realtime,
-            background: services.background,
-            host: config.host,
-            port: config.port,
-            production: config.isProduction,
-            idleTimeout: config.idleTimeout,
-            bodyTimeout: config.bodyTimeout,
-            logger: logger
-        ).runService()
+        defer { sweeper?.cancel() }
+        try await application.runService()
+        try await http.shutdown()
     }
 }
 

@@ -6,30 +6,36 @@ import Logging
 import Testing
 
 /// Carries generated-client requests through Hummingbird's test client: in process, or over a real socket.
+/// Presents `secret` as the internal secret, as the gateway's transport does.
 struct TestClientTransport: APITransport {
     let client: any TestClientProtocol
+    var secret = serviceSecret
 
     func send(_ request: APIClientRequest) async throws -> APIClientResponse {
+        var headers = request.headers
+        headers[ForwardedHeader.internalSecret] = secret
         let response = try await client.executeRequest(
             uri: request.target,
             method: request.method,
-            headers: request.headers,
+            headers: headers,
             body: request.body.map { ByteBuffer(bytes: $0) }
         )
         return APIClientResponse(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
     }
 }
 
+let serviceSecret = "consumer-tests-internal-secret"
+
+/// The notes service as it runs in its own process: only callers with the internal secret, the caller forwarded.
 func makeApplication() -> some ApplicationProtocol {
     let router = Router(context: BasicAPIRequestContext.self)
     router.add(middleware: APIErrorMiddleware(routes: Notes.routes))
+    router.add(middleware: InternalCallerMiddleware(secret: serviceSecret))
     NotesService().registerRoutes(on: router, security: TestSecurity())
     return Application(router: router)
 }
 
-func context(as user: ObjectId?) -> APIContext {
-    APIContext(requestID: "test", logger: Logger(label: "test"), authorization: user.map { "Bearer user-\($0)" })
-}
+let context = APIContext(requestID: "test", logger: Logger(label: "test"))
 
 let alice = ObjectId()
 let bob = ObjectId()
@@ -47,28 +53,28 @@ let bob = ObjectId()
                 link: "https://example.com/x"
             )
 
-            let created = try await notes.create(.init(caller: Caller(userId: alice, email: ""), body: body), context: context(as: alice))
+            let created = try await notes.create(.init(caller: Caller(userId: alice, email: ""), body: body), context: context)
             #expect(created.status == .created)
             #expect(created.body.note.title == "Groceries")
             #expect(created.body.note.priority == 3, "the schema's default fills an absent field")
             #expect(created.body.note.tags == ["home", "food"])
             #expect(created.body.note.updatedAt == nil)
 
-            let again = try await notes.create(.init(caller: Caller(userId: alice, email: ""), body: body), context: context(as: alice))
+            let again = try await notes.create(.init(caller: Caller(userId: alice, email: ""), body: body), context: context)
             #expect(again.status == .ok, "the second success status the schema lists")
             #expect(again.body.note.id == created.body.note.id)
 
             let id = created.body.note.id
-            let fetched = try await notes.get(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id)), context: context(as: alice))
+            let fetched = try await notes.get(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id)), context: context)
             #expect(fetched.body.note == created.body.note, "dates, ids and enums survive the trip")
 
-            let listed = try await notes.list(.init(caller: Caller(userId: alice, email: ""), query: .init(limit: 1)), context: context(as: alice))
+            let listed = try await notes.list(.init(caller: Caller(userId: alice, email: ""), query: .init(limit: 1)), context: context)
             #expect(listed.body.notes.map(\.id) == [id])
             #expect(listed.body.nextCursor == nil)
 
             let updated = try await notes.update(
                 .init(caller: Caller(userId: alice, email: ""), path: .init(id: id), body: .init(title: "Food")),
-                context: context(as: alice)
+                context: context
             )
             #expect(updated.body.note.title == "Food")
             #expect(updated.body.note.updatedAt != nil)
@@ -76,13 +82,13 @@ let bob = ObjectId()
             await #expect(throws: APIError(.forbidden, message: "Only the owner may edit a note")) {
                 _ = try await notes.update(
                     .init(caller: Caller(userId: bob, email: ""), path: .init(id: id), body: .init(title: "Mine")),
-                    context: context(as: bob)
+                    context: context
                 )
             }
 
-            _ = try await notes.delete(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id)), context: context(as: alice))
+            _ = try await notes.delete(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id)), context: context)
             do {
-                _ = try await notes.get(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id)), context: context(as: alice))
+                _ = try await notes.get(.init(caller: Caller(userId: alice, email: ""), path: .init(id: id)), context: context)
                 Issue.record("a deleted note was found")
             } catch let error as APIError {
                 #expect(error.status == .notFound)
@@ -97,7 +103,7 @@ let bob = ObjectId()
             let notes = NotesClient(transport: TestClientTransport(client: client))
             let body = NotesCreateBody(title: "", tags: ["a", "a"], priority: 9, kind: .text, contact: "nope", link: "http://insecure.example")
             do {
-                _ = try await notes.create(.init(caller: Caller(userId: alice, email: ""), body: body), context: context(as: alice))
+                _ = try await notes.create(.init(caller: Caller(userId: alice, email: ""), body: body), context: context)
                 Issue.record("invalid body accepted")
             } catch let error as APIError {
                 #expect(error.status == .badRequest)
@@ -108,16 +114,28 @@ let bob = ObjectId()
     }
 
     @Test(arguments: [TestingSetup.router, .live])
-    func authenticationIsCheckedBeforeTheHandler(setup: TestingSetup) async throws {
+    func onlyCallersWithTheSecretAreServedAndBearerRoutesNeedTheForwardedCaller(setup: TestingSetup) async throws {
         try await makeApplication().test(setup) { client in
-            let notes = NotesClient(transport: TestClientTransport(client: client))
-            do {
-                _ = try await notes.list(.init(caller: Caller(userId: alice, email: "")), context: context(as: nil))
-                Issue.record("listed without a token")
-            } catch let error as APIError {
-                #expect(error.status == .unauthorized)
-                #expect(error.code == "UNAUTHORIZED")
+            let stranger = NotesClient(transport: TestClientTransport(client: client, secret: "guessed"))
+            await #expect(throws: APIError.unauthorized("Only Parley's own services may call this service")) {
+                _ = try await stranger.list(.init(caller: Caller(userId: alice, email: "")), context: context)
             }
+            // The secret, but no caller: a bearer route refuses before its handler runs.
+            let response = try await client.executeRequest(
+                uri: "/api/notes",
+                method: .get,
+                headers: [ForwardedHeader.internalSecret: serviceSecret],
+                body: nil
+            )
+            #expect(response.status == .unauthorized)
+            // The caller a transport forwards is the one the handler sees: alice's notes are not bob's.
+            let notes = NotesClient(transport: TestClientTransport(client: client))
+            _ = try await notes.create(
+                .init(caller: Caller(userId: alice, email: ""), body: .init(title: "mine", tags: [], kind: .text)),
+                context: context
+            )
+            let listed = try await notes.list(.init(caller: Caller(userId: bob, email: "")), context: context)
+            #expect(listed.body.notes.isEmpty)
         }
     }
 
@@ -125,11 +143,11 @@ let bob = ObjectId()
     func cookiesTravelBothWays(setup: TestingSetup) async throws {
         try await makeApplication().test(setup) { client in
             let notes = NotesClient(transport: TestClientTransport(client: client))
-            let first = try await notes.session(.init(), context: context(as: nil))
+            let first = try await notes.session(.init(), context: context)
             #expect(first.body.ok == false)
             #expect(first.setCookies.count == 1)
             #expect(first.setCookies.first?.hasPrefix("sessionToken=s1") == true)
-            let second = try await notes.session(.init(cookies: .init(sessionToken: "s1")), context: context(as: nil))
+            let second = try await notes.session(.init(cookies: .init(sessionToken: "s1")), context: context)
             #expect(second.body.ok == true)
         }
     }
@@ -173,9 +191,9 @@ let bob = ObjectId()
             func ping(_ payload: PingPayload, caller: Caller, context: APIContext) async throws {}
         }
         let caller = Caller(userId: alice, email: "")
-        let ack = try await Handler().handle(.noteTouch(NoteTouchPayload(noteId: alice)), caller: caller, context: context(as: alice))
+        let ack = try await Handler().handle(.noteTouch(NoteTouchPayload(noteId: alice)), caller: caller, context: context)
         #expect(ack?.jsonString == #"{"ok":true}"#)
-        let none = try await Handler().handle(.ping(PingPayload()), caller: caller, context: context(as: alice))
+        let none = try await Handler().handle(.ping(PingPayload()), caller: caller, context: context)
         #expect(none == nil)
     }
 }

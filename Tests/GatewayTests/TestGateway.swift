@@ -43,7 +43,7 @@ struct TestGateway {
         events = RecordingEventPublisher()
         outbox = folder.appendingPathComponent("outbox.jsonl")
         let coordination = Coordination.inProcess()
-        let services = ServiceSet.inProcess(
+        let services = ServiceSet.assemble(
             store: store,
             tokens: tokens,
             mailer: OutboxMailer(url: outbox),

@@ -1,7 +1,9 @@
-"""Black-box fixtures: start `parley serve` (embedded, or over secantusd-py + redis-server) and talk HTTP to it.
+"""Black-box fixtures: start `parley serve` and talk HTTP to it.
 
-Every test module gets one server per param (`embedded`, `scaled`); tests register fresh users with random
-names so they never interfere with each other.
+Every test module gets one server per param: `embedded` (one process, SQLite), `scaled` (one process over
+secantusd-py + redis-server) and `split` (the seed's seven processes over those: a gateway and one
+`serve --service NAME` per service); tests register fresh users with random names so they never interfere
+with each other.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ ALLOWED_ORIGIN = "https://chat.example.com"
 # Known secrets, so tests can forge tokens with other algorithms or past expiry dates.
 JWT_ACCESS_SECRET = "blackbox-access-secret-0123456789abcdef"
 JWT_REFRESH_SECRET = "blackbox-refresh-secret-0123456789abcdef"
+INTERNAL_SECRET = "blackbox-internal-secret-0123456789abcdef"
+SERVICES = ["auth", "users", "chats", "messages", "media", "notifications"]
 START_TIMEOUT = 30.0
 HTTP_TIMEOUT = 30.0
 
@@ -140,6 +144,14 @@ class Server:
     log: Path
     proc: subprocess.Popen
     backing: list[Backing] = field(default_factory=list)
+    # split mode: each service's process, its log, port and how it was started (to restart it)
+    services: dict = field(default_factory=dict)
+
+    @property
+    def internal_secret(self) -> str:
+        if self.mode == "split":
+            return INTERNAL_SECRET
+        return json.loads((self.data_dir / "secrets.json").read_text())["internalSecret"]
 
     def outbox_lines(self) -> list[dict]:
         if not self.outbox.exists():
@@ -180,7 +192,7 @@ def start_server(parley_bin: Path, mode: str, extra_env: dict | None = None) -> 
     })
     backing: list[Backing] = []
     try:
-        if mode == "scaled":
+        if mode in ("scaled", "split"):
             mongo = start_secantus(workdir)
             backing.append(mongo)
             redis = start_redis(workdir)
@@ -193,32 +205,82 @@ def start_server(parley_bin: Path, mode: str, extra_env: dict | None = None) -> 
             env.update(extra_env)
         port = free_port()
         log = workdir / "parley.log"
+        services: dict = {}
+        if mode == "split":
+            # Every process gets the same environment, as in docker-compose.dev.yml: each service's URL, the shared
+            # secrets, and the gateway's address for the URLs handed to browsers.
+            ports = {name: free_port() for name in SERVICES}
+            env.update({f"{name.upper()}_URL": f"http://127.0.0.1:{p}" for name, p in ports.items()})
+            env.update({"INTERNAL_SECRET": INTERNAL_SECRET, "PUBLIC_URL": f"http://127.0.0.1:{port}"})
+            for name in SERVICES:
+                services[name] = start_service(parley_bin, name, ports[name], workdir, data_dir, env)
         # cwd is the temp folder so that no .env of the repository leaks in.
         proc = spawn_parley(
-            [str(parley_bin), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)],
+            [str(parley_bin), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)]
+            + (["--service", "gateway"] if mode == "split" else []),
             log, workdir, env)
-        server = Server(mode, f"http://127.0.0.1:{port}", outbox, data_dir, log, proc, backing)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"parley ({mode}) exited with {proc.returncode}:\n{_tail(log)}", pytrace=False)
-            try:
-                if requests.get(server.url + "/healthz", timeout=2).status_code == 200:
-                    return server
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                stop_process(proc)
-                pytest.fail(f"parley ({mode}) not healthy within {START_TIMEOUT:.0f} s:\n{_tail(log)}", pytrace=False)
-            time.sleep(0.1)
+        server = Server(mode, f"http://127.0.0.1:{port}", outbox, data_dir, log, proc, backing, services)
+        wait_healthy(proc, server.url, f"parley ({mode})", log)
+        return server
     except BaseException:
+        for service in services.values():
+            stop_process(service.proc)
         for b in reversed(backing):
             stop_process(b.proc)
         raise
 
 
+@dataclass
+class ServiceProcess:
+    """One `serve --service NAME` of a split server."""
+
+    name: str
+    port: int
+    proc: subprocess.Popen
+    log: Path
+    argv: list
+    env: dict
+    cwd: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def restart(self) -> None:
+        stop_process(self.proc)
+        self.proc = spawn_parley(self.argv, self.log, self.cwd, self.env)
+        wait_healthy(self.proc, self.url, f"parley --service {self.name}", self.log)
+
+
+def wait_healthy(proc: subprocess.Popen, url: str, what: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited with {proc.returncode}:\n{_tail(log)}", pytrace=False)
+        try:
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            stop_process(proc)
+            pytest.fail(f"{what} not healthy within {START_TIMEOUT:.0f} s:\n{_tail(log)}", pytrace=False)
+        time.sleep(0.1)
+
+
+def start_service(parley_bin: Path, name: str, port: int, workdir: Path, data_dir: Path, env: dict) -> ServiceProcess:
+    argv = [str(parley_bin), "serve", "--service", name, "--host", "127.0.0.1", "--port", str(port),
+            "--data-dir", str(data_dir)]
+    log = workdir / f"parley-{name}.log"
+    service = ServiceProcess(name, port, spawn_parley(argv, log, workdir, env), log, argv, env, workdir)
+    wait_healthy(service.proc, service.url, f"parley --service {name}", log)
+    return service
+
+
 def stop_server(server: Server) -> None:
     stop_process(server.proc)
+    for service in server.services.values():
+        stop_process(service.proc)
     for b in reversed(server.backing):
         stop_process(b.proc)
     shutil.rmtree(server.outbox.parent, ignore_errors=True)
@@ -239,7 +301,7 @@ def parley_bin() -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=["embedded", "scaled"])
+@pytest.fixture(scope="module", params=["embedded", "scaled", "split"])
 def server(request, parley_bin) -> Server:
     srv = start_server(parley_bin, request.param)
     yield srv

@@ -176,7 +176,7 @@ def test_an_expired_upload_url_is_refused(server):
     """A URL signed by the server whose five minutes have passed (signed here with the server's own key)."""
     session, token, _ = register(server, "late")
     grant = presign(session, token)
-    secret = json.loads((server.data_dir / "secrets.json").read_text())["internalSecret"]
+    secret = server.internal_secret
     key = hashlib.sha256(b"parley media upload\x00" + secret.encode()).digest()
     signed = bytes.fromhex(grant["mediaId"]) + struct.pack(">I", int(time.time()) - 1)
     expired = b64url(signed + hmac.new(key, signed, hashlib.sha256).digest()[:16])

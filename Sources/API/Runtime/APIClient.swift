@@ -16,8 +16,9 @@ public struct APIClientRequest: Sendable {
         self.headers = HTTPFields()
         self.body = nil
         headers[.accept] = "application/json"
-        if let authorization = context.authorization { headers[.authorization] = authorization }
-        if let requestID = HTTPField.Name("X-Request-Id") { headers[requestID] = context.requestID }
+        headers[ForwardedHeader.requestID] = context.requestID
+        if let address = context.remoteAddress { headers[ForwardedHeader.clientAddress] = address }
+        if let agent = context.userAgent { headers[.userAgent] = agent }
     }
 
     /// Path and query, as sent on the request line.

@@ -10,15 +10,12 @@ public struct APIContext: Sendable {
     public var logger: Logger
     public var remoteAddress: String?
     public var userAgent: String?
-    /// The `Authorization` header as received, forwarded when the handler is a remote service.
-    public var authorization: String?
 
-    public init(requestID: String, logger: Logger, remoteAddress: String? = nil, userAgent: String? = nil, authorization: String? = nil) {
+    public init(requestID: String, logger: Logger, remoteAddress: String? = nil, userAgent: String? = nil) {
         self.requestID = requestID
         self.logger = logger
         self.remoteAddress = remoteAddress
         self.userAgent = userAgent
-        self.authorization = authorization
     }
 
     public init(request: Request, context: some APIRequestContext) {
@@ -26,8 +23,7 @@ public struct APIContext: Sendable {
             requestID: context.requestID,
             logger: context.logger,
             remoteAddress: context.remoteAddress,
-            userAgent: request.headers[.userAgent],
-            authorization: request.headers[.authorization]
+            userAgent: request.headers[.userAgent]
         )
     }
 }
@@ -37,7 +33,7 @@ public struct APIContext: Sendable {
 /// middlewares and handlers need the caller.
 public protocol APIRequestContext: AuthRequestContext where Identity == Caller {
     var requestID: String { get }
-    var remoteAddress: String? { get }
+    var remoteAddress: String? { get set }
 }
 
 /// The authenticated user of a request.

@@ -17,9 +17,12 @@ struct SwiftClientsRenderer {
             let operation = "\(namespace).\(SwiftNames.operation(of: route))"
             out +=
                 "\n    public func \(SwiftNames.identifier(route.name))(_ input: \(operation).Input, context: APIContext) async throws -> APIResponse<\(route.response)> {\n"
-            let mutates = !route.query.isEmpty || !route.cookies.isEmpty || route.body != nil
+            var hasCaller = false
+            if let scheme = route.security, case .bearer? = model.securityScheme(named: scheme)?.kind { hasCaller = true }
+            let mutates = hasCaller || !route.query.isEmpty || !route.cookies.isEmpty || route.body != nil
             out +=
                 "        \(mutates ? "var" : "let") request = APIClientRequest(method: .\(route.method.rawValue.lowercased()), path: \(pathExpression(route, service)), context: context)\n"
+            if hasCaller { out += "        request.forward(caller: input.caller)\n" }
             for property in route.query {
                 out += "        request.addQuery(\(SwiftNames.stringLiteral(property.name)), input.query.\(SwiftNames.identifier(property.name)))\n"
             }

@@ -10,12 +10,14 @@ public struct NotesClient: NotesAPI {
 
     public func create(_ input: Notes.Create.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
         var request = APIClientRequest(method: .post, path: "/api/notes", context: context)
+        request.forward(caller: input.caller)
         request.setJSONBody(input.body)
         return try await transport.send(request).decode(NoteResponse.self, statuses: Notes.Create.statuses)
     }
 
     public func list(_ input: Notes.List.Input, context: APIContext) async throws -> APIResponse<NotesListResponse> {
         var request = APIClientRequest(method: .get, path: "/api/notes", context: context)
+        request.forward(caller: input.caller)
         request.addQuery("limit", input.query.limit)
         request.addQuery("cursor", input.query.cursor)
         request.addQuery("archived", input.query.archived)
@@ -23,18 +25,21 @@ public struct NotesClient: NotesAPI {
     }
 
     public func get(_ input: Notes.Get.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
-        let request = APIClientRequest(method: .get, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
+        var request = APIClientRequest(method: .get, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
+        request.forward(caller: input.caller)
         return try await transport.send(request).decode(NoteResponse.self, statuses: Notes.Get.statuses)
     }
 
     public func update(_ input: Notes.Update.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
         var request = APIClientRequest(method: .patch, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
+        request.forward(caller: input.caller)
         request.setJSONBody(input.body)
         return try await transport.send(request).decode(NoteResponse.self, statuses: Notes.Update.statuses)
     }
 
     public func delete(_ input: Notes.Delete.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        let request = APIClientRequest(method: .delete, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
+        var request = APIClientRequest(method: .delete, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
+        request.forward(caller: input.caller)
         return try await transport.send(request).decode(SuccessResponse.self, statuses: Notes.Delete.statuses)
     }
 

@@ -1,0 +1,35 @@
+import Hummingbird
+import ParleyAPI
+
+/// A service that can run in a process of its own (`parley serve --service <name>`).
+public enum ServiceName: String, CaseIterable, Sendable {
+    case auth, users, chats, messages, media, notifications
+
+    /// Every route the service's process answers, internal ones included.
+    var routes: [APIRouteDescriptor] {
+        switch self {
+        case .auth: Auth.routes
+        case .users: Users.routes
+        case .chats: Chats.routes
+        case .messages: Messages.routes
+        case .media: Media.routes
+        case .notifications: Notifications.routes + NotificationsInternal.routes
+        }
+    }
+}
+
+extension ServiceSet {
+    /// Puts `service`'s routes on `router`.
+    func registerRoutes<Context: APIRequestContext>(of service: ServiceName, on router: Router<Context>, security: any APISecurity) {
+        switch service {
+        case .auth: auth.registerRoutes(on: router, security: security)
+        case .users: users.registerRoutes(on: router, security: security)
+        case .chats: chats.registerRoutes(on: router, security: security)
+        case .messages: messages.registerRoutes(on: router, security: security)
+        case .media: media.registerRoutes(on: router, security: security)
+        case .notifications:
+            notifications.registerRoutes(on: router, security: security)
+            notificationsInternal.registerRoutes(on: router, security: security)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ParleyAPI
+
+/// Carries the generated clients' requests to a service in its own process: pooled keep-alive connections, the
+/// internal secret on every request, a request retried when it never left (the connection was refused) or when it is a
+/// read, and a service that does not answer turned into the contract's 503 rather than a hang.
+public struct ServiceTransport: APITransport {
+    public let service: String
+    let baseURL: String
+    let secret: String
+    let client: ServiceHTTPClient
+    let logger: Logger
+
+    static let attempts = 3
+    /// Far above any answer of the API (a page of 100 messages of 10,000 characters is about 2 MiB).
+    static let maxResponse = 16 << 20
+
+    /// `baseURL` is scheme, host and port (`http://messages:8080`); the request's path is appended to it.
+    public init(service: String, baseURL: String, secret: String, client: ServiceHTTPClient, logger: Logger) {
+        self.service = service
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.secret = secret
+        self.client = client
+        self.logger = logger
+    }
+
+    public func send(_ request: APIClientRequest) async throws -> APIClientResponse {
+        var outgoing = HTTPClientRequest(url: baseURL + request.target)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers { outgoing.headers.add(name: field.name.rawName, value: field.value) }
+        outgoing.headers.replaceOrAdd(name: ForwardedHeader.internalSecret.rawName, value: secret)
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let reads = request.method == .get || request.method == .head
+        var attempt = 1
+        while true {
+            do {
+                let response = try await client.http.execute(outgoing, timeout: client.timeout, logger: logger)
+                let body = try await response.body.collect(upTo: Self.maxResponse)
+                var headers = HTTPFields()
+                for header in response.headers {
+                    if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+                }
+                return APIClientResponse(status: HTTPResponse.Status(code: Int(response.status.code)), headers: headers, body: Array(buffer: body))
+            } catch {
+                // A write is sent again only when it cannot have arrived: repeating one that did could apply it twice.
+                guard attempt < Self.attempts, reads || Self.neverSent(error), !Task.isCancelled else {
+                    logger.warning(
+                        "service call failed",
+                        metadata: ["service": "\(service)", "path": "\(request.path)", "attempts": "\(attempt)", "error": "\(error)"]
+                    )
+                    throw APIError.unavailable("The \(service) service is not available; try again shortly")
+                }
+                try? await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    private static func neverSent(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if case .connectTimeout? = error as? ChannelError { return true }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return true }
+        return false
+    }
+}
+
+/// The one HTTP client a process uses to reach its sibling services; shut it down when the server stops.
+public final class ServiceHTTPClient: Sendable {
+    let http: HTTPClient
+    let timeout: TimeAmount
+
+    /// `timeout` bounds a whole call: a service that accepts connections but never answers is a 503 after it.
+    public init(timeout: Duration = .seconds(10)) {
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(1)),
+            connectionPool: .init(idleTimeout: .seconds(55), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        )
+        // A refused connection fails the request at once; ServiceTransport decides whether to try again.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        self.timeout = TimeAmount(timeout)
+    }
+
+    public func shutdown() async throws { try await http.shutdown() }
+}

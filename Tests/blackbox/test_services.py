@@ -1,0 +1,85 @@
+"""The split deployment's own promises: a service process serves only callers with the internal secret, the gateway
+never routes internal routes, and a service that is down is a prompt 503 for its routes alone."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+import requests
+
+from conftest import (HTTP_TIMEOUT, INTERNAL_SECRET, api, assert_error, expect, new_session, register, start_server,
+                      stop_server)
+
+
+@pytest.fixture(scope="module")
+def split(parley_bin):
+    srv = start_server(parley_bin, "split")
+    yield srv
+    stop_server(srv)
+
+
+def direct(service, method: str, path: str, headers: dict | None = None, **kwargs) -> requests.Response:
+    return requests.request(method, service.url + path, headers=headers or {}, timeout=HTTP_TIMEOUT, **kwargs)
+
+
+def two_friends(server):
+    sa, ta, a = register(server, "ann")
+    sb, tb, b = register(server, "ben")
+    chat = expect(api(sa, "POST", "/api/chats", ta, json={"type": "direct", "participantIds": [b["_id"]]}), 201)["chat"]
+    return (sa, ta, a), (sb, tb, b), chat
+
+
+def test_a_service_serves_only_callers_with_the_internal_secret(split):
+    (sa, ta, a), _, chat = two_friends(split)
+    messages = split.services["messages"]
+    path = f"/api/messages/{chat['_id']}"
+    # A valid user token is not enough: only the gateway may call a service.
+    assert_error(direct(messages, "GET", path, {"Authorization": f"Bearer {ta}"}), 401)
+    assert_error(direct(messages, "GET", path, {"X-Internal-Secret": "x" * len(INTERNAL_SECRET), "X-Parley-User-Id": a["_id"]}), 401)
+    # With the secret, the service believes the caller the gateway forwards, and only that.
+    body = expect(direct(messages, "GET", path, {"X-Internal-Secret": INTERNAL_SECRET, "X-Parley-User-Id": a["_id"]}), 200)
+    assert body["messages"] == []
+    assert_error(direct(messages, "GET", path, {"X-Internal-Secret": INTERNAL_SECRET}), 401)
+    # Health checks answer anyone (orchestrators probe them).
+    assert direct(messages, "GET", "/healthz").status_code == 200
+    # A service answers its own routes only.
+    assert_error(direct(messages, "GET", "/api/chats", {"X-Internal-Secret": INTERNAL_SECRET, "X-Parley-User-Id": a["_id"]}), 404)
+
+
+def test_internal_routes_are_served_by_their_service_and_never_by_the_gateway(split):
+    _, token, me = register(split, "pushy")
+    send = {"userId": me["_id"], "title": "hello", "body": "there", "data": {}}
+    notifications = split.services["notifications"]
+    expect(direct(notifications, "POST", "/internal/notifications/send", {"X-Internal-Secret": INTERNAL_SECRET}, json=send), 200)
+    assert_error(direct(notifications, "POST", "/internal/notifications/send", json=send), 401)
+    session = new_session(split)
+    for headers in ({"X-Internal-Secret": INTERNAL_SECRET}, {"X-Internal-Secret": INTERNAL_SECRET, "Authorization": f"Bearer {token}"}):
+        assert_error(api(session, "POST", "/internal/notifications/send", json=send, headers=headers), 404)
+
+
+def test_a_service_that_is_down_is_a_prompt_503_for_its_routes_only(split):
+    (sa, ta, a), (sb, tb, b), chat = two_friends(split)
+    path = f"/api/messages/{chat['_id']}"
+    expect(api(sa, "POST", path, ta, json={"body": "before", "tempId": "t-before"}), 201)
+    messages = split.services["messages"]
+    messages.proc.send_signal(signal.SIGKILL)
+    messages.proc.wait(timeout=10)
+    try:
+        for method, body in (("GET", None), ("POST", {"body": "while down", "tempId": "t-down"})):
+            started = time.monotonic()
+            r = api(sa, method, path, ta, json=body)
+            took = time.monotonic() - started
+            assert_error(r, 503)
+            assert took < 2.0, f"{method} {path} took {took:.2f} s to fail"
+        # Every other service still answers.
+        chats = expect(api(sa, "GET", "/api/chats", ta), 200)["chats"]
+        assert [c["_id"] for c in chats] == [chat["_id"]]
+        expect(api(sb, "GET", "/api/auth/me", tb), 200)
+        expect(api(sb, "GET", f"/api/users/{a['_id']}", tb), 200)
+    finally:
+        messages.restart()
+    page = expect(api(sb, "GET", path, tb), 200)
+    assert [m["body"] for m in page["messages"]] == ["before"], "nothing was stored while the service was down"
+    expect(api(sa, "POST", path, ta, json={"body": "after", "tempId": "t-after"}), 201)
