@@ -569,6 +569,20 @@ export interface PresignResponse {
   expiresIn: number;
 }
 
+/** An upload a message of ownerId's is about to carry (internal). */
+export interface AttachmentRequest {
+  /**
+   * The upload's id from media presign.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  mediaId: string;
+  /**
+   * The sender, who must have uploaded it.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  ownerId: string;
+}
+
 /** An upload of the caller's, once it arrived: where it is read from (e.g. to use as an avatar). */
 export interface MediaResponse {
   media: MessageMedia;

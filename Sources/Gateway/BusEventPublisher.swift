@@ -34,6 +34,7 @@ public struct BusEventPublisher: EventPublisher {
         writer.endObject()
         do {
             try await bus.publish(Self.channel, writer.bytes)
+            ParleyMetrics.published(event.name)
         } catch {
             // The change is stored; a lost realtime copy is recovered when clients refetch.
             logger.warning("event not published", metadata: ["event": "\(event.name)", "error": "\(error)"])

@@ -47,6 +47,10 @@ public struct Configuration: Sendable {
     public var vapidSubject = "mailto:admin@parley.invalid"
     /// The web app's bundle, served at `/` when it holds an `index.html`.
     public var webDirectory = URL(fileURLWithPath: "web/dist")
+    /// The bearer token `/metrics` asks of scrapers; without one, `/metrics` is served in development only.
+    public var metricsToken: String?
+    /// How log lines are written: `text` (for people), `logfmt` or `json` (for log pipelines).
+    public var logFormat: LineLogHandler.Format = .text
     /// Services running in their own processes (`AUTH_URL`, …, `NOTIFICATIONS_URL`); every other one runs in this one.
     public var serviceURLs: [ServiceName: String] = [:]
 
@@ -56,6 +60,8 @@ public struct Configuration: Sendable {
     public static let maximumRateLimitScale = 1_000_000.0
 
     public var isProduction: Bool { mode == .production }
+    /// `/metrics` is served with a token, or without one in development.
+    public var servesMetrics: Bool { metricsToken != nil || !isProduction }
     public var outbox: URL { mailOutbox ?? dataDirectory.appendingPathComponent("outbox.jsonl") }
     public var baseURL: String { publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
@@ -154,6 +160,16 @@ public struct Configuration: Sendable {
                 problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
             }
         }
+        if let text = value("LOG_FORMAT") {
+            if let format = LineLogHandler.Format(rawValue: text) {
+                config.logFormat = format
+            } else {
+                problems.append("LOG_FORMAT must be text, logfmt or json, not '\(text)'")
+            }
+        }
+        if let token = value("METRICS_TOKEN") {
+            if token.utf8.count >= 16 { config.metricsToken = token } else { problems.append("METRICS_TOKEN must be at least 16 characters") }
+        }
         if let url = value("PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && URL(string: url)?.host != nil {
                 config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -236,12 +252,12 @@ public struct Configuration: Sendable {
         return config
     }
 
-    /// What a process that is part of a split deployment needs, as one message naming each missing setting: services
-    /// in other processes share the data through MongoDB, events through Redis, and tokens and the internal secret
-    /// through the environment (a secret each process made up on its own would not be the others').
+    /// What a process that is part of a split deployment needs, as one message naming each missing setting: events
+    /// reach the gateway's sockets through Redis, and tokens and the internal secret must be the same in every process
+    /// (a secret each made up on its own would not be the others'). The data is shared through MongoDB, or on one
+    /// machine through the SQLite file of a shared `DATA_DIR` (SQLite locks the file across processes).
     public func checkSplitDeployment() throws {
         var missing: [String] = []
-        if mongoURI == nil { missing.append("MONGO_URI (the services share MongoDB)") }
         if redisURL == nil { missing.append("REDIS_URL (events reach the gateway's sockets through Redis)") }
         for (key, value) in [("JWT_ACCESS_SECRET", jwtAccessSecret), ("JWT_REFRESH_SECRET", jwtRefreshSecret), ("INTERNAL_SECRET", internalSecret)]
         where value == nil {

@@ -46,9 +46,11 @@ public enum Gateway {
         policies: Policies,
         realtime: Realtime? = nil,
         webApp: WebApp? = nil,
+        metrics: MetricsEndpoint? = nil,
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ClientAddressMiddleware(trustedProxies: policies.trustedProxies))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware(production: policies.production))
@@ -59,8 +61,10 @@ public enum Gateway {
         ]
         let probes = (["/healthz", "/readyz"] + documents.map(\.path)).map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }
         let fileRoutes = (services.mediaFiles == nil ? [] : MediaFiles.routes) + (webApp == nil ? [] : WebApp.routes)
-        router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes + fileRoutes))
+        let metricsRoutes = metrics == nil ? [] : [MetricsEndpoint.route]
+        router.add(middleware: APIErrorMiddleware(routes: ServiceSet.publicRoutes + probes + fileRoutes + metricsRoutes))
         router.add(middleware: BearerAuthenticator(security: security))
+        router.add(middleware: AccessLogMiddleware())
         router.add(middleware: RateLimitMiddleware(limiter: policies.rateLimiter, scale: policies.rateLimitScale))
         addProbes(to: router, readiness: readiness)
         for document in documents {
@@ -69,6 +73,7 @@ public enum Gateway {
                 Response(status: .ok, headers: [.contentType: document.type, .cacheControl: "no-cache"], body: .init(byteBuffer: body))
             }
         }
+        metrics?.addRoute(to: router)
         realtime?.engine.addRoutes(to: router)
         services.auth.registerRoutes(on: router, security: security)
         services.users.registerRoutes(on: router, security: security)
@@ -89,14 +94,20 @@ public enum Gateway {
         services: ServiceSet,
         security: any APISecurity,
         internalSecret: String,
+        metrics: MetricsEndpoint? = nil,
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
-        let probes = ["/healthz", "/readyz"]
-        router.add(middleware: APIErrorMiddleware(routes: service.routes + probes.map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }))
-        router.add(middleware: InternalCallerMiddleware(secret: internalSecret, open: Set(probes)))
+        let probes = ["/healthz", "/readyz"].map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }
+        let open = probes + (metrics == nil ? [] : [MetricsEndpoint.route])
+        router.add(middleware: APIErrorMiddleware(routes: service.routes + open))
+        // Scrapers and orchestrators do not hold the internal secret; /metrics has its own token.
+        router.add(middleware: InternalCallerMiddleware(secret: internalSecret, open: Set(open.map(\.path))))
+        router.add(middleware: AccessLogMiddleware())
         addProbes(to: router, readiness: readiness)
+        metrics?.addRoute(to: router)
         services.registerRoutes(of: service, on: router, security: security)
         return router
     }

@@ -12,7 +12,7 @@ public enum ServiceName: String, CaseIterable, Sendable {
         case .users: Users.routes
         case .chats: Chats.routes
         case .messages: Messages.routes
-        case .media: Media.routes
+        case .media: Media.routes + MediaInternal.routes
         case .notifications: Notifications.routes + NotificationsInternal.routes
         }
     }
@@ -26,7 +26,9 @@ extension ServiceSet {
         case .users: users.registerRoutes(on: router, security: security)
         case .chats: chats.registerRoutes(on: router, security: security)
         case .messages: messages.registerRoutes(on: router, security: security)
-        case .media: media.registerRoutes(on: router, security: security)
+        case .media:
+            media.registerRoutes(on: router, security: security)
+            mediaInternal.registerRoutes(on: router, security: security)
         case .notifications:
             notifications.registerRoutes(on: router, security: security)
             notificationsInternal.registerRoutes(on: router, security: security)

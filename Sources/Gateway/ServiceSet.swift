@@ -21,6 +21,8 @@ public struct ServiceSet: Sendable {
     public var chats: any ChatsAPI
     public var messages: any MessagesAPI
     public var media: any MediaAPI
+    /// What other services ask of the media service.
+    public var mediaInternal: any MediaInternalAPI
     public var notifications: any NotificationsAPI
     /// What other services ask of the notifications service.
     public var notificationsInternal: any NotificationsInternalAPI
@@ -35,6 +37,7 @@ public struct ServiceSet: Sendable {
         chats: any ChatsAPI,
         messages: any MessagesAPI,
         media: any MediaAPI,
+        mediaInternal: any MediaInternalAPI,
         notifications: any NotificationsAPI,
         notificationsInternal: any NotificationsInternalAPI,
         mediaFiles: MediaFiles? = nil,
@@ -45,6 +48,7 @@ public struct ServiceSet: Sendable {
         self.chats = chats
         self.messages = messages
         self.media = media
+        self.mediaInternal = mediaInternal
         self.notifications = notifications
         self.notificationsInternal = notificationsInternal
         self.mediaFiles = mediaFiles
@@ -90,7 +94,9 @@ public struct ServiceSet: Sendable {
                 logger: logger
             )
             background.append(pushes)
-            messages = MessagesService(store: store, events: events, media: media, notifier: pushes)
+            let attachments: any MediaAttachments =
+                remote.media.map { RemoteMediaAttachments(media: MediaInternalClient(transport: $0), logger: logger) } ?? media
+            messages = MessagesService(store: store, events: events, media: attachments, notifier: pushes)
         }
         return ServiceSet(
             auth: remote.auth.map(AuthClient.init) ?? AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
@@ -98,6 +104,7 @@ public struct ServiceSet: Sendable {
             chats: remote.chats.map(ChatsClient.init) ?? ChatsService(store: store, events: events),
             messages: messages,
             media: remote.media.map(MediaClient.init) ?? media,
+            mediaInternal: remote.media.map(MediaInternalClient.init) ?? media,
             notifications: notifications,
             notificationsInternal: notify,
             mediaFiles: (mediaStorage as? LocalStorage).map { MediaFiles(storage: $0, store: store) },

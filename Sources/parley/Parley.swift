@@ -14,6 +14,7 @@ import Outbound
 import ParleyAPI
 import ParleyStore
 import SQLiteStore
+import ServiceLifecycle
 import SocketIO
 
 @main
@@ -100,7 +101,12 @@ extension Configuration {
         return WebPushSender.Identity(keys: keys, subject: vapidSubject)
     }
 
+    /// The process's logger; also makes every other logger of the process write in `LOG_FORMAT`. Once per process.
     func makeLogger() -> Logger {
+        if logFormat != .text {
+            let format = logFormat
+            LoggingSystem.bootstrap { LineLogHandler(label: $0, format: format) }
+        }
         var logger = Logger(label: "parley")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         return logger
@@ -189,6 +195,7 @@ struct Serve: AsyncParsableCommand {
             logger: logger
         )
         let security = TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret)
+        let metrics = config.servesMetrics ? MetricsEndpoint.bootstrap(token: config.metricsToken) : nil
         let readiness: Gateway.ReadinessCheck = {
             try await store.ping()
             try await coordination.checkReady()
@@ -207,6 +214,7 @@ struct Serve: AsyncParsableCommand {
                 services: services,
                 security: security,
                 internalSecret: secrets.internalSecret,
+                metrics: metrics,
                 readiness: readiness
             )
             try await run(
@@ -255,6 +263,7 @@ struct Serve: AsyncParsableCommand {
             ),
             realtime: realtime,
             webApp: webApp,
+            metrics: metrics,
             readiness: readiness
         )
         try await run(
@@ -292,8 +301,14 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { sweeper?.cancel() }
-        try await application.runService()
+        // SIGTERM (an orchestrator replacing the task) stops accepting connections, lets requests in flight finish and
+        // closes sockets as "going away" (clients reconnect, to another instance); what is still running after 20 s is
+        // cancelled, within the 30 s an ECS task or a compose container is given before SIGKILL.
+        var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(20)
+        try await ServiceGroup(configuration: configuration).run()
         try await http.shutdown()
+        logger.info("stopped")
     }
 }
 

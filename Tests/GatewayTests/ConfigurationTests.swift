@@ -29,6 +29,32 @@ import Testing
         }
     }
 
+    @Test func serviceURLsAreOriginsAndASplitProcessNeedsSharedSettings() throws {
+        let config = try Configuration.load(
+            environment: ["MESSAGES_URL": "http://messages:8080", "CHATS_URL": "https://chats.internal/"],
+            dotEnv: nil
+        )
+        #expect(config.serviceURLs == [.messages: "http://messages:8080", .chats: "https://chats.internal/"])
+        for bad in ["messages:8080", "ftp://messages", "http://messages:8080/api", "http://messages?x=1"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { try Configuration.load(environment: ["MESSAGES_URL": bad], dotEnv: nil) }
+        }
+        // Each process would make up its own secrets, and events would stay in the process that published them.
+        do {
+            try config.checkSplitDeployment()
+            Issue.record("a split process started without shared secrets and Redis")
+        } catch {
+            for name in ["REDIS_URL", "JWT_ACCESS_SECRET", "JWT_REFRESH_SECRET", "INTERNAL_SECRET"] {
+                #expect("\(error)".contains(name), "\(name) is not named")
+            }
+        }
+        let secret = String(repeating: "s", count: 32)
+        let shared = try Configuration.load(
+            environment: ["REDIS_URL": "redis://redis:6379", "JWT_ACCESS_SECRET": secret, "JWT_REFRESH_SECRET": secret, "INTERNAL_SECRET": secret],
+            dotEnv: nil
+        )
+        try shared.checkSplitDeployment()
+    }
+
     @Test func productionRequiresSecretsAndItsOwnOrigins() throws {
         #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["PARLEY_ENV": "production"], dotEnv: nil) }
         let secret = String(repeating: "s", count: 32)

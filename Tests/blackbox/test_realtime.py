@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import queue
+import signal
 import time
 import uuid
 
@@ -242,6 +243,29 @@ def test_a_quiet_socket_outlives_the_http_idle_timeout(parley_bin):
         assert client.sio.connected
         assert client.call("auth:hello", {})["user"]["_id"] == me["_id"]
         client.close()
+    finally:
+        stop_server(server)
+
+
+def test_sigterm_closes_sockets_and_exits_cleanly(parley_bin):
+    """An orchestrator replacing the process: sockets are closed (clients reconnect elsewhere), the process exits 0."""
+    server = start_server(parley_bin, "embedded")
+    try:
+        _, token, _ = register(server, "leaving")
+        socket = RawSocket(server.url, {"token": token})
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        closed = False
+        while time.monotonic() - started < 10 and not closed:
+            try:
+                frame = socket.ws.recv()
+            except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                closed = True
+            else:
+                closed = frame in ("", "1")  # a close frame, or Engine.IO's close packet
+        assert closed, "the socket stayed open after SIGTERM"
+        assert server.proc.wait(timeout=25) == 0
+        assert time.monotonic() - started < 25
     finally:
         stop_server(server)
 

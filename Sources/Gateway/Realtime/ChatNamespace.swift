@@ -61,6 +61,7 @@ struct ChatNamespace: NamespaceHandler {
     /// The user's first socket, on any instance, brings them online for their contacts.
     func connected(_ socket: Socket) async {
         guard let caller = socket.data as? Caller else { return }
+        ParleyMetrics.socketsOpen.increment()
         let now = Date()
         do {
             if try await presence.connected(caller.userId, at: now) == 1 { try await announce(caller.userId, online: true, lastSeen: now) }
@@ -72,6 +73,7 @@ struct ChatNamespace: NamespaceHandler {
     /// The user's last socket, on any instance, takes them offline, seen last now.
     func disconnected(_ socket: Socket, reason: String) async {
         guard let caller = socket.data as? Caller else { return }
+        ParleyMetrics.socketsOpen.decrement()
         let now = Date()
         do {
             guard try await presence.disconnected(caller.userId, at: now) == 0 else { return }

@@ -40,6 +40,7 @@ struct EventRelay: Service {
         }
         if event.name == "chat:updated", let chat = event.arguments.values.first, let rooms = event.rooms { followMembership(chat, rooms: rooms) }
         let reached = namespace.emit(event.name, event.arguments, to: event.rooms, excluding: event.excluding, offset: event.offset)
+        ParleyMetrics.delivered(event.name, sockets: reached.count)
         if event.name == "message:new", let message = event.arguments.values.first, let id = message["_id"]?.stringValue.flatMap(ObjectId.init),
             let sender = message["senderId"]?.stringValue.flatMap(ObjectId.init)
         {

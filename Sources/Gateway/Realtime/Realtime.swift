@@ -60,7 +60,8 @@ struct PresenceHeartbeat: Service {
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
+            // The interval is long: a shutdown does not wait for it.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             let users = Set(namespace.sockets().compactMap { ($0.data as? Caller)?.userId })
             let now = Date()
             for user in users {

@@ -1,3 +1,4 @@
+import Logging
 import ParleyAPI
 import ParleyStore
 
@@ -5,4 +6,27 @@ import ParleyStore
 public protocol MediaAttachments: Sendable {
     /// Throws a validation error unless `mediaId` is an upload of `sender`'s that has arrived.
     func attachment(_ mediaId: ObjectId, sender: ObjectId) async throws -> MessageMediaRecord
+}
+
+/// The media service in another process, asked through its internal route.
+public struct RemoteMediaAttachments: MediaAttachments {
+    let media: any MediaInternalAPI
+    let logger: Logger
+
+    public init(media: any MediaInternalAPI, logger: Logger) {
+        self.media = media
+        self.logger = logger
+    }
+
+    public func attachment(_ mediaId: ObjectId, sender: ObjectId) async throws -> MessageMediaRecord {
+        let context = APIContext(requestID: "attachment-\(mediaId)", logger: logger)
+        let media = try await media.attachment(.init(body: AttachmentRequest(mediaId: mediaId, ownerId: sender)), context: context).body.media
+        return MessageMediaRecord(
+            kind: MediaKind(rawValue: media.type.rawValue) ?? .document,
+            url: media.url,
+            mediaId: media.mediaId,
+            duration: media.duration,
+            thumbnailUrl: media.thumbnailUrl
+        )
+    }
 }

@@ -6,7 +6,7 @@ import ServiceKit
 
 /// The media service: upload URLs (S3 presigned, or the server's own), the media messages carry, and link
 /// previews.
-public struct MediaService: MediaAPI, MediaAttachments {
+public struct MediaService: MediaAPI, MediaInternalAPI, MediaAttachments {
     /// How long an upload URL stays valid.
     public static let uploadWindow = 300
 
@@ -61,6 +61,10 @@ public struct MediaService: MediaAPI, MediaAttachments {
     public func get(_ input: Media.Get.Input, context: APIContext) async throws -> APIResponse<MediaResponse> {
         guard let media = try await arrived(input.path.id, owner: input.caller.userId) else { throw APIError.notFound("No such upload") }
         return APIResponse(MediaResponse(media: media.api))
+    }
+
+    public func attachment(_ input: MediaInternal.Attachment.Input, context: APIContext) async throws -> APIResponse<MediaResponse> {
+        APIResponse(MediaResponse(media: try await attachment(input.body.mediaId, sender: input.body.ownerId).api))
     }
 
     public func attachment(_ mediaId: ObjectId, sender: ObjectId) async throws -> MessageMediaRecord {

@@ -241,7 +241,7 @@ public final class EngineServer: Service, Sendable {
     public func run() async throws {
         let tick = min(configuration.pingInterval, configuration.pingTimeout) / 4
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: tick)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
             let now = ContinuousClock.now
             for session in sessions.withLock({ Array($0.values) }) {
                 session.heartbeat(at: now, interval: configuration.pingInterval, timeout: configuration.pingTimeout)

@@ -1,0 +1,115 @@
+"""What an operator sees: /metrics in Prometheus text on every process, and one access-log line per request."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+import requests
+
+from conftest import HTTP_TIMEOUT, api, assert_error, create_chat, expect, register, send, start_server, stop_server
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
+
+
+def parse_prometheus(text: str) -> list[tuple[str, dict, float]]:
+    """Every sample of a Prometheus text exposition; fails on any line that is not a comment, blank or a sample."""
+    samples = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line or line.startswith("# HELP ") or line.startswith("# TYPE "):
+            continue
+        match = SAMPLE.match(line)
+        assert match, f"line {number} is not Prometheus text: {line!r}"
+        labels = {}
+        rest = match.group(3) or ""
+        while rest:
+            label = LABEL.match(rest)
+            assert label, f"line {number}: bad labels {rest!r}"
+            labels[label.group(1)] = label.group(2)
+            rest = rest[label.end():]
+        samples.append((match.group(1), labels, float(match.group(4))))
+    return samples
+
+
+def metrics(url: str, **kwargs) -> list[tuple[str, dict, float]]:
+    r = requests.get(url + "/metrics", timeout=HTTP_TIMEOUT, **kwargs)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4"), r.headers["Content-Type"]
+    return parse_prometheus(r.text)
+
+
+def count(samples, name: str, **labels) -> float:
+    return sum(v for n, l, v in samples if n == name and all(l.get(k) == want for k, want in labels.items()))
+
+
+def test_metrics_count_requests_by_route_and_status(server):
+    session, token, _ = register(server, "metered")
+    before = count(metrics(server.url), "hb_requests", http_route="/api/chats", http_request_method="GET", http_response_status_code="200")
+    for _ in range(3):
+        expect(api(session, "GET", "/api/chats", token), 200)
+    assert_error(api(session, "GET", "/api/chats", "not-a-token"), 401)
+    samples = metrics(server.url)
+    ok = count(samples, "hb_requests", http_route="/api/chats", http_request_method="GET", http_response_status_code="200")
+    assert ok - before == 3
+    assert count(samples, "hb_requests", http_route="/api/chats", http_response_status_code="401") >= 1
+    # Durations are histograms per route: a bucket series and a count that agrees with the counter.
+    buckets = [s for s in samples if s[0] == "http_server_request_duration_bucket" and s[1].get("http_route") == "/api/chats"]
+    assert buckets and any(s[1].get("le") == "+Inf" for s in buckets)
+    # The raw path never becomes a label (ids would make one series per chat).
+    assert not any(re.search(r"[0-9a-f]{24}", l.get("http_route", "")) for _, l, _ in samples)
+
+
+def test_each_service_process_has_its_own_metrics(server):
+    if server.mode != "split":
+        pytest.skip("the split deployment's service processes")
+    sa, ta, _ = register(server, "m1")
+    _, _, b = register(server, "m2")
+    chat = create_chat(sa, ta, [b])
+    send(sa, ta, chat["_id"], "counted")
+    messages = metrics(server.services["messages"].url)
+    assert count(messages, "hb_requests", http_request_method="POST", http_response_status_code="201") >= 1
+    assert count(messages, "parley_events_published", event="message:new") >= 1
+    # The gateway delivered it to the chat's sockets (none here) and counted the request it forwarded.
+    gateway = metrics(server.url)
+    assert count(gateway, "hb_requests", http_request_method="POST", http_response_status_code="201") >= 1
+
+
+@pytest.fixture(scope="module")
+def logged_server(parley_bin):
+    srv = start_server(parley_bin, "embedded", {"LOG_FORMAT": "json", "LOG_LEVEL": "info", "METRICS_TOKEN": "m" * 24})
+    yield srv
+    stop_server(srv)
+
+
+def test_access_log_lines_are_json_with_route_status_user_and_request_id(logged_server):
+    session, token, me = register(logged_server, "logged")
+    chat_id = "0" * 24
+    r = api(session, "GET", f"/api/messages/{chat_id}", token)
+    assert r.status_code in (403, 404)
+    request_id = r.headers["X-Request-Id"]
+    entries = []
+    for _ in range(50):  # the line is written as the response goes out
+        entries = [json.loads(line) for line in logged_server.log.read_text().splitlines() if line.startswith("{")]
+        if any(e.get("hb.request.id") == request_id and e.get("msg") == "request" for e in entries):
+            break
+        time.sleep(0.1)
+    entry = next(e for e in entries if e.get("hb.request.id") == request_id and e.get("msg") == "request")
+    assert entry["method"] == "GET"
+    assert entry["route"].startswith("/api/messages/{")  # the route's pattern, never the path with the id
+    assert chat_id not in entry["route"]
+    assert entry["status"] == str(r.status_code)
+    assert entry["user"] == me["_id"]
+    assert float(entry["duration_ms"]) >= 0
+    assert entry["level"] == "info" and entry["time"].endswith("Z")
+    # Every line the server wrote is JSON.
+    text = [line for line in logged_server.log.read_text().splitlines() if line.strip()]
+    assert all(line.startswith("{") for line in text), [line for line in text if not line.startswith("{")][:3]
+
+
+def test_metrics_need_the_token_when_one_is_set(logged_server):
+    assert_error(requests.get(logged_server.url + "/metrics", timeout=HTTP_TIMEOUT), 401)
+    assert_error(requests.get(logged_server.url + "/metrics", headers={"Authorization": "Bearer " + "x" * 24}, timeout=HTTP_TIMEOUT), 401)
+    assert metrics(logged_server.url, headers={"Authorization": "Bearer " + "m" * 24})
