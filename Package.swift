@@ -37,8 +37,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
-        // schema → code
+        // values every layer shares (ids, timestamps, base64url) and JSON: no server framework in them
+        .target(name: "ParleyCore", path: "Sources/Core"),
         .target(name: "ParleyJSON", path: "Sources/JSON"),
+
+        // schema → code
         .target(name: "ParleyGenerator", dependencies: ["ParleyJSON"], path: "Sources/Generator"),
         .executableTarget(
             name: "parley-gen",
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "ParleyAPIRuntime",
             dependencies: [
-                "ParleyJSON",
+                "ParleyCore", "ParleyJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -77,16 +80,21 @@ let package = Package(
         ),
 
         // the store: repository protocols, and their SQLite (embedded default) and MongoDB implementations
-        .target(name: "ParleyStore", dependencies: ["ParleyAPIRuntime"], path: "Sources/Store/Core"),
+        .target(name: "ParleyStore", dependencies: ["ParleyCore"], path: "Sources/Store/Core"),
         .systemLibrary(name: "CSQLite", path: "Sources/Store/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SQLiteStore", dependencies: ["ParleyStore", "CSQLite"], path: "Sources/Store/SQLite"),
+        .target(name: "SQLiteStore", dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CSQLite"], path: "Sources/Store/SQLite"),
         .systemLibrary(name: "CMongoC", path: "Sources/Store/CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
-        .target(name: "MongoStore", dependencies: ["ParleyStore", "CMongoC"], path: "Sources/Store/Mongo", exclude: ["README.md"]),
+        .target(
+            name: "MongoStore",
+            dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CMongoC"],
+            path: "Sources/Store/Mongo",
+            exclude: ["README.md"]
+        ),
 
         // Redis (hiredis), and the shared state built on it: in-process by default, Redis when REDIS_URL is set
         .systemLibrary(name: "CHiredis", path: "Sources/Redis/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "ParleyRedis", dependencies: ["CHiredis"], path: "Sources/Redis", exclude: ["CHiredis"]),
-        .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyAPIRuntime"], path: "Sources/Coordination"),
+        .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyCore"], path: "Sources/Coordination"),
 
         // Engine.IO v4 and Socket.IO v5 for any Hummingbird application, and the protocols' reference test server
         .target(
@@ -179,7 +187,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "ParleyAPI", "AuthService", "UsersService", "ChatsService", "MessagesService", "MediaService",
-                "NotificationsService", "ServiceKit", "Coordination", "SocketIO", "Outbound",
+                "NotificationsService", "ServiceKit", "Coordination", "ParleyRedis", "ParleyStore", "SocketIO", "Outbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -237,9 +245,13 @@ let package = Package(
             ],
             path: "Tests/GatewayTests"
         ),
-        .executableTarget(name: "store-probe", dependencies: ["SQLiteStore"], path: "Tests/StoreProbe"),
-        .testTarget(name: "StoreTests", dependencies: ["ParleyStore", "SQLiteStore", "store-probe", "MongoStore"], path: "Tests/StoreTests"),
-        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], path: "Tests/CoordinationTests"),
+        .executableTarget(name: "store-probe", dependencies: ["ParleyCore", "SQLiteStore"], path: "Tests/StoreProbe"),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["ParleyCore", "ParleyStore", "SQLiteStore", "store-probe", "MongoStore"],
+            path: "Tests/StoreTests"
+        ),
+        .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "ParleyCore"], path: "Tests/CoordinationTests"),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"], path: "Tests/SocketIOTests"),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"], path: "Tests/OutboundTests"),
         .testTarget(

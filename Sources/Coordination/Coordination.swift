@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyRedis
 
 /// The state gateway instances share: presence, rate limits and the event bus. In-process by default;
@@ -65,13 +65,5 @@ public struct Coordination: Sendable {
     /// Throws when the shared state is unreachable (Redis does not answer PING); in-process never throws.
     public func checkReady() async throws {
         try await redis?.ping()
-    }
-}
-
-extension RedisError: APIErrorConvertible {
-    /// Redis out of reach is the contract's 503; anything else it says is a server fault.
-    public var apiError: APIError {
-        if case .connection = self { return .unavailable("Shared state is not reachable") }
-        return .internal
     }
 }

@@ -1,6 +1,6 @@
 import Coordination
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import Synchronization
 import Testing
 

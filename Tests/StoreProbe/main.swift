@@ -2,7 +2,7 @@
 // killed, printing each message id on its own line once its insert has been acknowledged. The durability
 // test kills it with SIGKILL mid-stream and checks that every printed id is still there.
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 import SQLiteStore
 import Synchronization

@@ -1,6 +1,6 @@
 import CMongoC
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 import Testing
 

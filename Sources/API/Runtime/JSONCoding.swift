@@ -1,4 +1,5 @@
 import Foundation
+@_exported import ParleyCore
 @_exported import ParleyJSON
 
 /// A value that reads itself from parsed JSON, reporting every problem to `Validation` with its path.

@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 
 // The queries the services need, one protocol per collection. Every store implements all of them with the
 // same behaviour; `StoreContractTests` holds them to it.
@@ -17,17 +17,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicate(let key): "duplicate \(key)"
         case .unavailable(let message): "store unavailable: \(message)"
         case .corrupt(let message): "stored data unreadable: \(message)"
-        }
-    }
-}
-
-extension StoreError: APIErrorConvertible {
-    /// A unique key nobody checked first is a conflict; an unreachable engine is 503; unreadable data is 500.
-    public var apiError: APIError {
-        switch self {
-        case .duplicate: .conflict("Already exists")
-        case .unavailable: .unavailable("The data store is not reachable")
-        case .corrupt: .internal
         }
     }
 }

@@ -1,6 +1,6 @@
 import CMongoC
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// A BSON value as the store writes and reads it. Queries are built from these typed values only, so a

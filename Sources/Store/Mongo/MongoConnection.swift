@@ -1,6 +1,6 @@
 import CMongoC
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// An error libmongoc reported, before it is mapped to a `StoreError`.

@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// chats: `{_id, kind, directKey? (unique), participants: [id] (join order), admins: [id], title?, avatarUrl?,

@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// media: `{_id, userId, fileName, fileType, fileSize, storageKey, url, createdAt}`.

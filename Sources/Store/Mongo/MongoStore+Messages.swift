@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// messages: `{_id, chatId, senderId, body, media?, replyTo?, reactions: [{userId, emoji, createdAt}], status,

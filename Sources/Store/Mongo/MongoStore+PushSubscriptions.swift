@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// pushSubscriptions: `{_id, userId, endpoint (unique), p256dh, auth, userAgent?, createdAt}`.

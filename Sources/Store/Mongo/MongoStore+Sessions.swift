@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// sessions: `{_id, userId, refreshTokenHash (unique), retiredTokenHashes: [string] (indexed), userAgent, ipAddress,

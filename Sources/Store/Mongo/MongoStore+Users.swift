@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 /// users: `{_id, username, email, emailKey, passwordHash, name, avatarUrl?, about?, contacts: [id], blocked: [id],

@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 import ParleyStore
 
 struct SQLiteChats: ChatRepository {

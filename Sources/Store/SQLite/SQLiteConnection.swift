@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
+import ParleyJSON
 import ParleyStore
 
 /// A value bound to a statement parameter.

@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
 
 /// Numbered migrations; `migrate()` applies those not yet in `schema_migrations`, each in its own transaction.
 enum SQLiteSchema {

@@ -1,5 +1,6 @@
 import Foundation
-import ParleyAPIRuntime
+import ParleyCore
+import ParleyJSON
 import ParleyStore
 
 /// The embedded store: one SQLite file (WAL, durable group commits), the default when nothing is configured.
