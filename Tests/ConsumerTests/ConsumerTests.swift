@@ -152,6 +152,48 @@ let bob = ObjectId()
         }
     }
 
+    /// A gateway holding the service's client registers the same routes, validates the input, and passes the service's
+    /// answers on as they came: statuses, bodies, cookies and errors.
+    @Test func aGatewayPassesAServicesAnswersThrough() async throws {
+        try await makeApplication().test(.live) { service in
+            let gateway = Router(context: BasicAPIRequestContext.self)
+            gateway.add(middleware: APIErrorMiddleware(routes: Notes.routes))
+            NotesClient(transport: TestClientTransport(client: service)).registerRoutes(on: gateway, security: TestSecurity())
+            try await Application(router: gateway).test(.router) { client in
+                let json: HTTPFields = [.authorization: "Bearer user-\(alice)", .contentType: "application/json"]
+                let created = try await client.executeRequest(
+                    uri: "/api/notes",
+                    method: .post,
+                    headers: json,
+                    body: ByteBuffer(string: #"{"title":"Through","kind":"text"}"#)
+                )
+                #expect(created.status == .created)
+                let note = try NoteResponse.decode(jsonBytes: Array(created.body.readableBytesView)).note
+                #expect(note.title == "Through" && note.ownerId == alice, "the caller the gateway authenticated reached the service")
+
+                let invalid = try await client.executeRequest(
+                    uri: "/api/notes",
+                    method: .post,
+                    headers: json,
+                    body: ByteBuffer(string: #"{"kind":"text"}"#)
+                )
+                #expect(invalid.status == .badRequest, "the gateway validates before calling the service")
+
+                let other = try await client.executeRequest(
+                    uri: "/api/notes/\(note.id)",
+                    method: .get,
+                    headers: [.authorization: "Bearer user-\(bob)"],
+                    body: nil
+                )
+                #expect(other.status == .notFound)
+                #expect(String(buffer: other.body).contains(#""code":"NOT_FOUND""#), "the service's error, in the contract's shape")
+
+                let session = try await client.executeRequest(uri: "/api/notes/session", method: .post, headers: [:], body: nil)
+                #expect(session.headers[values: .setCookie].first?.hasPrefix("sessionToken=s1") == true)
+            }
+        }
+    }
+
     @Test func socketEventsDecodeValidateAndEncode() throws {
         let id = ObjectId()
         let event = try ClientEvent.decode(name: "note:touch", payload: ["noteId": .string(id.description)])

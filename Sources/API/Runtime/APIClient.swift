@@ -1,4 +1,5 @@
 import HTTPTypes
+import Hummingbird
 
 /// A request built by a generated service client.
 public struct APIClientRequest: Sendable {
@@ -79,6 +80,20 @@ public struct APIClientResponse: Sendable {
         }
         let value = try T.decode(jsonBytes: body, rejectsUnknownFields: false)
         return APIResponse(value, status: status, setCookies: headers[values: .setCookie])
+    }
+}
+
+extension APIClientResponse {
+    /// The answer as the route's own response, its bytes untouched: a success status the route declares, with its JSON
+    /// and cookies; the contract's error otherwise.
+    public func passthrough(statuses: [Int]) throws(APIError) -> Response {
+        guard statuses.contains(status.code) else {
+            throw APIError(status: status, body: body) ?? APIError(status, message: "Unexpected response status \(status.code)")
+        }
+        var fields = HTTPFields()
+        fields[.contentType] = APIMediaType.json
+        for cookie in headers[values: .setCookie] { fields.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

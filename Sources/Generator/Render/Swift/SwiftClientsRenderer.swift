@@ -15,11 +15,11 @@ struct SwiftClientsRenderer {
         out += "    public init(transport: any APITransport) { self.transport = transport }\n"
         for route in service.routes {
             let operation = "\(namespace).\(SwiftNames.operation(of: route))"
-            out +=
-                "\n    public func \(SwiftNames.identifier(route.name))(_ input: \(operation).Input, context: APIContext) async throws -> APIResponse<\(route.response)> {\n"
             var hasCaller = false
             if let scheme = route.security, case .bearer? = model.securityScheme(named: scheme)?.kind { hasCaller = true }
             let mutates = hasCaller || !route.query.isEmpty || !route.cookies.isEmpty || route.body != nil
+            out += "\n    /// The HTTP request for `\(route.name)`.\n"
+            out += "    public static func request(for input: \(operation).Input, context: APIContext) -> APIClientRequest {\n"
             out +=
                 "        \(mutates ? "var" : "let") request = APIClientRequest(method: .\(route.method.rawValue.lowercased()), path: \(pathExpression(route, service)), context: context)\n"
             if hasCaller { out += "        request.forward(caller: input.caller)\n" }
@@ -31,7 +31,12 @@ struct SwiftClientsRenderer {
                     "        request.addCookie(\(SwiftNames.stringLiteral(property.name)), input.cookies.\(SwiftNames.identifier(property.name)))\n"
             }
             if route.body != nil { out += "        request.setJSONBody(input.body)\n" }
-            out += "        return try await transport.send(request).decode(\(route.response).self, statuses: \(operation).statuses)\n"
+            out += "        return request\n"
+            out += "    }\n"
+            out +=
+                "\n    public func \(SwiftNames.identifier(route.name))(_ input: \(operation).Input, context: APIContext) async throws -> APIResponse<\(route.response)> {\n"
+            out +=
+                "        try await transport.send(Self.request(for: input, context: context)).decode(\(route.response).self, statuses: \(operation).statuses)\n"
             out += "    }\n"
         }
         out += "}\n"

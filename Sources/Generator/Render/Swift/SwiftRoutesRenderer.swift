@@ -103,6 +103,12 @@ struct SwiftRoutesRenderer {
             out += "\(i)guard v_.issues.isEmpty\(unwraps.map { ", let \($0)" }.joined()) else { throw APIError.validation(v_.issues) }\n"
         }
         out += "\(i)let input = \(operation).Input(\(args.joined(separator: ", ")))\n"
+        // A service in another process answers in the route's own JSON: passed on as it came, not decoded and encoded again.
+        let client = SwiftNames.client(of: service)
+        out += "\(i)if let client = self as? \(client) {\n"
+        out +=
+            "\(i)    return try await client.transport.send(\(client).request(for: input, context: api)).passthrough(statuses: \(operation).statuses)\n"
+        out += "\(i)}\n"
         out += "\(i)return try await self.\(SwiftNames.identifier(route.name))(input, context: api).httpResponse(statuses: \(operation).statuses)\n"
         out += "        }\n"
         return out

@@ -8,44 +8,74 @@ public struct NotesClient: NotesAPI {
 
     public init(transport: any APITransport) { self.transport = transport }
 
-    public func create(_ input: Notes.Create.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
+    /// The HTTP request for `create`.
+    public static func request(for input: Notes.Create.Input, context: APIContext) -> APIClientRequest {
         var request = APIClientRequest(method: .post, path: "/api/notes", context: context)
         request.forward(caller: input.caller)
         request.setJSONBody(input.body)
-        return try await transport.send(request).decode(NoteResponse.self, statuses: Notes.Create.statuses)
+        return request
     }
 
-    public func list(_ input: Notes.List.Input, context: APIContext) async throws -> APIResponse<NotesListResponse> {
+    public func create(_ input: Notes.Create.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
+        try await transport.send(Self.request(for: input, context: context)).decode(NoteResponse.self, statuses: Notes.Create.statuses)
+    }
+
+    /// The HTTP request for `list`.
+    public static func request(for input: Notes.List.Input, context: APIContext) -> APIClientRequest {
         var request = APIClientRequest(method: .get, path: "/api/notes", context: context)
         request.forward(caller: input.caller)
         request.addQuery("limit", input.query.limit)
         request.addQuery("cursor", input.query.cursor)
         request.addQuery("archived", input.query.archived)
-        return try await transport.send(request).decode(NotesListResponse.self, statuses: Notes.List.statuses)
+        return request
+    }
+
+    public func list(_ input: Notes.List.Input, context: APIContext) async throws -> APIResponse<NotesListResponse> {
+        try await transport.send(Self.request(for: input, context: context)).decode(NotesListResponse.self, statuses: Notes.List.statuses)
+    }
+
+    /// The HTTP request for `get`.
+    public static func request(for input: Notes.Get.Input, context: APIContext) -> APIClientRequest {
+        var request = APIClientRequest(method: .get, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
+        request.forward(caller: input.caller)
+        return request
     }
 
     public func get(_ input: Notes.Get.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
-        var request = APIClientRequest(method: .get, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
-        request.forward(caller: input.caller)
-        return try await transport.send(request).decode(NoteResponse.self, statuses: Notes.Get.statuses)
+        try await transport.send(Self.request(for: input, context: context)).decode(NoteResponse.self, statuses: Notes.Get.statuses)
     }
 
-    public func update(_ input: Notes.Update.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
+    /// The HTTP request for `update`.
+    public static func request(for input: Notes.Update.Input, context: APIContext) -> APIClientRequest {
         var request = APIClientRequest(method: .patch, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
         request.forward(caller: input.caller)
         request.setJSONBody(input.body)
-        return try await transport.send(request).decode(NoteResponse.self, statuses: Notes.Update.statuses)
+        return request
+    }
+
+    public func update(_ input: Notes.Update.Input, context: APIContext) async throws -> APIResponse<NoteResponse> {
+        try await transport.send(Self.request(for: input, context: context)).decode(NoteResponse.self, statuses: Notes.Update.statuses)
+    }
+
+    /// The HTTP request for `delete`.
+    public static func request(for input: Notes.Delete.Input, context: APIContext) -> APIClientRequest {
+        var request = APIClientRequest(method: .delete, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
+        request.forward(caller: input.caller)
+        return request
     }
 
     public func delete(_ input: Notes.Delete.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        var request = APIClientRequest(method: .delete, path: "/api/notes/\(APIClientRequest.escape(input.path.id.text))", context: context)
-        request.forward(caller: input.caller)
-        return try await transport.send(request).decode(SuccessResponse.self, statuses: Notes.Delete.statuses)
+        try await transport.send(Self.request(for: input, context: context)).decode(SuccessResponse.self, statuses: Notes.Delete.statuses)
+    }
+
+    /// The HTTP request for `session`.
+    public static func request(for input: Notes.Session.Input, context: APIContext) -> APIClientRequest {
+        var request = APIClientRequest(method: .post, path: "/api/notes/session", context: context)
+        request.addCookie("sessionToken", input.cookies.sessionToken)
+        return request
     }
 
     public func session(_ input: Notes.Session.Input, context: APIContext) async throws -> APIResponse<NotesSessionResponse> {
-        var request = APIClientRequest(method: .post, path: "/api/notes/session", context: context)
-        request.addCookie("sessionToken", input.cookies.sessionToken)
-        return try await transport.send(request).decode(NotesSessionResponse.self, statuses: Notes.Session.statuses)
+        try await transport.send(Self.request(for: input, context: context)).decode(NotesSessionResponse.self, statuses: Notes.Session.statuses)
     }
 }

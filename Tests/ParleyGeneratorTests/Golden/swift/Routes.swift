@@ -15,6 +15,9 @@ extension NotesAPI {
             let body = v_.body(json, as: NotesCreateBody.self)
             guard v_.issues.isEmpty, let body else { throw APIError.validation(v_.issues) }
             let input = Notes.Create.Input(caller: caller, body: body)
+            if let client = self as? NotesClient {
+                return try await client.transport.send(NotesClient.request(for: input, context: api)).passthrough(statuses: Notes.Create.statuses)
+            }
             return try await self.create(input, context: api).httpResponse(statuses: Notes.Create.statuses)
         }
         router.on("/api/notes", method: .get) { request, context in
@@ -29,6 +32,9 @@ extension NotesAPI {
             let query_archived: Bool? = v_.text(v_.query(request, "archived"), "archived", at: "query")
             guard v_.issues.isEmpty else { throw APIError.validation(v_.issues) }
             let input = Notes.List.Input(caller: caller, query: Notes.List.Query(limit: query_limit ?? 20, cursor: query_cursor, archived: query_archived ?? false))
+            if let client = self as? NotesClient {
+                return try await client.transport.send(NotesClient.request(for: input, context: api)).passthrough(statuses: Notes.List.statuses)
+            }
             return try await self.list(input, context: api).httpResponse(statuses: Notes.List.statuses)
         }
         router.on("/api/notes/:p2", method: .get) { request, context in
@@ -38,6 +44,9 @@ extension NotesAPI {
             let params_id: ObjectId? = v_.requiredText(context.parameters.get("p2"), "id", at: "params")
             guard v_.issues.isEmpty, let params_id else { throw APIError.validation(v_.issues) }
             let input = Notes.Get.Input(caller: caller, path: Notes.Get.Path(id: params_id))
+            if let client = self as? NotesClient {
+                return try await client.transport.send(NotesClient.request(for: input, context: api)).passthrough(statuses: Notes.Get.statuses)
+            }
             return try await self.get(input, context: api).httpResponse(statuses: Notes.Get.statuses)
         }
         router.on("/api/notes/:p2", method: .patch) { request, context in
@@ -50,6 +59,9 @@ extension NotesAPI {
             let body = v_.body(json, as: NotesUpdateBody.self)
             guard v_.issues.isEmpty, let params_id, let body else { throw APIError.validation(v_.issues) }
             let input = Notes.Update.Input(caller: caller, path: Notes.Update.Path(id: params_id), body: body)
+            if let client = self as? NotesClient {
+                return try await client.transport.send(NotesClient.request(for: input, context: api)).passthrough(statuses: Notes.Update.statuses)
+            }
             return try await self.update(input, context: api).httpResponse(statuses: Notes.Update.statuses)
         }
         router.on("/api/notes/:p2", method: .delete) { request, context in
@@ -59,6 +71,9 @@ extension NotesAPI {
             let params_id: ObjectId? = v_.requiredText(context.parameters.get("p2"), "id", at: "params")
             guard v_.issues.isEmpty, let params_id else { throw APIError.validation(v_.issues) }
             let input = Notes.Delete.Input(caller: caller, path: Notes.Delete.Path(id: params_id))
+            if let client = self as? NotesClient {
+                return try await client.transport.send(NotesClient.request(for: input, context: api)).passthrough(statuses: Notes.Delete.statuses)
+            }
             return try await self.delete(input, context: api).httpResponse(statuses: Notes.Delete.statuses)
         }
         router.on("/api/notes/session", method: .post) { request, context in
@@ -67,6 +82,9 @@ extension NotesAPI {
             let cookies_sessionToken: String? = v_.text(request.cookies["sessionToken"]?.value, "sessionToken", at: "cookies")
             guard v_.issues.isEmpty else { throw APIError.validation(v_.issues) }
             let input = Notes.Session.Input(cookies: Notes.Session.Cookies(sessionToken: cookies_sessionToken))
+            if let client = self as? NotesClient {
+                return try await client.transport.send(NotesClient.request(for: input, context: api)).passthrough(statuses: Notes.Session.statuses)
+            }
             return try await self.session(input, context: api).httpResponse(statuses: Notes.Session.statuses)
         }
     }
