@@ -93,7 +93,12 @@ let package = Package(
 
         // Redis (hiredis), and the shared state built on it: in-process by default, Redis when REDIS_URL is set
         .systemLibrary(name: "CHiredis", path: "Sources/Redis/CHiredis", providers: [.apt(["libhiredis-dev"])]),
-        .target(name: "ParleyRedis", dependencies: ["CHiredis"], path: "Sources/Redis", exclude: ["CHiredis"]),
+        .target(
+            name: "ParleyRedis",
+            dependencies: ["CHiredis", .product(name: "Metrics", package: "swift-metrics")],
+            path: "Sources/Redis",
+            exclude: ["CHiredis"]
+        ),
         .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyCore"], path: "Sources/Coordination"),
 
         // Engine.IO v4 and Socket.IO v5 for any Hummingbird application, and the protocols' reference test server

@@ -1,4 +1,5 @@
 import Dispatch
+import Metrics
 import Synchronization
 
 /// A Redis client over a small pool of blocking hiredis connections.
@@ -46,9 +47,22 @@ public final class RedisClient: Sendable {
         let slot = slots[index]
         return try await withCheckedThrowingContinuation { continuation in
             slot.queue.async {
-                continuation.resume(with: Result { () throws(RedisError) in try slot.execute(args) })
+                let result = Result { () throws(RedisError) in try slot.execute(args) }
+                if case .failure(let error) = result { Self.count(error) }
+                continuation.resume(with: result)
             }
         }
+    }
+
+    /// `parley_redis_errors{kind}`: connection failures are what an operator alerts on; error replies are bugs.
+    private static func count(_ error: RedisError) {
+        let kind =
+            switch error {
+            case .connection: "connection"
+            case .server: "server"
+            case .protocolError: "protocol"
+            }
+        Counter(label: "parley_redis_errors", dimensions: [("kind", kind)]).increment()
     }
 
     public func ping() async throws {

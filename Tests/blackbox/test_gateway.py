@@ -294,6 +294,10 @@ def test_redis_outage_is_503_not_500(outage_server):
     assert_error(ready, 503)
     assert_error(api(s, "GET", "/api/auth/me", token), 503)
     assert_error(api(new_session(srv), "POST", "/api/auth/login", json={"email": user["email"], "password": s.password}), 503)
+    # An operator sees it in /metrics: Redis connection errors are counted.
+    metrics = requests.get(srv.url + "/metrics", timeout=30).text
+    counted = [line for line in metrics.splitlines() if line.startswith('parley_redis_errors{kind="connection"}')]
+    assert counted and float(counted[0].split()[-1]) >= 1, counted
 
 
 # ------------------------------------------------------------------------------------------ connection level
