@@ -120,14 +120,14 @@ public struct ServiceSet: Sendable {
 
 /// The services a process reaches over HTTP, each by the transport to its own process.
 public struct RemoteServices: Sendable {
-    public var auth: (any APITransport)?
-    public var users: (any APITransport)?
-    public var chats: (any APITransport)?
-    public var messages: (any APITransport)?
-    public var media: (any APITransport)?
-    public var notifications: (any APITransport)?
+    let transports: [ServiceName: any APITransport]
 
-    public init() {}
+    public init(_ transports: [ServiceName: any APITransport] = [:]) { self.transports = transports }
 
-    public var isEmpty: Bool { [auth, users, chats, messages, media, notifications].allSatisfy { $0 == nil } }
+    var auth: (any APITransport)? { transports[.auth] }
+    var users: (any APITransport)? { transports[.users] }
+    var chats: (any APITransport)? { transports[.chats] }
+    var messages: (any APITransport)? { transports[.messages] }
+    var media: (any APITransport)? { transports[.media] }
+    var notifications: (any APITransport)? { transports[.notifications] }
 }

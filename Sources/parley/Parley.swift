@@ -164,18 +164,13 @@ struct Serve: AsyncParsableCommand {
         let coordination = try config.redisURL.map { try Coordination.redis(url: $0) } ?? .inProcess()
         let events = BusEventPublisher(bus: coordination.bus, logger: logger)
         let http = ServiceHTTPClient()
-        var remote = RemoteServices()
-        for (name, url) in config.serviceURLs {
-            let transport = ServiceTransport(service: name.rawValue, baseURL: url, secret: secrets.internalSecret, client: http, logger: logger)
-            switch name {
-            case .auth: remote.auth = transport
-            case .users: remote.users = transport
-            case .chats: remote.chats = transport
-            case .messages: remote.messages = transport
-            case .media: remote.media = transport
-            case .notifications: remote.notifications = transport
-            }
-        }
+        let remote = RemoteServices(
+            Dictionary(
+                uniqueKeysWithValues: config.serviceURLs.map { name, url in
+                    (name, ServiceTransport(service: name.rawValue, baseURL: url, secret: secrets.internalSecret, client: http, logger: logger))
+                }
+            )
+        )
         let services = try ServiceSet.assemble(
             store: store,
             tokens: tokens,

@@ -14,6 +14,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from unittest import mock
 
 import boto3
 import requests
@@ -28,6 +29,9 @@ ACCESS_KEY = "AKIDPARLEYTEST"
 SECRET_KEY = "parley-test-secret-key-0123456789"
 REGION = "eu-west-1"
 BUCKET = "parley-media"
+
+
+PINNED_CLOCK = threading.Lock()  # the patch is process-wide; the gate's threads take turns
 
 
 def signature_problem(method: str, path: str, query: str, headers, skew: float = 0) -> str | None:
@@ -50,9 +54,11 @@ def signature_problem(method: str, path: str, query: str, headers, skew: float =
     unsigned = [(k, v) for k, v in params if not k.startswith("X-Amz-")]
     url = f"http://{headers['Host']}{path}" + ("?" + urllib.parse.urlencode(unsigned) if unsigned else "")
     request = AWSRequest(method=method, url=url, headers={name: headers.get(name, "") for name in signed_headers if name != "host"})
-    request.context["timestamp"] = given["X-Amz-Date"]
-    S3SigV4QueryAuth(Credentials(ACCESS_KEY, SECRET_KEY, given.get("X-Amz-Security-Token")), service, region,
-                     expires=expires).add_auth(request)
+    # botocore signs "now": pin its clock to the URL's own time, or a request in a later second than the presign
+    # would be refused for a signature that is right.
+    with PINNED_CLOCK, mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+        S3SigV4QueryAuth(Credentials(ACCESS_KEY, SECRET_KEY, given.get("X-Amz-Security-Token")), service, region,
+                         expires=expires).add_auth(request)
     expected = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.url).query))
     if expected.get("X-Amz-SignedHeaders") != given["X-Amz-SignedHeaders"]:
         return "SignatureDoesNotMatch"
