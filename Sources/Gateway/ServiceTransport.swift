@@ -47,8 +47,10 @@ public struct ServiceTransport: APITransport {
                 }
                 return APIClientResponse(status: HTTPResponse.Status(code: Int(response.status.code)), headers: headers, body: Array(buffer: body))
             } catch {
-                // A write is sent again only when it cannot have arrived: repeating one that did could apply it twice.
-                guard attempt < Self.attempts, reads || Self.neverSent(error), !Task.isCancelled else {
+                // A write is sent again only when it cannot have arrived: repeating one that did could apply it twice. A
+                // call that ran out of time is not repeated either: the caller has waited long enough.
+                let retry = Self.neverSent(error) || (reads && (error as? HTTPClientError) != .deadlineExceeded)
+                guard attempt < Self.attempts, retry, !Task.isCancelled else {
                     logger.warning(
                         "service call failed",
                         metadata: ["service": "\(service)", "path": "\(request.path)", "attempts": "\(attempt)", "error": "\(error)"]

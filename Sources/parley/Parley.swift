@@ -150,12 +150,15 @@ struct Serve: AsyncParsableCommand {
         var config = try common.configuration()
         if let host { config.host = host }
         if let port { config.port = port }
+        // `all` is one process whatever the environment says: the URLs are for `--service gateway` and the services.
+        let ignoredURLs = service == .all && !config.serviceURLs.isEmpty
         if service == .all { config.serviceURLs = [:] }
         if case .service(let name) = service { config.serviceURLs[name] = nil }
         if service != .all {
             do { try config.checkSplitDeployment() } catch let error as ConfigurationError { throw ValidationError(error.description) }
         }
         let logger = config.makeLogger()
+        if ignoredURLs { logger.notice("--service all runs every service in this process; the *_URL settings are for --service gateway") }
 
         let store = try config.openStore(logger: logger)
         try await store.migrate()
