@@ -206,8 +206,12 @@ struct Serve: AsyncParsableCommand {
                 "remote": "\(config.serviceURLs.keys.map(\.rawValue).sorted())",
             ]
         )
+        let router: Router<Gateway.Context>
+        var realtime: Realtime?
+        let background: [any Service]
+        let sweepsSessions: Bool
         if case .service(let name) = service {
-            let router = Gateway.serviceRouter(
+            router = Gateway.serviceRouter(
                 name,
                 services: services,
                 security: security,
@@ -215,60 +219,49 @@ struct Serve: AsyncParsableCommand {
                 metrics: metrics,
                 readiness: readiness
             )
-            try await run(
-                Gateway.application(
-                    router: router,
-                    background: name == .messages ? services.background : [],
-                    host: config.host,
-                    port: config.port,
-                    production: config.isProduction,
-                    idleTimeout: config.idleTimeout,
-                    bodyTimeout: config.bodyTimeout,
-                    logger: logger
-                ),
-                sweeping: name == .auth ? store : nil,
-                http: http,
+            background = name == .messages ? services.background : []
+            sweepsSessions = name == .auth
+        } else {
+            let sockets = Realtime(
+                services: services,
+                store: store,
+                coordination: coordination,
+                events: events,
+                security: security,
                 logger: logger
             )
-            return
-        }
-
-        let realtime = Realtime(
-            services: services,
-            store: store,
-            coordination: coordination,
-            events: events,
-            security: security,
-            logger: logger
-        )
-        let webApp = WebApp(folder: config.webDirectory)
-        if webApp == nil {
-            logger.notice(
-                "web app: no \(config.webDirectory.path)/index.html (build it with scripts/build-web, or set WEB_DIR); serving the API only"
+            let webApp = WebApp(folder: config.webDirectory)
+            if webApp == nil {
+                logger.notice(
+                    "web app: no \(config.webDirectory.path)/index.html (build it with scripts/build-web, or set WEB_DIR); serving the API only"
+                )
+            } else {
+                logger.info("web app", metadata: ["folder": "\(config.webDirectory.path)"])
+            }
+            router = Gateway.router(
+                services: services,
+                security: security,
+                policies: .init(
+                    allowedOrigins: config.allowedOrigins,
+                    production: config.isProduction,
+                    rateLimiter: coordination.rateLimiter,
+                    rateLimitScale: config.rateLimitScale,
+                    trustedProxies: config.trustedProxies
+                ),
+                realtime: sockets,
+                webApp: webApp,
+                metrics: metrics,
+                readiness: readiness
             )
-        } else {
-            logger.info("web app", metadata: ["folder": "\(config.webDirectory.path)"])
+            realtime = sockets
+            background = services.background
+            sweepsSessions = config.serviceURLs[.auth] == nil
         }
-        let router = Gateway.router(
-            services: services,
-            security: security,
-            policies: .init(
-                allowedOrigins: config.allowedOrigins,
-                production: config.isProduction,
-                rateLimiter: coordination.rateLimiter,
-                rateLimitScale: config.rateLimitScale,
-                trustedProxies: config.trustedProxies
-            ),
-            realtime: realtime,
-            webApp: webApp,
-            metrics: metrics,
-            readiness: readiness
-        )
         try await run(
             Gateway.application(
                 router: router,
                 realtime: realtime,
-                background: services.background,
+                background: background,
                 host: config.host,
                 port: config.port,
                 production: config.isProduction,
@@ -276,7 +269,7 @@ struct Serve: AsyncParsableCommand {
                 bodyTimeout: config.bodyTimeout,
                 logger: logger
             ),
-            sweeping: config.serviceURLs[.auth] == nil ? store : nil,
+            sweeping: sweepsSessions ? store : nil,
             http: http,
             logger: logger
         )
