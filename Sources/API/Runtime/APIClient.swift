@@ -74,10 +74,7 @@ public struct APIClientResponse: Sendable {
 
     /// The typed answer for a success status the route declares; the contract's error otherwise.
     public func decode<T: JSONCodable>(_ type: T.Type, statuses: [Int]) throws(APIError) -> APIResponse<T> {
-        guard statuses.contains(status.code) else {
-            throw APIError(status: status, body: body)
-                ?? APIError(status, message: "Unexpected response status \(status.code)")
-        }
+        try requireDeclared(statuses)
         let value = try T.decode(jsonBytes: body, rejectsUnknownFields: false)
         return APIResponse(value, status: status, setCookies: headers[values: .setCookie])
     }
@@ -87,13 +84,15 @@ extension APIClientResponse {
     /// The answer as the route's own response, its bytes untouched: a success status the route declares, with its JSON
     /// and cookies; the contract's error otherwise.
     public func passthrough(statuses: [Int]) throws(APIError) -> Response {
+        try requireDeclared(statuses)
+        return .json(body, status: status, setCookies: headers[values: .setCookie])
+    }
+
+    /// A success status the route declares, or else the contract's error the service answered.
+    private func requireDeclared(_ statuses: [Int]) throws(APIError) {
         guard statuses.contains(status.code) else {
             throw APIError(status: status, body: body) ?? APIError(status, message: "Unexpected response status \(status.code)")
         }
-        var fields = HTTPFields()
-        fields[.contentType] = APIMediaType.json
-        for cookie in headers[values: .setCookie] { fields.append(HTTPField(name: .setCookie, value: cookie)) }
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -27,11 +27,18 @@ public struct APIResponse<Body: JSONEncodable>: Sendable {
         guard statuses.contains(status.code) else {
             throw APIError.internal(cause: "the handler answered \(status.code), which the schema does not list for this route (\(statuses))")
         }
+        var writer = JSONWriter()
+        body.encode(to: &writer)
+        return .json(writer.bytes, status: status, setCookies: setCookies)
+    }
+}
+
+extension Response {
+    /// A route's answer: its JSON and the cookies it sets.
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status, setCookies: [String]) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = APIMediaType.json
         for cookie in setCookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
-        var writer = JSONWriter()
-        body.encode(to: &writer)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -27,6 +27,12 @@ public struct APIModel: Sendable, Equatable {
 
     public func type(named name: String) -> TypeDecl? { types.first { $0.name == name } }
     public func securityScheme(named name: String) -> SecurityScheme? { securitySchemes.first { $0.name == name } }
+
+    /// Whether `route` is called by an authenticated user, whom its handler gets as `caller`.
+    public func hasCaller(_ route: Route) -> Bool {
+        guard let scheme = route.security, case .bearer? = securityScheme(named: scheme)?.kind else { return false }
+        return true
+    }
 }
 
 public struct Info: Sendable, Equatable {

@@ -20,13 +20,7 @@ public struct RemoteMediaAttachments: MediaAttachments {
 
     public func attachment(_ mediaId: ObjectId, sender: ObjectId) async throws -> MessageMediaRecord {
         let context = APIContext(requestID: "attachment-\(mediaId)", logger: logger)
-        let media = try await media.attachment(.init(body: AttachmentRequest(mediaId: mediaId, ownerId: sender)), context: context).body.media
-        return MessageMediaRecord(
-            kind: MediaKind(rawValue: media.type.rawValue) ?? .document,
-            url: media.url,
-            mediaId: media.mediaId,
-            duration: media.duration,
-            thumbnailUrl: media.thumbnailUrl
-        )
+        let answer = try await media.attachment(.init(body: AttachmentRequest(mediaId: mediaId, ownerId: sender)), context: context)
+        return MessageMediaRecord(answer.body.media)
     }
 }

@@ -56,6 +56,17 @@ extension MessageRecord {
 }
 
 extension MessageMediaRecord {
+    /// The attachment as another service answered it.
+    public init(_ media: MessageMedia) {
+        self.init(
+            kind: MediaKind(rawValue: media.type.rawValue) ?? .document,
+            url: media.url,
+            mediaId: media.mediaId,
+            duration: media.duration,
+            thumbnailUrl: media.thumbnailUrl
+        )
+    }
+
     public var api: MessageMedia {
         MessageMedia(
             type: MediaType(rawValue: kind.rawValue) ?? .document,

@@ -15,8 +15,7 @@ struct SwiftClientsRenderer {
         out += "    public init(transport: any APITransport) { self.transport = transport }\n"
         for route in service.routes {
             let operation = "\(namespace).\(SwiftNames.operation(of: route))"
-            var hasCaller = false
-            if let scheme = route.security, case .bearer? = model.securityScheme(named: scheme)?.kind { hasCaller = true }
+            let hasCaller = model.hasCaller(route)
             let mutates = hasCaller || !route.query.isEmpty || !route.cookies.isEmpty || route.body != nil
             out += "\n    /// The HTTP request for `\(route.name)`.\n"
             out += "    public static func request(for input: \(operation).Input, context: APIContext) -> APIClientRequest {\n"

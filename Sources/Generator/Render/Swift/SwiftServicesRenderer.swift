@@ -48,7 +48,7 @@ struct SwiftServicesRenderer {
         var out = "    public enum \(SwiftNames.operation(of: route)) {\n"
         out += "        public static let statuses = [\(route.statuses.map(String.init).joined(separator: ", "))]\n\n"
         var members: [Member] = []
-        if let scheme = route.security, case .bearer? = model.securityScheme(named: scheme)?.kind {
+        if model.hasCaller(route) {
             members.append(Member(name: "caller", type: "Caller"))
         }
         for (type, properties, label) in [("Path", route.params, "path"), ("Query", route.query, "query"), ("Cookies", route.cookies, "cookies")]
