@@ -160,6 +160,64 @@ export interface UpdateMeRequest {
   about?: string;
 }
 
+/** Who among otherIds exists and how each stands to userId (internal). */
+export interface RelationsRequest {
+  /**
+   * The user asking, e.g. a chat's creator or a message's sender.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  userId: string;
+  /**
+   * The users in question.
+   * At least 1 item, no duplicates.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  otherIds: string[];
+}
+
+/** How otherIds stand to userId; every list is a subset of otherIds. */
+export interface Relations {
+  /**
+   * Those that are users.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  known: string[];
+  /**
+   * Those userId blocked.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  blocking: string[];
+  /**
+   * Those who blocked userId.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  blockedBy: string[];
+}
+
+/** Users by id (internal). */
+export interface ProfilesRequest {
+  /**
+   * The users.
+   * At least 1 item, no duplicates.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  ids: string[];
+}
+
+/** When a user was last connected (internal). */
+export interface SeenRequest {
+  /**
+   * The user.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  userId: string;
+  /**
+   * When their last socket closed.
+   * Date-time: ISO 8601 in UTC with milliseconds, e.g. `2026-11-20T10:15:30.123Z`.
+   */
+  at: string;
+}
+
 /** Whether a user is connected now, and when they last were. */
 export interface Presence {
   /** True while the user has at least one connected socket. */

@@ -9,7 +9,7 @@ public enum ServiceName: String, CaseIterable, Sendable {
     var routes: [APIRouteDescriptor] {
         switch self {
         case .auth: Auth.routes
-        case .users: Users.routes
+        case .users: Users.routes + UsersInternal.routes
         case .chats: Chats.routes
         case .messages: Messages.routes
         case .media: Media.routes + MediaInternal.routes
@@ -23,7 +23,9 @@ extension ServiceSet {
     func registerRoutes<Context: APIRequestContext>(of service: ServiceName, on router: Router<Context>, security: any APISecurity) {
         switch service {
         case .auth: auth.registerRoutes(on: router, security: security)
-        case .users: users.registerRoutes(on: router, security: security)
+        case .users:
+            users.registerRoutes(on: router, security: security)
+            usersInternal.registerRoutes(on: router, security: security)
         case .chats: chats.registerRoutes(on: router, security: security)
         case .messages: messages.registerRoutes(on: router, security: security)
         case .media:

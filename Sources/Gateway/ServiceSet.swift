@@ -26,6 +26,8 @@ public struct ServiceSet: Sendable {
     public var notifications: any NotificationsAPI
     /// What other services ask of the notifications service.
     public var notificationsInternal: any NotificationsInternalAPI
+    /// What other services ask of the users service.
+    public var usersInternal: any UsersInternalAPI
     /// The embedded media storage's upload and download routes, when media is kept in the data folder.
     public var mediaFiles: MediaFiles?
     /// What runs beside the server for these services (the push queue).
@@ -40,6 +42,7 @@ public struct ServiceSet: Sendable {
         mediaInternal: any MediaInternalAPI,
         notifications: any NotificationsAPI,
         notificationsInternal: any NotificationsInternalAPI,
+        usersInternal: any UsersInternalAPI,
         mediaFiles: MediaFiles? = nil,
         background: [any Service] = []
     ) {
@@ -51,6 +54,7 @@ public struct ServiceSet: Sendable {
         self.mediaInternal = mediaInternal
         self.notifications = notifications
         self.notificationsInternal = notificationsInternal
+        self.usersInternal = usersInternal
         self.mediaFiles = mediaFiles
         self.background = background
     }
@@ -70,6 +74,16 @@ public struct ServiceSet: Sendable {
         remote: RemoteServices = RemoteServices(),
         logger: Logger
     ) rethrows -> ServiceSet {
+        let users: any UsersAPI
+        let usersInternal: any UsersInternalAPI
+        if let transport = remote.users {
+            users = UsersClient(transport: transport)
+            usersInternal = UsersInternalClient(transport: transport)
+        } else {
+            let local = UsersService(store: store, presence: coordination.presence)
+            users = local
+            usersInternal = local
+        }
         let media = MediaService(store: store, storage: mediaStorage, previews: LinkPreviewer(client: outbound, cache: coordination.cache))
         let notifications: any NotificationsAPI
         let notify: any NotificationsInternalAPI
@@ -87,7 +101,7 @@ public struct ServiceSet: Sendable {
             messages = MessagesClient(transport: transport)
         } else {
             let pushes = PushOnNewMessage(
-                store: store,
+                users: usersInternal,
                 presence: coordination.presence,
                 cache: coordination.cache,
                 notifications: notify,
@@ -96,17 +110,18 @@ public struct ServiceSet: Sendable {
             background.append(pushes)
             let attachments: any MediaAttachments =
                 remote.media.map { RemoteMediaAttachments(media: MediaInternalClient(transport: $0), logger: logger) } ?? media
-            messages = MessagesService(store: store, events: events, media: attachments, notifier: pushes)
+            messages = MessagesService(store: store, users: usersInternal, events: events, media: attachments, notifier: pushes)
         }
         return ServiceSet(
             auth: remote.auth.map(AuthClient.init) ?? AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
-            users: remote.users.map(UsersClient.init) ?? UsersService(store: store, presence: coordination.presence),
-            chats: remote.chats.map(ChatsClient.init) ?? ChatsService(store: store, events: events),
+            users: users,
+            chats: remote.chats.map(ChatsClient.init) ?? ChatsService(store: store, users: usersInternal, events: events),
             messages: messages,
             media: remote.media.map(MediaClient.init) ?? media,
             mediaInternal: remote.media.map(MediaInternalClient.init) ?? media,
             notifications: notifications,
             notificationsInternal: notify,
+            usersInternal: usersInternal,
             mediaFiles: (mediaStorage as? LocalStorage).map { MediaFiles(storage: $0, store: store) },
             background: background
         )

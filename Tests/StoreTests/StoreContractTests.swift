@@ -63,6 +63,7 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 
         try await store.users.setPasswordHash(id: carol.id, "new-hash", at: at(20))
         try await store.users.setLastSeen(id: carol.id, at(30))
+        try await store.users.setLastSeen(id: carol.id, at(25))
         let read = try #require(try await store.users.find(id: carol.id))
         #expect(read.passwordHash == "new-hash")
         #expect(read.lastSeen == at(30))

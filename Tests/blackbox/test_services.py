@@ -59,6 +59,36 @@ def test_internal_routes_are_served_by_their_service_and_never_by_the_gateway(sp
         assert_error(api(session, "POST", "/internal/notifications/send", json=send, headers=headers), 404)
 
 
+def test_the_users_service_answers_what_others_ask_of_its_data(split):
+    """Chats, messages and pushes ask the users service who exists and who blocked whom instead of reading its data."""
+    (sa, ta, a), (sb, tb, b), direct_chat = two_friends(split)
+    _, _, c = register(split, "cat")
+    expect(api(sb, "POST", "/api/users/block", tb, json={"userId": a["_id"]}), 200)
+    users = split.services["users"]
+    secret = {"X-Internal-Secret": INTERNAL_SECRET}
+    unknown = "0" * 24
+    ask = {"userId": a["_id"], "otherIds": [b["_id"], c["_id"], unknown]}
+    relations = expect(direct(users, "POST", "/internal/users/relations", secret, json=ask), 200)
+    assert sorted(relations["known"]) == sorted([b["_id"], c["_id"]])
+    assert relations["blocking"] == [] and relations["blockedBy"] == [b["_id"]]
+    reverse = expect(direct(users, "POST", "/internal/users/relations", secret, json={"userId": b["_id"], "otherIds": [a["_id"]]}), 200)
+    assert reverse["blocking"] == [a["_id"]] and reverse["blockedBy"] == []
+    assert_error(direct(users, "POST", "/internal/users/relations", secret, json={"userId": a["_id"], "otherIds": []}), 400)
+    profiles = expect(direct(users, "POST", "/internal/users/profiles", secret, json={"ids": [c["_id"], unknown]}), 200)
+    assert [u["username"] for u in profiles["users"]] == [c["username"]] and "email" not in profiles["users"][0]
+    # lastSeen never moves back, so a late or repeated call changes nothing.
+    for at in ("2026-01-02T03:04:05.000Z", "2025-01-01T00:00:00.000Z", "2026-01-02T03:04:05.000Z"):
+        expect(direct(users, "POST", "/internal/users/seen", secret, json={"userId": c["_id"], "at": at}), 200)
+    assert expect(api(sa, "GET", f"/api/users/{c['_id']}", ta), 200)["user"]["lastSeen"] == "2026-01-02T03:04:05.000Z"
+    # Without the secret, or through the gateway, none of it answers.
+    assert_error(direct(users, "POST", "/internal/users/relations", json=ask), 401)
+    assert_error(api(sa, "POST", "/internal/users/relations", ta, json=ask, headers=secret), 404)
+    # What the services ask shows through the public API: a blocked user cannot be messaged nor added.
+    assert_error(api(sa, "POST", f"/api/messages/{direct_chat['_id']}", ta, json={"body": "hi"}), 403)
+    assert_error(api(sa, "POST", "/api/chats", ta, json={"type": "group", "title": "g", "participantIds": [c["_id"], b["_id"]]}), 403)
+    assert_error(api(sa, "POST", "/api/chats", ta, json={"type": "group", "title": "g", "participantIds": [unknown]}), 404)
+
+
 def test_a_service_that_is_down_is_a_prompt_503_for_its_routes_only(split):
     (sa, ta, a), (sb, tb, b), chat = two_friends(split)
     path = f"/api/messages/{chat['_id']}"

@@ -77,7 +77,7 @@ struct ChatNamespace: NamespaceHandler {
         let now = Date()
         do {
             guard try await presence.disconnected(caller.userId, at: now) == 0 else { return }
-            try await store.users.setLastSeen(id: caller.userId, now)
+            _ = try await services.usersInternal.seen(.init(body: SeenRequest(userId: caller.userId, at: now)), context: context(for: socket))
             try await announce(caller.userId, online: false, lastSeen: now)
         } catch {
             logger.warning("presence not recorded", metadata: ["error": "\(error)"])

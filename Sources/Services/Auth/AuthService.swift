@@ -11,14 +11,15 @@ public struct AuthService: AuthAPI {
     /// A hash of nothing anyone knows, verified when the email is unknown so that both failures take as long.
     static let decoyHash = PasswordHasher.hash("parley-decoy-password")
 
-    let store: any Store
+    let store: any AuthStore
     let tokens: TokenService
     let mailer: any Mailer
     /// `Secure` on the refresh cookie (production mode).
     let secureCookies: Bool
     let now: @Sendable () -> Date
 
-    public init(store: any Store, tokens: TokenService, mailer: any Mailer, secureCookies: Bool, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any AuthStore, tokens: TokenService, mailer: any Mailer, secureCookies: Bool, now: @escaping @Sendable () -> Date = Date.init)
+    {
         self.store = store
         self.tokens = tokens
         self.mailer = mailer

@@ -5,21 +5,35 @@ import ServiceKit
 
 /// Direct and group chats, membership with admin rules, metadata, pin and archive.
 public struct ChatsService: ChatsAPI {
-    let store: any Store
+    let store: any ChatsStore
+    /// Who exists and who blocked whom: the users service's to say.
+    let users: any UsersInternalAPI
     let events: any EventPublisher
     let now: @Sendable () -> Date
 
-    public init(store: any Store, events: any EventPublisher, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any ChatsStore,
+        users: any UsersInternalAPI,
+        events: any EventPublisher,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
+        self.users = users
         self.events = events
         self.now = now
     }
 
+    var views: ChatViews { ChatViews(chats: store.chats, messages: store.messages) }
+
     public func create(_ input: Chats.Create.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
-        let (chat, created) = try await ChatCreation(store: store, now: now).create(input.body, by: input.caller.userId)
+        let (chat, created) = try await ChatCreation(store: store, users: users, now: now).create(
+            input.body,
+            by: input.caller.userId,
+            context: context
+        )
         if created { try await announce(chat) }
         return APIResponse(
-            ChatResponse(chat: try await ChatViews(store: store).view(chat, for: input.caller.userId)),
+            ChatResponse(chat: try await views.view(chat, for: input.caller.userId)),
             status: created ? .created : .ok
         )
     }
@@ -33,7 +47,7 @@ public struct ChatsService: ChatsAPI {
         let limit = input.query.limit
         let me = input.caller.userId
         let listings = try await store.chats.list(userId: me, archived: input.query.archived, limit: limit, after: cursor)
-        let chats = try await ChatViews(store: store).views(listings, for: me)
+        let chats = try await views.views(listings, for: me)
         let next =
             listings.count == limit
             ? listings.last.map { ChatListKey(pinned: $0.state.pinned, updatedAt: $0.chat.updatedAt, id: $0.chat.id).cursor } : nil
@@ -42,7 +56,7 @@ public struct ChatsService: ChatsAPI {
 
     public func get(_ input: Chats.Get.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
         let chat = try await store.chats.find(id: input.path.id, member: input.caller.userId)
-        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(chat, for: input.caller.userId)))
+        return APIResponse(ChatResponse(chat: try await views.view(chat, for: input.caller.userId)))
     }
 
     public func update(_ input: Chats.Update.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
@@ -53,7 +67,7 @@ public struct ChatsService: ChatsAPI {
             throw APIError.notFound("No such chat")
         }
         try await announce(updated)
-        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(updated, for: input.caller.userId)))
+        return APIResponse(ChatResponse(chat: try await views.view(updated, for: input.caller.userId)))
     }
 
     public func addMember(_ input: Chats.AddMember.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
@@ -62,8 +76,9 @@ public struct ChatsService: ChatsAPI {
         guard chat.admins.contains(input.caller.userId) else { throw APIError.forbidden("Only admins can add members") }
         let newcomer = input.body.userId
         guard !chat.participants.contains(newcomer) else { throw APIError.conflict("Already a member") }
-        guard try await store.users.find(id: newcomer) != nil else { throw APIError.notFound("No such user") }
-        guard try await !store.users.isBlocked(input.caller.userId, newcomer) else { throw APIError.forbidden("This user cannot be added") }
+        let relations = try await users.relations(of: input.caller.userId, to: [newcomer], context: context)
+        guard relations.known == [newcomer] else { throw APIError.notFound("No such user") }
+        guard !relations.anyBlocked else { throw APIError.forbidden("This user cannot be added") }
         let added: ChatRecord?
         do {
             added = try await store.chats.addMember(chatId: chat.id, userId: newcomer, at: now())
@@ -72,7 +87,7 @@ public struct ChatsService: ChatsAPI {
         }
         guard let updated = added else { throw APIError.notFound("No such chat") }
         try await announce(updated)
-        return APIResponse(ChatResponse(chat: try await ChatViews(store: store).view(updated, for: input.caller.userId)))
+        return APIResponse(ChatResponse(chat: try await views.view(updated, for: input.caller.userId)))
     }
 
     public func removeMember(_ input: Chats.RemoveMember.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
@@ -94,7 +109,7 @@ public struct ChatsService: ChatsAPI {
         let outsiderView = updated.api(state: ChatMemberState())
         await events.publish(.chatUpdated(outsiderView), to: [.user(target)])
         try await announce(updated)
-        return APIResponse(ChatResponse(chat: target == me ? outsiderView : try await ChatViews(store: store).view(updated, for: me)))
+        return APIResponse(ChatResponse(chat: target == me ? outsiderView : try await views.view(updated, for: me)))
     }
 
     public func pin(_ input: Chats.Pin.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
@@ -111,24 +126,20 @@ public struct ChatsService: ChatsAPI {
 
     /// Publishes the changed chat to each member, in their own view (pin, archive, unread count, preview).
     private func announce(_ chat: ChatRecord) async throws {
-        for (member, view) in try await ChatViews(store: store).memberViews(chat) {
+        for (member, view) in try await views.memberViews(chat) {
             await events.publish(.chatUpdated(view), to: [.user(member)])
         }
     }
 }
 
-/// The rules for a new chat, shared by REST and the socket's `chat:create`.
-public struct ChatCreation: Sendable {
-    let store: any Store
+/// The rules for a new chat.
+struct ChatCreation: Sendable {
+    let store: any ChatsStore
+    let users: any UsersInternalAPI
     let now: @Sendable () -> Date
 
-    public init(store: any Store, now: @escaping @Sendable () -> Date) {
-        self.store = store
-        self.now = now
-    }
-
     /// The chat, and whether it was created (false: the direct chat already existed).
-    public func create(_ request: CreateChatRequest, by creator: ObjectId) async throws -> (ChatRecord, created: Bool) {
+    func create(_ request: CreateChatRequest, by creator: ObjectId, context: APIContext) async throws -> (ChatRecord, created: Bool) {
         var others: [ObjectId] = []
         for id in request.participantIds where id != creator && !others.contains(id) { others.append(id) }
         switch request.type {
@@ -143,11 +154,9 @@ public struct ChatCreation: Sendable {
             }
             guard !others.isEmpty else { throw APIError.validation(path: "body.participantIds", "a group needs at least one other user") }
         }
-        let found = try await store.users.find(ids: others)
-        guard found.count == others.count else { throw APIError.notFound("No such user") }
-        for other in others where try await store.users.isBlocked(creator, other) {
-            throw APIError.forbidden("You cannot start a chat with this user")
-        }
+        let relations = try await users.relations(of: creator, to: others, context: context)
+        guard relations.known.count == others.count else { throw APIError.notFound("No such user") }
+        guard !relations.anyBlocked else { throw APIError.forbidden("You cannot start a chat with this user") }
         let date = now()
         let chat =
             request.type == .direct

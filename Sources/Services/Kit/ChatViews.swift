@@ -5,18 +5,22 @@ import ParleyStore
 /// Chats as their members see them: pin, archive and unread count from the member's state, and as the preview
 /// the newest message the member can see, which is not the chat's latest when they deleted that one for themselves.
 public struct ChatViews: Sendable {
-    let store: any Store
+    let chats: any ChatRepository
+    let messages: any MessageRepository
 
-    public init(store: any Store) { self.store = store }
+    public init(chats: any ChatRepository, messages: any MessageRepository) {
+        self.chats = chats
+        self.messages = messages
+    }
 
     public func view(_ chat: ChatRecord, for user: ObjectId) async throws -> Chat {
-        let state = try await store.chats.memberState(chatId: chat.id, userId: user) ?? ChatMemberState()
+        let state = try await chats.memberState(chatId: chat.id, userId: user) ?? ChatMemberState()
         return try await views([ChatListing(chat: chat, state: state)], for: user).first ?? chat.api(state: state)
     }
 
     /// One query for the previews whatever the number of chats, and one more per chat whose latest message `user` deleted.
     public func views(_ listings: [ChatListing], for user: ObjectId) async throws -> [Chat] {
-        let hidden = try await store.messages.hidden(among: listings.compactMap(\.chat.lastMessage?.messageId), for: user)
+        let hidden = try await messages.hidden(among: listings.compactMap(\.chat.lastMessage?.messageId), for: user)
         var views: [Chat] = []
         for listing in listings {
             var chat = listing.chat
@@ -28,9 +32,9 @@ public struct ChatViews: Sendable {
 
     /// Every member's view, from one query of their states.
     public func memberViews(_ chat: ChatRecord) async throws -> [(member: ObjectId, view: Chat)] {
-        let states = try await store.chats.memberStates(chatId: chat.id)
+        let states = try await chats.memberStates(chatId: chat.id)
         var hiders: [ObjectId] = []
-        if let last = chat.lastMessage { hiders = try await store.messages.find(id: last.messageId)?.deletedFor ?? [] }
+        if let last = chat.lastMessage { hiders = try await messages.find(id: last.messageId)?.deletedFor ?? [] }
         var views: [(member: ObjectId, view: Chat)] = []
         for member in chat.participants {
             var own = chat
@@ -41,6 +45,6 @@ public struct ChatViews: Sendable {
     }
 
     private func newestVisible(in chat: ChatRecord, to user: ObjectId) async throws -> LastMessageRecord? {
-        try await store.messages.page(chatId: chat.id, viewer: user, since: chat.joinedAt[user], limit: 1, before: nil).first?.lastMessage
+        try await messages.page(chatId: chat.id, viewer: user, since: chat.joinedAt[user], limit: 1, before: nil).first?.lastMessage
     }
 }

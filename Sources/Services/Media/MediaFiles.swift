@@ -9,9 +9,9 @@ import ParleyStore
 /// files, not JSON.
 public struct MediaFiles: Sendable {
     let storage: LocalStorage
-    let store: any Store
+    let store: any MediaStore
 
-    public init(storage: LocalStorage, store: any Store) {
+    public init(storage: LocalStorage, store: any MediaStore) {
         self.storage = storage
         self.store = store
     }

@@ -10,12 +10,12 @@ public struct MediaService: MediaAPI, MediaInternalAPI, MediaAttachments {
     /// How long an upload URL stays valid.
     public static let uploadWindow = 300
 
-    let store: any Store
+    let store: any MediaStore
     let storage: any MediaStorage
     let previews: LinkPreviewer?
     let now: @Sendable () -> Date
 
-    public init(store: any Store, storage: any MediaStorage, previews: LinkPreviewer? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any MediaStore, storage: any MediaStorage, previews: LinkPreviewer? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.storage = storage
         self.previews = previews

@@ -7,25 +7,31 @@ import ServiceKit
 public struct MessagesService: MessagesAPI {
     static let deleteForEveryoneWindow: TimeInterval = 3600
 
-    let store: any Store
+    let store: any MessagesStore
+    /// Who blocked whom: the users service's to say.
+    let users: any UsersInternalAPI
     let events: any EventPublisher
     let media: any MediaAttachments
     let notifier: (any MessageNotifier)?
     let now: @Sendable () -> Date
 
     public init(
-        store: any Store,
+        store: any MessagesStore,
+        users: any UsersInternalAPI,
         events: any EventPublisher,
         media: any MediaAttachments,
         notifier: (any MessageNotifier)? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        self.users = users
         self.events = events
         self.media = media
         self.notifier = notifier
         self.now = now
     }
+
+    var views: ChatViews { ChatViews(chats: store.chats, messages: store.messages) }
 
     public func list(_ input: Messages.List.Input, context: APIContext) async throws -> APIResponse<MessagePage> {
         let me = input.caller.userId
@@ -42,8 +48,8 @@ public struct MessagesService: MessagesAPI {
     }
 
     public func send(_ input: Messages.Send.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
-        let (message, created) = try await MessageSending(store: store, events: events, media: media, notifier: notifier, now: now)
-            .send(input.body, to: input.path.chatId, from: input.caller.userId)
+        let (message, created) = try await MessageSending(store: store, users: users, events: events, media: media, notifier: notifier, now: now)
+            .send(input.body, to: input.path.chatId, from: input.caller.userId, context: context)
         return APIResponse(MessageResponse(message: message.api(for: input.caller.userId)), status: created ? .created : .ok)
     }
 
@@ -51,7 +57,7 @@ public struct MessagesService: MessagesAPI {
         let me = input.caller.userId
         let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
         guard message.senderId == me else { throw APIError.forbidden("Only the sender can edit a message") }
-        try await BlockCheck(store: store).ensureCanWrite(in: chat, as: me)
+        try await BlockCheck(users: users).ensureCanWrite(in: chat, as: me, context: context)
         guard let edited = try await store.messages.edit(id: message.id, body: input.body.body, at: now()) else {
             throw APIError.notFound("No such message")
         }
@@ -77,7 +83,7 @@ public struct MessagesService: MessagesAPI {
             try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: message.id, with: previous?.lastMessage)
             await events.publish(event, to: [.chat(chat.id)])
             if let changed = try await store.chats.find(id: chat.id) {
-                for (member, view) in try await ChatViews(store: store).memberViews(changed) {
+                for (member, view) in try await views.memberViews(changed) {
                     await events.publish(.chatUpdated(view), to: [.user(member)])
                 }
             }
@@ -85,7 +91,7 @@ public struct MessagesService: MessagesAPI {
             try await store.messages.hide(id: message.id, for: me)
             try await store.chats.uncount(chatId: chat.id, message: message.key, sentBy: message.senderId, for: [me])
             await events.publish(event, to: [.user(me)])
-            await events.publish(.chatUpdated(try await ChatViews(store: store).view(chat, for: me)), to: [.user(me)])
+            await events.publish(.chatUpdated(try await views.view(chat, for: me)), to: [.user(me)])
         }
         return APIResponse(SuccessResponse(success: true))
     }
@@ -95,7 +101,7 @@ public struct MessagesService: MessagesAPI {
         let emoji = input.body.emoji
         guard emoji.isEmpty || Emoji.isSingle(emoji) else { throw APIError.validation(path: "body.emoji", "must be one emoji, or \"\" to remove") }
         let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
-        try await BlockCheck(store: store).ensureCanWrite(in: chat, as: me)
+        try await BlockCheck(users: users).ensureCanWrite(in: chat, as: me, context: context)
         guard let updated = try await store.messages.setReaction(id: message.id, userId: me, emoji: emoji.isEmpty ? nil : emoji, at: now()) else {
             throw APIError.notFound("No such message")
         }
@@ -119,36 +125,28 @@ public struct MessagesService: MessagesAPI {
     }
 }
 
-/// Sending, shared by REST and the socket's `message:send`: acknowledged only once stored.
-public struct MessageSending: Sendable {
-    let store: any Store
+/// Sending: acknowledged only once stored.
+struct MessageSending: Sendable {
+    let store: any MessagesStore
+    let users: any UsersInternalAPI
     let events: any EventPublisher
     let media: any MediaAttachments
     let notifier: (any MessageNotifier)?
     let now: @Sendable () -> Date
 
-    public init(
-        store: any Store,
-        events: any EventPublisher,
-        media: any MediaAttachments,
-        notifier: (any MessageNotifier)?,
-        now: @escaping @Sendable () -> Date
-    ) {
-        self.store = store
-        self.events = events
-        self.media = media
-        self.notifier = notifier
-        self.now = now
-    }
-
     /// The stored message, and false when (sender, tempId) had already been sent: nothing new is stored.
-    public func send(_ request: SendMessageRequest, to chatId: ObjectId, from sender: ObjectId) async throws -> (MessageRecord, created: Bool) {
+    func send(
+        _ request: SendMessageRequest,
+        to chatId: ObjectId,
+        from sender: ObjectId,
+        context: APIContext
+    ) async throws -> (MessageRecord, created: Bool) {
         let chat = try await store.chats.find(id: chatId, member: sender)
         if let tempId = request.tempId, let earlier = try await earlierSend(tempId: tempId, from: sender) { return (earlier, false) }
         guard !request.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || request.mediaId != nil else {
             throw APIError.validation(path: "body.body", "must not be empty unless a mediaId is attached")
         }
-        try await BlockCheck(store: store).ensureCanWrite(in: chat, as: sender)
+        try await BlockCheck(users: users).ensureCanWrite(in: chat, as: sender, context: context)
         var attached: MessageMediaRecord?
         if let mediaId = request.mediaId { attached = try await media.attachment(mediaId, sender: sender) }
         var reply: ReplyRecord?
@@ -198,21 +196,23 @@ public struct MessageSending: Sendable {
 
 /// Blocking holds in a direct chat whoever blocked whom: neither side sends, edits or reacts there.
 struct BlockCheck: Sendable {
-    let store: any Store
+    let users: any UsersInternalAPI
 
-    func ensureCanWrite(in chat: ChatRecord, as user: ObjectId) async throws {
+    func ensureCanWrite(in chat: ChatRecord, as user: ObjectId, context: APIContext) async throws {
         guard chat.kind == .direct, let other = chat.participants.first(where: { $0 != user }) else { return }
-        if try await store.users.isBlocked(user, other) { throw APIError.forbidden("You cannot message this user") }
+        if try await users.relations(of: user, to: [other], context: context).anyBlocked {
+            throw APIError.forbidden("You cannot message this user")
+        }
     }
 }
 
 /// Read receipts in batches: the reader's position moves forward, and a message is `read` for its sender
 /// once every other participant has read it.
 public struct ReadReceipts: Sendable {
-    let store: any Store
+    let store: any MessagesStore
     let events: any EventPublisher
 
-    public init(store: any Store, events: any EventPublisher) {
+    public init(store: any MessagesStore, events: any EventPublisher) {
         self.store = store
         self.events = events
     }

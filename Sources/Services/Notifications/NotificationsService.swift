@@ -4,11 +4,11 @@ import ParleyStore
 
 /// The notifications service: the VAPID key, the caller's push subscriptions, and delivery (internal).
 public struct NotificationsService: NotificationsAPI, NotificationsInternalAPI {
-    let store: any Store
+    let store: any NotificationsStore
     let sender: WebPushSender
     let now: @Sendable () -> Date
 
-    public init(store: any Store, sender: WebPushSender, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any NotificationsStore, sender: WebPushSender, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.sender = sender
         self.now = now

@@ -16,14 +16,14 @@ public final class PushOnNewMessage: MessageNotifier, Service {
 
     private let queue: AsyncStream<(MessageRecord, ChatRecord)>
     private let input: AsyncStream<(MessageRecord, ChatRecord)>.Continuation
-    let store: any Store
+    let users: any UsersInternalAPI
     let presence: any PresenceTracker
     let cache: any SharedCache
     let notifications: any NotificationsInternalAPI
     let logger: Logger
 
     public init(
-        store: any Store,
+        users: any UsersInternalAPI,
         presence: any PresenceTracker,
         cache: any SharedCache,
         notifications: any NotificationsInternalAPI,
@@ -31,7 +31,7 @@ public final class PushOnNewMessage: MessageNotifier, Service {
     ) {
         // A burst beyond this while push services are slow loses the oldest pushes, never a message.
         (queue, input) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        self.store = store
+        self.users = users
         self.presence = presence
         self.cache = cache
         self.notifications = notifications
@@ -57,33 +57,35 @@ public final class PushOnNewMessage: MessageNotifier, Service {
     }
 
     func notify(_ message: MessageRecord, in chat: ChatRecord) async {
+        let context = APIContext(requestID: "push-\(message.id)", logger: logger)
         let recipients = chat.participants.filter { $0 != message.senderId }
-        let users: [UserRecord]
+        guard !recipients.isEmpty else { return }
+        let sender: User
+        let blockers: Set<ObjectId>
         do {
-            users = try await store.users.find(ids: recipients + [message.senderId])
+            let profiles = try await users.profiles(.init(body: ProfilesRequest(ids: [message.senderId])), context: context)
+            guard let found = profiles.body.users.first else { return }
+            sender = found
+            blockers = Set(try await users.relations(of: message.senderId, to: recipients, context: context).blockedBy)
         } catch {
             logger.warning("could not push a new message", metadata: ["messageId": "\(message.id)", "error": "\(error)"])
             return
         }
-        guard let sender = users.first(where: { $0.id == message.senderId }) else { return }
-        let (title, body) = Self.text(of: message, from: sender, in: chat)
+        let (title, body) = Self.text(of: message, from: sender.name, in: chat)
         // Each recipient on its own: a slow push service for one does not hold back the others of a group.
         await withTaskGroup(of: Void.self) { group in
-            for user in users where user.id != sender.id && !user.blocked.contains(sender.id) {
+            for recipient in recipients where !blockers.contains(recipient) {
                 group.addTask {
                     do {
-                        if try await self.presence.presence(of: user.id)?.online == true { return }
-                        guard try await self.cache.claim("push:\(user.id):\(chat.id)", for: Self.quietPeriod) else { return }
+                        if try await self.presence.presence(of: recipient)?.online == true { return }
+                        guard try await self.cache.claim("push:\(recipient):\(chat.id)", for: Self.quietPeriod) else { return }
                         let request = SendNotificationRequest(
-                            userId: user.id,
+                            userId: recipient,
                             title: title,
                             body: body,
                             data: NotificationData(chatId: chat.id, messageId: message.id)
                         )
-                        _ = try await self.notifications.send(
-                            .init(body: request),
-                            context: APIContext(requestID: "push-\(message.id)", logger: self.logger)
-                        )
+                        _ = try await self.notifications.send(.init(body: request), context: context)
                     } catch {
                         self.logger.warning("could not push a new message", metadata: ["messageId": "\(message.id)", "error": "\(error)"])
                     }
@@ -93,12 +95,12 @@ public final class PushOnNewMessage: MessageNotifier, Service {
     }
 
     /// A direct message shows its sender as the title; a group message the group, with the sender before the text.
-    static func text(of message: MessageRecord, from sender: UserRecord, in chat: ChatRecord) -> (title: String, body: String) {
+    static func text(of message: MessageRecord, from sender: String, in chat: ChatRecord) -> (title: String, body: String) {
         var text = String(message.body.prefix(1000))
         if text.isEmpty, let media = message.media {
             text = media.kind == .image ? "📷 Photo" : media.kind == .audio ? "🎤 Audio" : "📄 Document"
         }
-        if chat.kind == .group { return (String((chat.title ?? "Group").prefix(200)), "\(sender.name): \(text)") }
-        return (String(sender.name.prefix(200)), text)
+        if chat.kind == .group { return (String((chat.title ?? "Group").prefix(200)), "\(sender): \(text)") }
+        return (String(sender.prefix(200)), text)
     }
 }

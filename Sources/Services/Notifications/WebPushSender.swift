@@ -40,12 +40,12 @@ public struct WebPushSender: Sendable {
 
     let identity: Identity
     let client: OutboundClient
-    let store: any Store
+    let store: any NotificationsStore
     var attempts = 4
     var longestWait: Duration = .seconds(30)
     var firstBackoff: Duration = .milliseconds(500)
 
-    public init(identity: Identity, client: OutboundClient, store: any Store) {
+    public init(identity: Identity, client: OutboundClient, store: any NotificationsStore) {
         self.identity = identity
         self.client = client
         self.store = store

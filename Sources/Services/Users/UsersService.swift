@@ -6,11 +6,11 @@ import ServiceKit
 
 /// Profiles, search, blocking and presence.
 public struct UsersService: UsersAPI {
-    let store: any Store
+    let store: any UsersStore
     let presenceTracker: any PresenceTracker
     let now: @Sendable () -> Date
 
-    public init(store: any Store, presence: any PresenceTracker, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any UsersStore, presence: any PresenceTracker, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.presenceTracker = presence
         self.now = now

@@ -30,6 +30,7 @@ public protocol UserRepository: Sendable {
     func find(email: String) async throws -> UserRecord?
     func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord?
     func setPasswordHash(id: ObjectId, _ hash: String, at date: Date) async throws
+    /// Never moves it back: a late or repeated call changes nothing.
     func setLastSeen(id: ObjectId, _ date: Date) async throws
     func block(userId: ObjectId, target: ObjectId) async throws
     func unblock(userId: ObjectId, target: ObjectId) async throws
@@ -132,15 +133,45 @@ public protocol PushSubscriptionRepository: Sendable {
     func delete(endpoint: String, ownedBy userId: ObjectId?) async throws
 }
 
-/// A store: every repository over one engine.
-public protocol Store: Sendable {
+// MARK: - Each service's view
+
+// A service is given only its own repositories, so that the compiler refuses a read of another service's data: what
+// it needs from another service it asks through that service's internal routes.
+
+/// Accounts (the credential fields of `users`; the users service owns the profile fields), sessions and reset tokens.
+public protocol AuthStore: Sendable {
     var users: any UserRepository { get }
     var sessions: any SessionRepository { get }
     var passwordResets: any PasswordResetRepository { get }
+}
+
+/// Profiles and blocks.
+public protocol UsersStore: Sendable {
+    var users: any UserRepository { get }
+}
+
+/// Chats and each member's state. The messages are read for the previews a member sees.
+public protocol ChatsStore: Sendable {
     var chats: any ChatRepository { get }
     var messages: any MessageRepository { get }
+}
+
+/// Messages. The chats are written with each message (its latest message, unread counts).
+public protocol MessagesStore: Sendable {
+    var messages: any MessageRepository { get }
+    var chats: any ChatRepository { get }
+}
+
+public protocol MediaStore: Sendable {
     var media: any MediaRepository { get }
+}
+
+public protocol NotificationsStore: Sendable {
     var pushSubscriptions: any PushSubscriptionRepository { get }
+}
+
+/// A store: every repository over one engine, and so every service's view.
+public protocol Store: AuthStore, UsersStore, ChatsStore, MessagesStore, MediaStore, NotificationsStore {
 
     /// Creates tables or collections and indexes; idempotent.
     func migrate() async throws

@@ -102,7 +102,7 @@ struct MongoUsers: UserRepository {
     }
 
     func setLastSeen(id: ObjectId, _ date: Date) async throws {
-        try await update(id, ["$set": .document(["lastSeen": date.bson])])
+        try await update(id, ["$max": .document(["lastSeen": date.bson])])
     }
 
     func block(userId: ObjectId, target: ObjectId) async throws {

@@ -60,7 +60,9 @@ struct SQLiteUsers: UserRepository {
     }
 
     func setLastSeen(id: ObjectId, _ date: Date) async throws {
-        try await database.write { db in try db.run("UPDATE users SET last_seen = ? WHERE id = ?", [date.sql, id.sql]) }
+        try await database.write { db in
+            try db.run("UPDATE users SET last_seen = MAX(COALESCE(last_seen, ?1), ?1) WHERE id = ?2", [date.sql, id.sql])
+        }
     }
 
     func block(userId: ObjectId, target: ObjectId) async throws {

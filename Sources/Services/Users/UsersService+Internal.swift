@@ -1,0 +1,29 @@
+import Foundation
+import ParleyAPI
+import ParleyStore
+
+/// What other services ask of the users service, which alone reads profiles and blocks.
+extension UsersService: UsersInternalAPI {
+    public func relations(_ input: UsersInternal.Relations.Input, context: APIContext) async throws -> APIResponse<Relations> {
+        let user = input.body.userId
+        let others = input.body.otherIds
+        let found = try await store.users.find(ids: others)
+        let blocked = Set(try await store.users.find(id: user)?.blocked ?? [])
+        return APIResponse(
+            Relations(
+                known: found.map(\.id),
+                blocking: others.filter(blocked.contains),
+                blockedBy: found.filter { $0.blocked.contains(user) }.map(\.id)
+            )
+        )
+    }
+
+    public func profiles(_ input: UsersInternal.Profiles.Input, context: APIContext) async throws -> APIResponse<UserSearchResponse> {
+        APIResponse(UserSearchResponse(users: try await store.users.find(ids: input.body.ids).map(\.publicUser)))
+    }
+
+    public func seen(_ input: UsersInternal.Seen.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
+        try await store.users.setLastSeen(id: input.body.userId, input.body.at)
+        return APIResponse(SuccessResponse(success: true))
+    }
+}
