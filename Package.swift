@@ -80,13 +80,13 @@ let package = Package(
         ),
 
         // the store: repository protocols, and their SQLite (embedded default) and MongoDB implementations
-        .target(name: "ParleyStore", dependencies: ["ParleyCore"], path: "Sources/Store/Core"),
+        .target(name: "ParleyStore", dependencies: ["ParleyCore", .product(name: "Metrics", package: "swift-metrics")], path: "Sources/Store/Core"),
         .systemLibrary(name: "CSQLite", path: "Sources/Store/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteStore", dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CSQLite"], path: "Sources/Store/SQLite"),
         .systemLibrary(name: "CMongoC", path: "Sources/Store/CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
         .target(
             name: "MongoStore",
-            dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CMongoC"],
+            dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CMongoC", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Store/Mongo",
             exclude: ["README.md"]
         ),

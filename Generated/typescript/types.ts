@@ -321,6 +321,67 @@ export interface LastMessageRef {
   createdAt: string;
 }
 
+/** A member of a chat and since when (internal). */
+export interface ChatMember {
+  /** ObjectId: 24 lowercase hexadecimal characters. */
+  userId: string;
+  /**
+   * When they (last) joined: they see the messages from then on.
+   * Date-time: ISO 8601 in UTC with milliseconds, e.g. `2026-11-20T10:15:30.123Z`.
+   */
+  joinedAt: string;
+}
+
+/** A chat as the messages service needs it: its kind, title and who is in it since when (internal). */
+export interface ChatMembership {
+  /** ObjectId: 24 lowercase hexadecimal characters. */
+  _id: string;
+  type: ChatType;
+  /** Group title; absent for a direct chat. */
+  title?: string;
+  /** Every member, in joining order. */
+  members: ChatMember[];
+}
+
+/** A message deleted for its deleter or for everyone (internal). */
+export interface MessageDeletedRequest {
+  /** The deleted message. */
+  message: LastMessageRef;
+  /**
+   * Who deleted it.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  userId: string;
+  /** Deleted for every member, else for userId only. */
+  forEveryone: boolean;
+  /**
+   * The members from whose unread counts it goes: those who still saw it.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  uncountFor: string[];
+  /** For everyone: the newest message still there, which becomes the chat's latest if the deleted one was. */
+  previous?: LastMessageRef;
+}
+
+/** A member's read position (internal). */
+export interface ReadUpToRequest {
+  /**
+   * The reader.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  userId: string;
+  /**
+   * The newest message read.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  messageId: string;
+  /**
+   * When that message was sent.
+   * Date-time: ISO 8601 in UTC with milliseconds, e.g. `2026-11-20T10:15:30.123Z`.
+   */
+  createdAt: string;
+}
+
 /** A conversation, as seen by the caller (pinned, archived and unreadCount are the caller's). */
 export interface Chat {
   /** ObjectId: 24 lowercase hexadecimal characters. */

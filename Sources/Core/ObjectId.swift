@@ -37,6 +37,13 @@ public struct ObjectId: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public init(high: UInt64, low: UInt32) { bytes = (high, low) }
 
+    /// The smallest id made at `date` (clamped to the seconds an id can hold): ids below it were made before.
+    public static func earliest(at date: Date) -> ObjectId {
+        let seconds = date.timeIntervalSince1970
+        let clamped = seconds.isNaN ? 0 : UInt64(max(0, min(seconds, Double(UInt32.max))))
+        return ObjectId(high: clamped << 32, low: 0)
+    }
+
     public var date: Date { Date(timeIntervalSince1970: TimeInterval(bytes.0 >> 32)) }
 
     public var description: String {

@@ -5,13 +5,13 @@ import Synchronization
 /// does not finish within `deadline` counts as not ready (a MongoDB that is down takes its server-selection timeout,
 /// seconds, to say so; a load balancer asks again long before that).
 actor ReadinessProbe {
-    private let check: Gateway.ReadinessCheck
+    private let check: ParleyServer.ReadinessCheck
     private let deadline: Duration
     private let cacheFor: Duration
     private var last: (at: ContinuousClock.Instant, error: String?)?
     private var running: Task<String?, Never>?
 
-    init(check: @escaping Gateway.ReadinessCheck, deadline: Duration = .seconds(1), cacheFor: Duration = .seconds(1)) {
+    init(check: @escaping ParleyServer.ReadinessCheck, deadline: Duration = .seconds(1), cacheFor: Duration = .seconds(1)) {
         self.check = check
         self.deadline = deadline
         self.cacheFor = cacheFor

@@ -10,7 +10,7 @@ public enum ServiceName: String, CaseIterable, Sendable {
         switch self {
         case .auth: Auth.routes
         case .users: Users.routes + UsersInternal.routes
-        case .chats: Chats.routes
+        case .chats: Chats.routes + ChatsInternal.routes
         case .messages: Messages.routes
         case .media: Media.routes + MediaInternal.routes
         case .notifications: Notifications.routes + NotificationsInternal.routes
@@ -26,7 +26,9 @@ extension ServiceSet {
         case .users:
             users.registerRoutes(on: router, security: security)
             usersInternal.registerRoutes(on: router, security: security)
-        case .chats: chats.registerRoutes(on: router, security: security)
+        case .chats:
+            chats.registerRoutes(on: router, security: security)
+            chatsInternal.registerRoutes(on: router, security: security)
         case .messages: messages.registerRoutes(on: router, security: security)
         case .media:
             media.registerRoutes(on: router, security: security)

@@ -28,6 +28,8 @@ public struct ServiceSet: Sendable {
     public var notificationsInternal: any NotificationsInternalAPI
     /// What other services ask of the users service.
     public var usersInternal: any UsersInternalAPI
+    /// What other services ask of the chats service.
+    public var chatsInternal: any ChatsInternalAPI
     /// The embedded media storage's upload and download routes, when media is kept in the data folder.
     public var mediaFiles: MediaFiles?
     /// What runs beside the server for these services (the push queue).
@@ -43,6 +45,7 @@ public struct ServiceSet: Sendable {
         notifications: any NotificationsAPI,
         notificationsInternal: any NotificationsInternalAPI,
         usersInternal: any UsersInternalAPI,
+        chatsInternal: any ChatsInternalAPI,
         mediaFiles: MediaFiles? = nil,
         background: [any Service] = []
     ) {
@@ -55,6 +58,7 @@ public struct ServiceSet: Sendable {
         self.notifications = notifications
         self.notificationsInternal = notificationsInternal
         self.usersInternal = usersInternal
+        self.chatsInternal = chatsInternal
         self.mediaFiles = mediaFiles
         self.background = background
     }
@@ -65,7 +69,7 @@ public struct ServiceSet: Sendable {
         store: any Store,
         tokens: TokenService,
         mailer: any Mailer,
-        coordination: Coordination,
+        coordination: SharedState,
         events: any EventPublisher,
         mediaStorage: any MediaStorage,
         outbound: OutboundClient,
@@ -83,6 +87,16 @@ public struct ServiceSet: Sendable {
             let local = UsersService(store: store, presence: coordination.presence)
             users = local
             usersInternal = local
+        }
+        let chats: any ChatsAPI
+        let chatsInternal: any ChatsInternalAPI
+        if let transport = remote.chats {
+            chats = ChatsClient(transport: transport)
+            chatsInternal = ChatsInternalClient(transport: transport)
+        } else {
+            let local = ChatsService(store: store, users: usersInternal, events: events)
+            chats = local
+            chatsInternal = local
         }
         let media = MediaService(store: store, storage: mediaStorage, previews: LinkPreviewer(client: outbound, cache: coordination.cache))
         let notifications: any NotificationsAPI
@@ -110,18 +124,19 @@ public struct ServiceSet: Sendable {
             background.append(pushes)
             let attachments: any MediaAttachments =
                 remote.media.map { RemoteMediaAttachments(media: MediaInternalClient(transport: $0), logger: logger) } ?? media
-            messages = MessagesService(store: store, users: usersInternal, events: events, media: attachments, notifier: pushes)
+            messages = MessagesService(store: store, chats: chatsInternal, users: usersInternal, events: events, media: attachments, notifier: pushes)
         }
         return ServiceSet(
             auth: remote.auth.map(AuthClient.init) ?? AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
             users: users,
-            chats: remote.chats.map(ChatsClient.init) ?? ChatsService(store: store, users: usersInternal, events: events),
+            chats: chats,
             messages: messages,
             media: remote.media.map(MediaClient.init) ?? media,
             mediaInternal: remote.media.map(MediaInternalClient.init) ?? media,
             notifications: notifications,
             notificationsInternal: notify,
             usersInternal: usersInternal,
+            chatsInternal: chatsInternal,
             mediaFiles: (mediaStorage as? LocalStorage).map { MediaFiles(storage: $0, store: store) },
             background: background
         )

@@ -77,30 +77,6 @@ extension Configuration {
         return try SQLiteStore(path: path)
     }
 
-    /// Secrets from the environment; in development, the ones it leaves unset come from the data folder.
-    func secrets() throws -> AuthSecrets {
-        // Set them all, and the data folder is not touched: processes of a split deployment may share one.
-        if let jwtAccessSecret, let jwtRefreshSecret, let internalSecret {
-            return AuthSecrets(accessSecret: jwtAccessSecret, refreshSecret: jwtRefreshSecret, internalSecret: internalSecret)
-        }
-        var secrets = try AuthSecrets.persisted(in: dataDirectory)
-        if let jwtAccessSecret { secrets.accessSecret = jwtAccessSecret }
-        if let jwtRefreshSecret { secrets.refreshSecret = jwtRefreshSecret }
-        if let internalSecret { secrets.internalSecret = internalSecret }
-        return secrets
-    }
-
-    /// VAPID keys from the environment; in development, created once and kept in the data folder.
-    func pushIdentity() throws -> WebPushSender.Identity {
-        let keys =
-            if let vapidPrivateKey, let vapidPublicKey {
-                try VAPIDKeys(privateKey: vapidPrivateKey, publicKey: vapidPublicKey)
-            } else {
-                try VAPIDKeys.persisted(in: dataDirectory)
-            }
-        return WebPushSender.Identity(keys: keys, subject: vapidSubject)
-    }
-
     /// The process's logger; also makes every other logger of the process write in `LOG_FORMAT`. Once per process.
     func makeLogger() -> Logger {
         if logFormat != .text {
@@ -113,13 +89,8 @@ extension Configuration {
     }
 }
 
-/// What one `serve` process runs: the whole API (`all`), the public door with the services that have no URL
-/// (`gateway`), or one service behind a gateway.
-enum Role: ExpressibleByArgument, Equatable {
-    case all, gateway
-    case service(ServiceName)
-
-    init?(argument: String) {
+extension ParleyServer.Role: ExpressibleByArgument {
+    public init?(argument: String) {
         switch argument {
         case "all": self = .all
         case "gateway": self = .gateway
@@ -129,7 +100,7 @@ enum Role: ExpressibleByArgument, Equatable {
         }
     }
 
-    static var allValueStrings: [String] { ["all", "gateway"] + ServiceName.allCases.map(\.rawValue) }
+    public static var allValueStrings: [String] { ["all", "gateway"] + ServiceName.allCases.map(\.rawValue) }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -143,7 +114,7 @@ struct Serve: AsyncParsableCommand {
             <NAME>_URL is set over HTTP. auth, users, chats, messages, media, notifications: that service alone, behind a gateway.
             """
     )
-    var service: Role = .all
+    var service: ParleyServer.Role = .all
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -151,86 +122,20 @@ struct Serve: AsyncParsableCommand {
         if let host { config.host = host }
         if let port { config.port = port }
         // `all` is one process whatever the environment says: the URLs are for `--service gateway` and the services.
-        let ignoredURLs = service == .all && !config.serviceURLs.isEmpty
-        if service == .all { config.serviceURLs = [:] }
-        if case .service(let name) = service { config.serviceURLs[name] = nil }
         if service != .all {
             do { try config.checkSplitDeployment() } catch let error as ConfigurationError { throw ValidationError(error.description) }
         }
         let logger = config.makeLogger()
-        if ignoredURLs { logger.notice("--service all runs every service in this process; the *_URL settings are for --service gateway") }
+        if service == .all && !config.serviceURLs.isEmpty {
+            logger.notice("--service all runs every service in this process; the *_URL settings are for --service gateway")
+        }
 
         let store = try config.openStore(logger: logger)
         try await store.migrate()
-        let secrets = try config.secrets()
-        let tokens = TokenService(secrets: secrets)
-        let coordination = try config.redisURL.map { try Coordination.redis(url: $0) } ?? .inProcess()
-        let events = BusEventPublisher(bus: coordination.bus, logger: logger)
-        let http = ServiceHTTPClient()
-        let remote = RemoteServices(
-            Dictionary(
-                uniqueKeysWithValues: config.serviceURLs.map { name, url in
-                    (name, ServiceTransport(service: name.rawValue, baseURL: url, secret: secrets.internalSecret, client: http, logger: logger))
-                }
-            )
-        )
-        let services = try ServiceSet.assemble(
-            store: store,
-            tokens: tokens,
-            mailer: OutboxMailer(url: config.outbox),
-            coordination: coordination,
-            events: events,
-            mediaStorage: config.s3.map { S3Storage(settings: $0) as any MediaStorage }
-                ?? LocalStorage(
-                    folder: config.dataDirectory.appendingPathComponent("media"),
-                    baseURL: config.baseURL,
-                    secret: secrets.internalSecret
-                ),
-            outbound: OutboundClient(exceptions: config.privateTargets, extraTrustRoots: config.outboundCAFile),
-            push: config.pushIdentity(),
-            secureCookies: config.isProduction,
-            remote: remote,
-            logger: logger
-        )
-        let security = TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret)
-        let metrics = config.servesMetrics ? MetricsEndpoint.bootstrap(token: config.metricsToken) : nil
-        let readiness: Gateway.ReadinessCheck = {
-            try await store.ping()
-            try await coordination.checkReady()
-        }
-        logger.info(
-            "starting",
-            metadata: [
-                "host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
-                "redis": "\(config.redisURL != nil)", "service": "\(service)",
-                "remote": "\(config.serviceURLs.keys.map(\.rawValue).sorted())",
-            ]
-        )
-        let router: Router<Gateway.Context>
-        var realtime: Realtime?
-        let background: [any Service]
-        let sweepsSessions: Bool
-        if case .service(let name) = service {
-            router = Gateway.serviceRouter(
-                name,
-                services: services,
-                security: security,
-                internalSecret: secrets.internalSecret,
-                metrics: metrics,
-                readiness: readiness
-            )
-            background = name == .messages ? services.background : []
-            sweepsSessions = name == .auth
-        } else {
-            let sockets = Realtime(
-                services: services,
-                store: store,
-                coordination: coordination,
-                events: events,
-                security: security,
-                logger: logger
-            )
-            let webApp = WebApp(folder: config.webDirectory)
+        let coordination = try config.redisURL.map { try SharedState.redis(url: $0) } ?? .inProcess()
+        var webApp: WebApp?
+        if service.isPublicDoor {
+            webApp = WebApp(folder: config.webDirectory)
             if webApp == nil {
                 logger.notice(
                     "web app: no \(config.webDirectory.path)/index.html (build it with scripts/build-web, or set WEB_DIR); serving the API only"
@@ -238,45 +143,34 @@ struct Serve: AsyncParsableCommand {
             } else {
                 logger.info("web app", metadata: ["folder": "\(config.webDirectory.path)"])
             }
-            router = Gateway.router(
-                services: services,
-                security: security,
-                policies: .init(
-                    allowedOrigins: config.allowedOrigins,
-                    production: config.isProduction,
-                    rateLimiter: coordination.rateLimiter,
-                    rateLimitScale: config.rateLimitScale,
-                    trustedProxies: config.trustedProxies
-                ),
-                realtime: sockets,
-                webApp: webApp,
-                metrics: metrics,
-                readiness: readiness
-            )
-            realtime = sockets
-            background = services.background
-            sweepsSessions = config.serviceURLs[.auth] == nil
         }
+        let server = try ParleyServer(
+            role: service,
+            config: config,
+            store: store,
+            coordination: coordination,
+            metrics: config.servesMetrics ? MetricsEndpoint.bootstrap(token: config.metricsToken) : nil,
+            webApp: webApp,
+            logger: logger
+        )
+        logger.info(
+            "starting",
+            metadata: [
+                "host": "\(config.host)", "port": "\(config.port)", "mode": "\(config.mode.rawValue)",
+                "redis": "\(config.redisURL != nil)", "service": "\(service)",
+                "remote": "\(server.remote.map(\.rawValue).sorted())",
+            ]
+        )
         try await run(
-            Gateway.application(
-                router: router,
-                realtime: realtime,
-                background: background,
-                host: config.host,
-                port: config.port,
-                production: config.isProduction,
-                idleTimeout: config.idleTimeout,
-                bodyTimeout: config.bodyTimeout,
-                logger: logger
-            ),
-            sweeping: sweepsSessions ? store : nil,
-            http: http,
+            server.application(config: config, logger: logger),
+            sweeping: server.sweepsSessions ? store : nil,
+            http: server.http,
             logger: logger
         )
     }
 
     /// Runs the server until it is told to stop; `sweeping`: the process that runs auth deletes expired sessions.
-    private func run(_ application: some ApplicationProtocol, sweeping store: (any Store)?, http: ServiceHTTPClient, logger: Logger) async throws {
+    private func run(_ application: some ApplicationProtocol, sweeping store: (any Store)?, http: ServiceHTTPClient?, logger: Logger) async throws {
         // Expired sessions and reset tokens are refused when presented; this only keeps them from piling up (MongoDB's
         // TTL indexes do the same there).
         let sweeper = store.map { store in
@@ -298,7 +192,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(20)
         try await ServiceGroup(configuration: configuration).run()
-        try await http.shutdown()
+        try await http?.shutdown()
         logger.info("stopped")
     }
 }

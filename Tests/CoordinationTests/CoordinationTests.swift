@@ -308,8 +308,8 @@ struct InProcessClockTests {
     }
 
     @Test func environmentChoosesTheImplementation() throws {
-        #expect(try Coordination.fromEnvironment([:]).redis == nil)
-        #expect(try Coordination.fromEnvironment(["REDIS_URL": "redis://127.0.0.1:1"]).redis != nil)
-        #expect(throws: (any Error).self) { try Coordination.fromEnvironment(["REDIS_URL": "http://x"]) }
+        #expect(try SharedState.fromEnvironment([:]).redis == nil)
+        #expect(try SharedState.fromEnvironment(["REDIS_URL": "redis://127.0.0.1:1"]).redis != nil)
+        #expect(throws: (any Error).self) { try SharedState.fromEnvironment(["REDIS_URL": "http://x"]) }
     }
 }

@@ -11,16 +11,16 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 }
 
-/// A Coordination for one test, plus what the tests need to know about its bus.
+/// The shared state for one test, plus what the tests need to know about its bus.
 struct Harness: Sendable {
-    let coordination: Coordination
+    let coordination: SharedState
     let subscriberCount: @Sendable (String) async throws -> Int
 
     static func make(_ backend: Backend, presenceTTL: Duration = .seconds(300)) async throws -> Harness {
         switch backend {
         case .inProcess:
             let bus = InProcessEventBus()
-            let coordination = Coordination(
+            let coordination = SharedState(
                 presence: InProcessPresenceTracker(ttl: presenceTTL),
                 rateLimiter: InProcessRateLimiter(),
                 bus: bus,
@@ -31,7 +31,7 @@ struct Harness: Sendable {
         case .redis:
             let client = try await RedisTestServer.client(poolSize: 4)
             let bus = RedisEventBus(client: client)
-            let coordination = Coordination(
+            let coordination = SharedState(
                 presence: RedisPresenceTracker(client: client, ttl: presenceTTL),
                 rateLimiter: RedisRateLimiter(client: client),
                 bus: bus,

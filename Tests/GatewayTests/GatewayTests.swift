@@ -7,7 +7,7 @@ import HummingbirdTesting
 import ParleyAPI
 import Testing
 
-func gateway(readiness: @escaping Gateway.ReadinessCheck = {}) throws -> TestGateway { try TestGateway(readiness: readiness) }
+func gateway(readiness: @escaping ParleyServer.ReadinessCheck = {}) throws -> TestGateway { try TestGateway(readiness: readiness) }
 
 let jsonOnly: HTTPFields = [.contentType: "application/json"]
 

@@ -21,7 +21,7 @@ struct TestGateway {
     let tokens: TokenService
     let events: RecordingEventPublisher
     let outbox: URL
-    let router: Router<Gateway.Context>
+    let router: Router<ParleyServer.Context>
 
     static let secrets = AuthSecrets(
         accessSecret: String(repeating: "a", count: 32),
@@ -34,7 +34,7 @@ struct TestGateway {
         production: Bool = false,
         trustedProxies: [String] = [],
         webApp: WebApp? = nil,
-        readiness: @escaping Gateway.ReadinessCheck = {}
+        readiness: @escaping ParleyServer.ReadinessCheck = {}
     ) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-gateway-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -42,37 +42,26 @@ struct TestGateway {
         tokens = TokenService(secrets: Self.secrets)
         events = RecordingEventPublisher()
         outbox = folder.appendingPathComponent("outbox.jsonl")
-        let coordination = Coordination.inProcess()
-        let services = ServiceSet.assemble(
+        var config = Configuration()
+        config.mode = production ? .production : .development
+        config.dataDirectory = folder
+        config.publicURL = "http://127.0.0.1:8080"
+        config.jwtAccessSecret = Self.secrets.accessSecret
+        config.jwtRefreshSecret = Self.secrets.refreshSecret
+        config.internalSecret = Self.secrets.internalSecret
+        config.allowedOrigins = ["https://chat.example.com"]
+        config.rateLimitScale = rateLimitScale
+        config.trustedProxies = trustedProxies.compactMap(CIDR.init)
+        router = try ParleyServer(
+            role: .all,
+            config: config,
             store: store,
-            tokens: tokens,
-            mailer: OutboxMailer(url: outbox),
-            coordination: coordination,
+            coordination: .inProcess(),
             events: events,
-            mediaStorage: LocalStorage(
-                folder: folder.appendingPathComponent("media"),
-                baseURL: "http://127.0.0.1:8080",
-                secret: Self.secrets.internalSecret
-            ),
-            outbound: OutboundClient(),
-            push: WebPushSender.Identity(keys: VAPIDKeys(), subject: "mailto:test@parley.invalid"),
-            secureCookies: production,
-            logger: Logger(label: "test")
-        )
-        let tokens = tokens
-        router = Gateway.router(
-            services: services,
-            security: TokenSecurity(tokens: tokens, internalSecret: Self.secrets.internalSecret),
-            policies: .init(
-                allowedOrigins: ["https://chat.example.com"],
-                production: production,
-                rateLimiter: coordination.rateLimiter,
-                rateLimitScale: rateLimitScale,
-                trustedProxies: trustedProxies.compactMap(CIDR.init)
-            ),
             webApp: webApp,
-            readiness: readiness
-        )
+            readiness: readiness,
+            logger: Logger(label: "test")
+        ).router
     }
 
     var app: some ApplicationProtocol { Application(router: router) }

@@ -18,7 +18,8 @@ import Testing
 
     @Test func theAppAnswersItsPagesAndFilesAndNothingElse() async throws {
         let folder = try Self.bundle()
-        let gateway = try TestGateway(webApp: try #require(WebApp(folder: folder)))
+        let app = try #require(WebApp(folder: folder))
+        let gateway = try TestGateway(webApp: app)
         try await gateway.test { client in
             for path in ["/", "/login", "/chats", "/chats/0123456789abcdef01234567", "/settings"] {
                 let page = try await client.call(.get, path)

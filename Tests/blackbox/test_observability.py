@@ -60,6 +60,12 @@ def test_metrics_count_requests_by_route_and_status(server):
     assert buckets and any(s[1].get("le") == "+Inf" for s in buckets)
     # The raw path never becomes a label (ids would make one series per chat).
     assert not any(re.search(r"[0-9a-f]{24}", l.get("http_route", "")) for _, l, _ in samples)
+    # Store calls are timed by engine and repository method: listing chats is `chats.list`, registering `users.insert`.
+    if server.mode != "split":  # there the store is called by the service processes
+        engine = "mongodb" if server.mode == "scaled" else "sqlite"
+        assert count(samples, "parley_store_duration_count", engine=engine, operation="chats.list") >= 3
+        assert count(samples, "parley_store_duration_count", engine=engine, operation="users.insert") >= 1
+        assert any(n == "parley_store_duration_bucket" and l.get("le") == "+Inf" for n, l, _ in samples)
 
 
 def test_each_service_process_has_its_own_metrics(server):
@@ -72,6 +78,7 @@ def test_each_service_process_has_its_own_metrics(server):
     messages = metrics(server.services["messages"].url)
     assert count(messages, "hb_requests", http_request_method="POST", http_response_status_code="201") >= 1
     assert count(messages, "parley_events_published", event="message:new") >= 1
+    assert count(messages, "parley_store_duration_count", operation="messages.insert") >= 1
     # The gateway delivered it to the chat's sockets (none here) and counted the request it forwarded.
     gateway = metrics(server.url)
     assert count(gateway, "hb_requests", http_request_method="POST", http_response_status_code="201") >= 1

@@ -89,6 +89,31 @@ def test_the_users_service_answers_what_others_ask_of_its_data(split):
     assert_error(api(sa, "POST", "/api/chats", ta, json={"type": "group", "title": "g", "participantIds": [unknown]}), 404)
 
 
+def test_the_chats_service_records_messages_once_whoever_asks_twice(split):
+    """Messages asks chats for membership and to record each message; a retried record changes nothing."""
+    (sa, ta, a), (sb, tb, b), chat = two_friends(split)
+    _, _, stranger = register(split, "eve")
+    chats = split.services["chats"]
+    secret = {"X-Internal-Secret": INTERNAL_SECRET}
+    base = f"/internal/chats/{chat['_id']}"
+    membership = expect(direct(chats, "POST", f"{base}/member", secret, json={"userId": a["_id"]}), 200)
+    assert membership["type"] == "direct"
+    assert sorted(m["userId"] for m in membership["members"]) == sorted([a["_id"], b["_id"]])
+    assert_error(direct(chats, "POST", f"{base}/member", secret, json={"userId": stranger["_id"]}), 404)
+    sent = expect(api(sa, "POST", f"/api/messages/{chat['_id']}", ta, json={"body": "hello", "tempId": "t-once"}), 201)["message"]
+    unread = lambda: next(c for c in expect(api(sb, "GET", "/api/chats", tb), 200)["chats"] if c["_id"] == chat["_id"])["unreadCount"]
+    assert unread() == 1
+    ref = {"messageId": sent["_id"], "body": sent["body"], "senderId": a["_id"], "createdAt": sent["createdAt"]}
+    for _ in range(2):
+        expect(direct(chats, "POST", f"{base}/message-stored", secret, json=ref), 200)
+    assert unread() == 1, "a message recorded again is not counted again"
+    # A resend with the same tempId records it again too (completing a send whose record failed), and counts nothing.
+    assert expect(api(sa, "POST", f"/api/messages/{chat['_id']}", ta, json={"body": "hello", "tempId": "t-once"}), 200)["message"]["_id"] == sent["_id"]
+    assert unread() == 1
+    assert_error(direct(chats, "POST", f"{base}/message-stored", json=ref), 401)
+    assert_error(api(sa, "POST", f"{base}/message-stored", ta, json=ref, headers=secret), 404)
+
+
 def test_a_service_that_is_down_is_a_prompt_503_for_its_routes_only(split):
     (sa, ta, a), (sb, tb, b), chat = two_friends(split)
     path = f"/api/messages/{chat['_id']}"

@@ -5,7 +5,7 @@ import Hummingbird
 /// Behind a load balancer every connection comes from the balancer; the client is in `X-Forwarded-For`. That header
 /// is believed only when the peer is one of `TRUSTED_PROXIES`, since anyone else can write anything in it.
 struct ClientAddressMiddleware: RouterMiddleware {
-    typealias Context = Gateway.Context
+    typealias Context = ParleyServer.Context
 
     let trustedProxies: [CIDR]
 

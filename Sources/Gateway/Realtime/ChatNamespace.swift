@@ -33,7 +33,7 @@ struct ChatNamespace: NamespaceHandler {
         if socket.recovered, socket.rooms.contains(where: { $0.hasPrefix("user:") && $0 != userRoom }) {
             throw Self.unauthorized("The session belongs to another user")
         }
-        guard socket.namespace.sockets(in: [userRoom]).count { $0 !== socket } < limits.socketsPerUser else {
+        guard socket.namespace.sockets(in: [userRoom]).count(where: { $0 !== socket }) < limits.socketsPerUser else {
             throw SocketConnectionRefused("Too many connections", data: ["code": .string(ErrorCode.rateLimited.rawValue)])
         }
         socket.data = caller
@@ -148,8 +148,9 @@ struct ChatEvents: ClientEventHandler {
     }
 
     func messageRead(_ payload: MarkReadEvent, caller: Caller, context: APIContext) async throws -> OkAck {
-        let chat = try await store.chats.find(id: payload.chatId, member: caller.userId)
-        try await ReadReceipts(store: store, events: events).markRead(payload.messageIds, in: chat, by: caller.userId)
+        let chat = try await services.chatsInternal.chat(payload.chatId, member: caller.userId, context: context)
+        try await ReadReceipts(store: store, chats: services.chatsInternal, events: events)
+            .markRead(payload.messageIds, in: chat, by: caller.userId, context: context)
         return OkAck(ok: true)
     }
 

@@ -19,7 +19,7 @@ public struct Realtime: Sendable {
     public init(
         services: ServiceSet,
         store: any Store,
-        coordination: Coordination,
+        coordination: SharedState,
         events: any EventPublisher,
         security: any APISecurity,
         configuration: EngineConfiguration = .init(),

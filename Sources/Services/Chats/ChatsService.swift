@@ -125,7 +125,7 @@ public struct ChatsService: ChatsAPI {
     }
 
     /// Publishes the changed chat to each member, in their own view (pin, archive, unread count, preview).
-    private func announce(_ chat: ChatRecord) async throws {
+    func announce(_ chat: ChatRecord) async throws {
         for (member, view) in try await views.memberViews(chat) {
             await events.publish(.chatUpdated(view), to: [.user(member)])
         }

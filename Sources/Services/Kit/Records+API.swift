@@ -24,9 +24,7 @@ extension ChatRecord {
             admins: admins,
             title: title,
             avatarUrl: avatarUrl,
-            lastMessageRef: lastMessage.map {
-                LastMessageRef(messageId: $0.messageId, body: $0.body, senderId: $0.senderId, createdAt: $0.createdAt)
-            },
+            lastMessageRef: lastMessage?.ref,
             pinned: state.pinned,
             archived: state.archived,
             unreadCount: state.unreadCount,

@@ -8,6 +8,8 @@ public struct MessagesService: MessagesAPI {
     static let deleteForEveryoneWindow: TimeInterval = 3600
 
     let store: any MessagesStore
+    /// Membership, the chat's latest message, unread counts and read positions: the chats service's to say and write.
+    let chats: any ChatsInternalAPI
     /// Who blocked whom: the users service's to say.
     let users: any UsersInternalAPI
     let events: any EventPublisher
@@ -17,6 +19,7 @@ public struct MessagesService: MessagesAPI {
 
     public init(
         store: any MessagesStore,
+        chats: any ChatsInternalAPI,
         users: any UsersInternalAPI,
         events: any EventPublisher,
         media: any MediaAttachments,
@@ -24,6 +27,7 @@ public struct MessagesService: MessagesAPI {
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        self.chats = chats
         self.users = users
         self.events = events
         self.media = media
@@ -31,44 +35,50 @@ public struct MessagesService: MessagesAPI {
         self.now = now
     }
 
-    var views: ChatViews { ChatViews(chats: store.chats, messages: store.messages) }
-
     public func list(_ input: Messages.List.Input, context: APIContext) async throws -> APIResponse<MessagePage> {
         let me = input.caller.userId
-        let chat = try await store.chats.find(id: input.path.chatId, member: me)
+        let chat = try await chats.chat(input.path.chatId, member: me, context: context)
         var cursor: MessageKey?
         if let text = input.query.cursor {
             guard let key = MessageKey(cursor: text) else { throw APIError.validation(path: "query.cursor", "is not a cursor this server issued") }
             cursor = key
         }
         let limit = input.query.limit
-        let page = try await store.messages.page(chatId: chat.id, viewer: me, since: chat.joinedAt[me], limit: limit, before: cursor)
+        let page = try await store.messages.page(chatId: chat.id, viewer: me, since: chat.joinedAt(me), limit: limit, before: cursor)
         let next = page.count == limit ? page.last?.key.cursor : nil
         return APIResponse(MessagePage(messages: page.map { $0.api(for: me) }, nextCursor: next))
     }
 
     public func send(_ input: Messages.Send.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
-        let (message, created) = try await MessageSending(store: store, users: users, events: events, media: media, notifier: notifier, now: now)
-            .send(input.body, to: input.path.chatId, from: input.caller.userId, context: context)
+        let (message, created) = try await MessageSending(
+            store: store,
+            chats: chats,
+            users: users,
+            events: events,
+            media: media,
+            notifier: notifier,
+            now: now
+        )
+        .send(input.body, to: input.path.chatId, from: input.caller.userId, context: context)
         return APIResponse(MessageResponse(message: message.api(for: input.caller.userId)), status: created ? .created : .ok)
     }
 
     public func edit(_ input: Messages.Edit.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {
         let me = input.caller.userId
-        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
+        let (message, chat) = try await visibleMessage(input.path.messageId, to: me, context: context)
         guard message.senderId == me else { throw APIError.forbidden("Only the sender can edit a message") }
         try await BlockCheck(users: users).ensureCanWrite(in: chat, as: me, context: context)
         guard let edited = try await store.messages.edit(id: message.id, body: input.body.body, at: now()) else {
             throw APIError.notFound("No such message")
         }
-        try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: edited.id, with: edited.lastMessage)
+        _ = try await chats.messageEdited(.init(path: .init(id: chat.id), body: edited.lastMessage.ref), context: context)
         await events.publish(.messageEdit(edited.api(for: nil)), to: [.chat(chat.id)])
         return APIResponse(MessageResponse(message: edited.api(for: me)))
     }
 
     public func delete(_ input: Messages.Delete.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         let me = input.caller.userId
-        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
+        let (message, chat) = try await visibleMessage(input.path.messageId, to: me, context: context)
         let event = ServerEvent.messageDelete(MessageDeletedEvent(chatId: chat.id, messageId: message.id))
         if input.query.forEveryone {
             guard message.senderId == me else { throw APIError.forbidden("Only the sender can delete a message for everyone") }
@@ -76,22 +86,22 @@ public struct MessagesService: MessagesAPI {
                 throw APIError.forbidden("A message can be deleted for everyone only within an hour of sending")
             }
             try await store.messages.deleteForEveryone(id: message.id)
-            let stillShowing = chat.participants.filter { !message.deletedFor.contains($0) }
-            try await store.chats.uncount(chatId: chat.id, message: message.key, sentBy: message.senderId, for: stillShowing)
             // The chat list's preview falls back to the newest message still there.
             let previous = try await store.messages.page(chatId: chat.id, viewer: ObjectId(high: 0, low: 0), since: nil, limit: 1, before: nil).first
-            try await store.chats.replaceLastMessage(chatId: chat.id, ifCurrent: message.id, with: previous?.lastMessage)
             await events.publish(event, to: [.chat(chat.id)])
-            if let changed = try await store.chats.find(id: chat.id) {
-                for (member, view) in try await views.memberViews(changed) {
-                    await events.publish(.chatUpdated(view), to: [.user(member)])
-                }
-            }
+            let deletion = MessageDeletedRequest(
+                message: message.lastMessage.ref,
+                userId: me,
+                forEveryone: true,
+                uncountFor: chat.participants.filter { !message.deletedFor.contains($0) },
+                previous: previous?.lastMessage.ref
+            )
+            _ = try await chats.messageDeleted(.init(path: .init(id: chat.id), body: deletion), context: context)
         } else {
             try await store.messages.hide(id: message.id, for: me)
-            try await store.chats.uncount(chatId: chat.id, message: message.key, sentBy: message.senderId, for: [me])
             await events.publish(event, to: [.user(me)])
-            await events.publish(.chatUpdated(try await views.view(chat, for: me)), to: [.user(me)])
+            let deletion = MessageDeletedRequest(message: message.lastMessage.ref, userId: me, forEveryone: false, uncountFor: [me])
+            _ = try await chats.messageDeleted(.init(path: .init(id: chat.id), body: deletion), context: context)
         }
         return APIResponse(SuccessResponse(success: true))
     }
@@ -100,7 +110,7 @@ public struct MessagesService: MessagesAPI {
         let me = input.caller.userId
         let emoji = input.body.emoji
         guard emoji.isEmpty || Emoji.isSingle(emoji) else { throw APIError.validation(path: "body.emoji", "must be one emoji, or \"\" to remove") }
-        let (message, chat) = try await visibleMessage(input.path.messageId, to: me)
+        let (message, chat) = try await visibleMessage(input.path.messageId, to: me, context: context)
         try await BlockCheck(users: users).ensureCanWrite(in: chat, as: me, context: context)
         guard let updated = try await store.messages.setReaction(id: message.id, userId: me, emoji: emoji.isEmpty ? nil : emoji, at: now()) else {
             throw APIError.notFound("No such message")
@@ -111,15 +121,15 @@ public struct MessagesService: MessagesAPI {
 
     public func markRead(_ input: Messages.MarkRead.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         let me = input.caller.userId
-        let (_, chat) = try await visibleMessage(input.path.messageId, to: me)
-        try await ReadReceipts(store: store, events: events).markRead(input.body.messageIds, in: chat, by: me)
+        let (_, chat) = try await visibleMessage(input.path.messageId, to: me, context: context)
+        try await ReadReceipts(store: store, chats: chats, events: events).markRead(input.body.messageIds, in: chat, by: me, context: context)
         return APIResponse(SuccessResponse(success: true))
     }
 
     /// A message the user can see, in a chat they are in; 404 for anything else.
-    private func visibleMessage(_ id: ObjectId, to user: ObjectId) async throws -> (MessageRecord, ChatRecord) {
-        guard let message = try await store.messages.find(id: id), let chat = try await store.chats.find(id: message.chatId),
-            chat.shows(message, to: user)
+    private func visibleMessage(_ id: ObjectId, to user: ObjectId, context: APIContext) async throws -> (MessageRecord, ChatMembership) {
+        guard let message = try await store.messages.find(id: id),
+            let chat = try await chats.chatIfMember(message.chatId, user, context: context), chat.shows(message, to: user)
         else { throw APIError.notFound("No such message") }
         return (message, chat)
     }
@@ -128,6 +138,7 @@ public struct MessagesService: MessagesAPI {
 /// Sending: acknowledged only once stored.
 struct MessageSending: Sendable {
     let store: any MessagesStore
+    let chats: any ChatsInternalAPI
     let users: any UsersInternalAPI
     let events: any EventPublisher
     let media: any MediaAttachments
@@ -141,8 +152,10 @@ struct MessageSending: Sendable {
         from sender: ObjectId,
         context: APIContext
     ) async throws -> (MessageRecord, created: Bool) {
-        let chat = try await store.chats.find(id: chatId, member: sender)
-        if let tempId = request.tempId, let earlier = try await earlierSend(tempId: tempId, from: sender) { return (earlier, false) }
+        let chat = try await chats.chat(chatId, member: sender, context: context)
+        if let tempId = request.tempId, let earlier = try await earlierSend(tempId: tempId, from: sender, context: context) {
+            return (earlier, false)
+        }
         guard !request.body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || request.mediaId != nil else {
             throw APIError.validation(path: "body.body", "must not be empty unless a mediaId is attached")
         }
@@ -169,13 +182,12 @@ struct MessageSending: Sendable {
             try await store.messages.insert(message)
         } catch StoreError.duplicate(key: "tempId") {
             // The same send arrived twice at once; the first one stored is the answer.
-            guard let tempId = request.tempId, let earlier = try await earlierSend(tempId: tempId, from: sender) else {
+            guard let tempId = request.tempId, let earlier = try await earlierSend(tempId: tempId, from: sender, context: context) else {
                 throw APIError.conflict("tempId was already used")
             }
             return (earlier, false)
         }
-        try await store.chats.recordMessage(chatId: chat.id, message.lastMessage)
-        try await store.chats.markRead(chatId: chat.id, userId: sender, upTo: message.key)
+        try await record(message, context: context)
         await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
         await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
         notifier?.messageStored(message, in: chat)
@@ -185,12 +197,21 @@ struct MessageSending: Sendable {
     /// The message an earlier send with this tempId stored, while the sender can still see it: a resend after the
     /// sender left that chat (even if added back since), or after the message was deleted, is a conflict instead of
     /// showing it again.
-    private func earlierSend(tempId: String, from sender: ObjectId) async throws -> MessageRecord? {
+    ///
+    /// The earlier send may have stored the message and failed before the chat recorded it (the chats service was
+    /// down): recording it again completes that send, and changes nothing when it had been recorded.
+    private func earlierSend(tempId: String, from sender: ObjectId, context: APIContext) async throws -> MessageRecord? {
         guard let earlier = try await store.messages.find(senderId: sender, tempId: tempId) else { return nil }
-        guard let chat = try await store.chats.find(id: earlier.chatId), chat.shows(earlier, to: sender) else {
+        guard let chat = try await chats.chatIfMember(earlier.chatId, sender, context: context), chat.shows(earlier, to: sender) else {
             throw APIError.conflict("tempId was already used for a message you can no longer see")
         }
+        try await record(earlier, context: context)
         return earlier
+    }
+
+    /// The chat's latest message, its members' unread counts and the sender's read position; idempotent.
+    private func record(_ message: MessageRecord, context: APIContext) async throws {
+        _ = try await chats.messageStored(.init(path: .init(id: message.chatId), body: message.lastMessage.ref), context: context)
     }
 }
 
@@ -198,8 +219,8 @@ struct MessageSending: Sendable {
 struct BlockCheck: Sendable {
     let users: any UsersInternalAPI
 
-    func ensureCanWrite(in chat: ChatRecord, as user: ObjectId, context: APIContext) async throws {
-        guard chat.kind == .direct, let other = chat.participants.first(where: { $0 != user }) else { return }
+    func ensureCanWrite(in chat: ChatMembership, as user: ObjectId, context: APIContext) async throws {
+        guard chat.type == .direct, let other = chat.participants.first(where: { $0 != user }) else { return }
         if try await users.relations(of: user, to: [other], context: context).anyBlocked {
             throw APIError.forbidden("You cannot message this user")
         }
@@ -210,14 +231,16 @@ struct BlockCheck: Sendable {
 /// once every other participant has read it.
 public struct ReadReceipts: Sendable {
     let store: any MessagesStore
+    let chats: any ChatsInternalAPI
     let events: any EventPublisher
 
-    public init(store: any MessagesStore, events: any EventPublisher) {
+    public init(store: any MessagesStore, chats: any ChatsInternalAPI, events: any EventPublisher) {
         self.store = store
+        self.chats = chats
         self.events = events
     }
 
-    public func markRead(_ ids: [ObjectId], in chat: ChatRecord, by reader: ObjectId) async throws {
+    public func markRead(_ ids: [ObjectId], in chat: ChatMembership, by reader: ObjectId, context: APIContext) async throws {
         let messages = try await store.messages.find(ids: ids)
         guard messages.count == Set(ids).count, messages.allSatisfy({ chat.shows($0, to: reader) }) else {
             throw APIError.validation(path: "body.messageIds", "must all be messages of this chat")
@@ -229,7 +252,10 @@ public struct ReadReceipts: Sendable {
             if recipients.allSatisfy(message.readBy.contains) { nowRead.append(message.id) }
         }
         if !nowRead.isEmpty { try await store.messages.setStatus(ids: nowRead, .read) }
-        if let newest = messages.map(\.key).max() { try await store.chats.markRead(chatId: chat.id, userId: reader, upTo: newest) }
+        if let newest = messages.map(\.key).max() {
+            let position = ReadUpToRequest(userId: reader, messageId: newest.id, createdAt: newest.createdAt)
+            _ = try await chats.read(.init(path: .init(id: chat.id), body: position), context: context)
+        }
         let receipt = ReceiptEvent(chatId: chat.id, messageIds: messages.map(\.id), userId: reader)
         await events.publish(.receiptRead(receipt), to: [.chat(chat.id)])
     }

@@ -14,8 +14,8 @@ public final class PushOnNewMessage: MessageNotifier, Service {
     static let quietPeriod: Duration = .seconds(5)
     static let concurrentMessages = 32
 
-    private let queue: AsyncStream<(MessageRecord, ChatRecord)>
-    private let input: AsyncStream<(MessageRecord, ChatRecord)>.Continuation
+    private let queue: AsyncStream<(MessageRecord, ChatMembership)>
+    private let input: AsyncStream<(MessageRecord, ChatMembership)>.Continuation
     let users: any UsersInternalAPI
     let presence: any PresenceTracker
     let cache: any SharedCache
@@ -38,7 +38,7 @@ public final class PushOnNewMessage: MessageNotifier, Service {
         self.logger = logger
     }
 
-    public func messageStored(_ message: MessageRecord, in chat: ChatRecord) {
+    public func messageStored(_ message: MessageRecord, in chat: ChatMembership) {
         input.yield((message, chat))
     }
 
@@ -56,7 +56,7 @@ public final class PushOnNewMessage: MessageNotifier, Service {
         }
     }
 
-    func notify(_ message: MessageRecord, in chat: ChatRecord) async {
+    func notify(_ message: MessageRecord, in chat: ChatMembership) async {
         let context = APIContext(requestID: "push-\(message.id)", logger: logger)
         let recipients = chat.participants.filter { $0 != message.senderId }
         guard !recipients.isEmpty else { return }
@@ -95,12 +95,12 @@ public final class PushOnNewMessage: MessageNotifier, Service {
     }
 
     /// A direct message shows its sender as the title; a group message the group, with the sender before the text.
-    static func text(of message: MessageRecord, from sender: String, in chat: ChatRecord) -> (title: String, body: String) {
+    static func text(of message: MessageRecord, from sender: String, in chat: ChatMembership) -> (title: String, body: String) {
         var text = String(message.body.prefix(1000))
         if text.isEmpty, let media = message.media {
             text = media.kind == .image ? "📷 Photo" : media.kind == .audio ? "🎤 Audio" : "📄 Document"
         }
-        if chat.kind == .group { return (String((chat.title ?? "Group").prefix(200)), "\(sender): \(text)") }
+        if chat.type == .group { return (String((chat.title ?? "Group").prefix(200)), "\(sender): \(text)") }
         return (String(sender.prefix(200)), text)
     }
 }

@@ -156,10 +156,9 @@ public protocol ChatsStore: Sendable {
     var messages: any MessageRepository { get }
 }
 
-/// Messages. The chats are written with each message (its latest message, unread counts).
+/// Messages.
 public protocol MessagesStore: Sendable {
     var messages: any MessageRepository { get }
-    var chats: any ChatRepository { get }
 }
 
 public protocol MediaStore: Sendable {

@@ -110,9 +110,9 @@ struct MongoChats: ChatRepository {
         try await findOne(["directKey": key.bson])
     }
 
-    private func findOne(_ filter: Document) async throws -> ChatRecord? {
+    private func findOne(_ filter: Document, function: StaticString = #function) async throws -> ChatRecord? {
         let collection = collection
-        return try await store.run { connection in try connection.findOne(collection, filter).map(Self.record) }
+        return try await store.run(function: function) { connection in try connection.findOne(collection, filter).map(Self.record) }
     }
 
     /// Pinned chats, then the others, each by `(updatedAt, _id)` descending, strictly after `cursor`.
@@ -262,9 +262,9 @@ struct MongoChats: ChatRepository {
         try await setMembership(chatId, userId, field: "archivedBy", archived)
     }
 
-    private func setMembership(_ chatId: ObjectId, _ userId: ObjectId, field: String, _ on: Bool) async throws {
+    private func setMembership(_ chatId: ObjectId, _ userId: ObjectId, field: String, _ on: Bool, function: StaticString = #function) async throws {
         let collection = collection
-        try await store.run { connection in
+        try await store.run(function: function) { connection in
             _ = try connection.updateOne(
                 collection,
                 ["_id": chatId.bson, "participants": userId.bson],
@@ -276,6 +276,13 @@ struct MongoChats: ChatRepository {
     func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
         let collection = collection
         try await store.run { connection in
+            // The chat's latest recorded ids: recording one again (a retried send) changes nothing.
+            let fresh = try connection.updateOne(
+                collection,
+                ["_id": chatId.bson, "recorded": .document(["$ne": message.messageId.bson])],
+                ["$push": .document(["recorded": .document(["$each": .array([message.messageId.bson]), "$slice": .int64(-256)])])]
+            )
+            guard fresh.modified == 1 else { return }
             let filter: Document = [
                 "_id": chatId.bson,
                 "$or": .array([
@@ -363,9 +370,9 @@ struct MongoChats: ChatRepository {
         }
     }
 
-    private func modify(_ id: ObjectId, _ update: BSON) async throws -> ChatRecord? {
+    private func modify(_ id: ObjectId, _ update: BSON, function: StaticString = #function) async throws -> ChatRecord? {
         let collection = collection
-        return try await store.run { connection in
+        return try await store.run(function: function) { connection in
             try connection.findAndModify(collection, ["_id": id.bson], update: update).map(Self.record)
         }
     }

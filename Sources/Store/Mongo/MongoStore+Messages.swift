@@ -231,15 +231,17 @@ struct MongoMessages: MessageRepository {
         return try connection.count(MongoSchema.messages, filter)
     }
 
-    private func updateMany(_ ids: [ObjectId], _ update: Document) async throws {
+    private func updateMany(_ ids: [ObjectId], _ update: Document, function: StaticString = #function) async throws {
         guard !ids.isEmpty else { return }
         let collection = collection
         let filter: Document = ["_id": .document(["$in": ids.bson])]
-        try await store.run { connection in _ = try connection.updateMany(collection, filter, update) }
+        try await store.run(function: function) { connection in _ = try connection.updateMany(collection, filter, update) }
     }
 
-    private func modify(_ id: ObjectId, _ update: BSON) async throws -> MessageRecord? {
+    private func modify(_ id: ObjectId, _ update: BSON, function: StaticString = #function) async throws -> MessageRecord? {
         let collection = collection
-        return try await store.run { connection in try connection.findAndModify(collection, ["_id": id.bson], update: update).map(Self.record) }
+        return try await store.run(function: function) { connection in
+            try connection.findAndModify(collection, ["_id": id.bson], update: update).map(Self.record)
+        }
     }
 }

@@ -68,9 +68,9 @@ struct MongoUsers: UserRepository {
         try await findOne(["emailKey": email.lowercased().bson])
     }
 
-    private func findOne(_ filter: Document) async throws -> UserRecord? {
+    private func findOne(_ filter: Document, function: StaticString = #function) async throws -> UserRecord? {
         let collection = collection
-        return try await store.run { connection in
+        return try await store.run(function: function) { connection in
             try connection.findOne(collection, filter, projection: Self.projection).map(Self.record)
         }
     }
@@ -113,9 +113,9 @@ struct MongoUsers: UserRepository {
         try await update(userId, ["$pull": .document(["blocked": target.bson])])
     }
 
-    private func update(_ id: ObjectId, _ update: Document) async throws {
+    private func update(_ id: ObjectId, _ update: Document, function: StaticString = #function) async throws {
         let collection = collection
-        try await store.run { connection in _ = try connection.updateOne(collection, ["_id": id.bson], update) }
+        try await store.run(function: function) { connection in _ = try connection.updateOne(collection, ["_id": id.bson], update) }
     }
 
     func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool {

@@ -1,5 +1,6 @@
 import CMongoC
 import Foundation
+import Logging
 import ParleyCore
 import ParleyStore
 import Synchronization
@@ -54,7 +55,13 @@ public final class MongoStore: Store {
     /// Runs `body` with a pooled client on an executor thread. A transient error (network, server selection,
     /// a primary stepping down) is retried once after a short pause; `MongoConnection.retried` tells the
     /// body, so a write that may have landed the first time can recognize its own result.
-    func run<T: Sendable>(_ body: @escaping @Sendable (MongoConnection) throws -> T) async throws -> T {
+    func run<T: Sendable>(
+        function: StaticString = #function,
+        file: StaticString = #fileID,
+        _ body: @escaping @Sendable (MongoConnection) throws -> T
+    ) async throws -> T {
+        let start = ContinuousClock.now
+        defer { StoreMetrics.record(engine: "mongodb", operation: StoreMetrics.operation(function, in: file), since: start) }
         do {
             return try await attempt(body, retried: false)
         } catch let error as MongoError where error.isTransient {
@@ -79,8 +86,8 @@ public final class MongoStore: Store {
 
     /// Inserts one document. After a transient error the first attempt may have landed: a duplicate on the
     /// retry is then our own document, not a conflict.
-    func insert(_ collection: String, _ document: Document) async throws {
-        try await run { connection in
+    func insert(_ collection: String, _ document: Document, function: StaticString = #function, file: StaticString = #fileID) async throws {
+        try await run(function: function, file: file) { connection in
             do {
                 try connection.insert(collection, document)
             } catch let error as MongoError where error.isDuplicateKey && connection.retried {
@@ -114,14 +121,25 @@ public final class MongoStore: Store {
 
 /// libmongoc's thread-safe client pool. Each operation pops a client and pushes it back when done.
 final class MongoClientPool: @unchecked Sendable {
-    /// `mongoc_init` once per process, before the first URI or pool. libmongoc's default log handler prints
-    /// its debug chatter (every failed heartbeat) to stderr; only warnings and worse get through here, and
-    /// failures reach callers as errors anyway.
+    /// `mongoc_init` once per process, before the first URI or pool. libmongoc logs its debug chatter (every failed
+    /// heartbeat) and warnings (no shared memory for its counters) to stderr in a format of its own; only warnings
+    /// and worse get through here, into the process's logging system, so that with `LOG_FORMAT=json` every line is
+    /// JSON. Failures reach callers as errors anyway.
     static let initializeDriver: Void = {
         mongoc_log_set_handler(
             { level, domain, message, _ in
                 guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue else { return }
-                mongoc_log_default_handler(level, domain, message, nil)
+                let severity: Logger.Level =
+                    switch level {
+                    case MONGOC_LOG_LEVEL_ERROR: .error
+                    case MONGOC_LOG_LEVEL_CRITICAL: .critical
+                    default: .warning
+                    }
+                Logger(label: "mongoc").log(
+                    level: severity,
+                    "\(message.map { String(cString: $0) } ?? "")",
+                    metadata: ["domain": "\(domain.map { String(cString: $0) } ?? "")"]
+                )
             },
             nil
         )

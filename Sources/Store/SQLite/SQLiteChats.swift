@@ -152,6 +152,12 @@ struct SQLiteChats: ChatRepository {
 
     func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
         try await database.write { db in
+            guard try db.run("INSERT OR IGNORE INTO chat_recorded_messages VALUES (?, ?)", [chatId.sql, message.messageId.sql]) == 1 else { return }
+            // A retry comes within seconds: ids made a day before this one are forgotten.
+            try db.run(
+                "DELETE FROM chat_recorded_messages WHERE chat_id = ? AND message_id < ?",
+                [chatId.sql, ObjectId.earliest(at: message.messageId.date.addingTimeInterval(-86_400)).sql]
+            )
             try db.run(
                 """
                 UPDATE chats SET last_message_id = ?, last_message_body = ?, last_message_sender = ?, last_message_at = ?,

@@ -35,8 +35,14 @@ final class SQLiteDatabase: Sendable {
     /// Runs `body` inside the next group transaction; returns once that transaction is durable.
     /// A failing body rolls back only its own changes (a savepoint), not its neighbours'.
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+    func write<T: Sendable>(
+        function: StaticString = #function,
+        file: StaticString = #fileID,
+        _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+    ) async throws -> T {
+        let start = ContinuousClock.now
+        defer { StoreMetrics.record(engine: "sqlite", operation: StoreMetrics.operation(function, in: file), since: start) }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = WriteJob(continuation: continuation, body: body)
             let first = pending.withLock { jobs in
                 jobs.append(job)
@@ -46,7 +52,9 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
-    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func read<T>(function: StaticString = #function, file: StaticString = #fileID, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        let start = ContinuousClock.now
+        defer { StoreMetrics.record(engine: "sqlite", operation: StoreMetrics.operation(function, in: file), since: start) }
         let connection = try idleReaders.withLock { $0.popLast() } ?? Self.reader(path: path)
         defer { idleReaders.withLock { $0.append(connection) } }
         return try body(connection)

@@ -102,6 +102,13 @@ enum SQLiteSchema {
             """
         ),
         (5, "ALTER TABLE media ADD COLUMN uploaded_at INTEGER;"),
+        (
+            6,
+            """
+            -- The messages each chat has recorded lately: recording one again (a retried send) changes nothing.
+            CREATE TABLE chat_recorded_messages (chat_id BLOB NOT NULL, message_id BLOB NOT NULL, PRIMARY KEY (chat_id, message_id)) WITHOUT ROWID;
+            """
+        ),
     ]
 
     /// What the `chat_members` row being updated has left unread: messages of others since it joined and after its

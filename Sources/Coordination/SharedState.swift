@@ -4,7 +4,7 @@ import ParleyRedis
 
 /// The state gateway instances share: presence, rate limits and the event bus. In-process by default;
 /// in Redis when `REDIS_URL` is set, so that several instances agree.
-public struct Coordination: Sendable {
+public struct SharedState: Sendable {
     public let presence: any PresenceTracker
     public let rateLimiter: any RateLimiter
     public let bus: any EventBus
@@ -32,8 +32,8 @@ public struct Coordination: Sendable {
     }
 
     /// Everything in this process: for a single instance and for tests.
-    public static func inProcess(presenceTTL: Duration = PresenceDefaults.ttl) -> Coordination {
-        Coordination(
+    public static func inProcess(presenceTTL: Duration = PresenceDefaults.ttl) -> SharedState {
+        SharedState(
             presence: InProcessPresenceTracker(ttl: presenceTTL),
             rateLimiter: InProcessRateLimiter(),
             bus: InProcessEventBus(),
@@ -44,9 +44,9 @@ public struct Coordination: Sendable {
 
     /// Everything in the Redis server at `url` (`redis://[:password@]host:port[/db]`). Throws only for a
     /// malformed URL: connections are opened on first use.
-    public static func redis(url: String, poolSize: Int = 8, presenceTTL: Duration = PresenceDefaults.ttl) throws -> Coordination {
+    public static func redis(url: String, poolSize: Int = 8, presenceTTL: Duration = PresenceDefaults.ttl) throws -> SharedState {
         let client = try RedisClient(url: url, poolSize: poolSize, clientName: "parley")
-        return Coordination(
+        return SharedState(
             presence: RedisPresenceTracker(client: client, ttl: presenceTTL),
             rateLimiter: RedisRateLimiter(client: client),
             bus: RedisEventBus(client: client),
@@ -57,7 +57,7 @@ public struct Coordination: Sendable {
     }
 
     /// Redis when `REDIS_URL` is set and not empty, in-process otherwise.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Coordination {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SharedState {
         if let url = environment["REDIS_URL"], !url.isEmpty { return try redis(url: url) }
         return inProcess()
     }

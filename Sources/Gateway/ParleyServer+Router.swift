@@ -9,14 +9,8 @@ import ParleyAPI
 import ServiceLifecycle
 import SocketIO
 
-/// The public HTTP door: every public route of the schema, health checks, and the contract's error shape
-/// for everything that goes wrong, including paths and methods no route knows.
-public enum Gateway {
-    public typealias Context = BasicAPIRequestContext
-
-    /// Checks that the engines behind the gateway answer; throws when one does not.
-    public typealias ReadinessCheck = @Sendable () async throws -> Void
-
+/// The routers of each role and the HTTP server they run in.
+extension ParleyServer {
     /// Cross-cutting behaviour in front of every route.
     public struct Policies: Sendable {
         public var allowedOrigins: [String]
@@ -40,7 +34,9 @@ public enum Gateway {
         }
     }
 
-    public static func router(
+    /// The public HTTP door: every public route of the schema, health checks, and the contract's error shape for
+    /// everything that goes wrong, including paths and methods no route knows.
+    static func router(
         services: ServiceSet,
         security: any APISecurity,
         policies: Policies,
@@ -89,7 +85,7 @@ public enum Gateway {
     /// One service in its own process, behind the gateway: its routes (internal ones included) and health checks,
     /// and nothing for a caller without the internal secret. No CORS, rate limits or bearer tokens: the gateway did
     /// those, and forwards the caller it authenticated.
-    public static func serviceRouter(
+    static func serviceRouter(
         _ service: ServiceName,
         services: ServiceSet,
         security: any APISecurity,
@@ -130,7 +126,7 @@ public enum Gateway {
     }
 
     /// `idleTimeout`: between requests a connection may idle this long; `bodyTimeout`: a body may stall this long.
-    public static func application(
+    static func application(
         router: Router<Context>,
         realtime: Realtime? = nil,
         background: [any Service] = [],
