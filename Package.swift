@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // Traces over OTLP/HTTP only: the gRPC exporter would build gRPC for nothing.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // values every layer shares (ids, timestamps, base64url) and JSON: no server framework in them
@@ -80,7 +83,13 @@ let package = Package(
         ),
 
         // the store: repository protocols, and their SQLite (embedded default) and MongoDB implementations
-        .target(name: "ParleyStore", dependencies: ["ParleyCore", .product(name: "Metrics", package: "swift-metrics")], path: "Sources/Store/Core"),
+        .target(
+            name: "ParleyStore",
+            dependencies: [
+                "ParleyCore", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Sources/Store/Core"
+        ),
         .systemLibrary(name: "CSQLite", path: "Sources/Store/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteStore", dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CSQLite"], path: "Sources/Store/SQLite"),
         .systemLibrary(name: "CMongoC", path: "Sources/Store/CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
@@ -205,6 +214,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Sources/Gateway"
         ),
@@ -217,6 +227,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OTel", package: "swift-otel"),
                 "SocketIO",
             ],
             path: "Sources/parley"

@@ -49,6 +49,9 @@ public struct Configuration: Sendable {
     public var webDirectory = URL(fileURLWithPath: "web/dist")
     /// The bearer token `/metrics` asks of scrapers; without one, `/metrics` is served in development only.
     public var metricsToken: String?
+    /// Where OpenTelemetry traces go (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`, over
+    /// OTLP/HTTP); without one, nothing is traced. The other `OTEL_*` variables are swift-otel's to read.
+    public var otlpEndpoint: String?
     /// How log lines are written: `text` (for people), `logfmt` or `json` (for log pipelines).
     public var logFormat: LineLogHandler.Format = .text
     /// Services running in their own processes (`AUTH_URL`, …, `NOTIFICATIONS_URL`); every other one runs in this one.
@@ -165,6 +168,16 @@ public struct Configuration: Sendable {
                 config.logFormat = format
             } else {
                 problems.append("LOG_FORMAT must be text, logfmt or json, not '\(text)'")
+            }
+        }
+        if let endpoint = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") ?? value("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            if let url = URL(string: endpoint), ["http", "https"].contains(url.scheme), url.host != nil {
+                config.otlpEndpoint = endpoint
+            } else {
+                problems.append("OTEL_EXPORTER_OTLP_ENDPOINT must be an http or https URL")
+            }
+            for key in ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] where value(key) == "grpc" {
+                problems.append("\(key)=grpc is not built in: use http/protobuf or http/json")
             }
         }
         if let token = value("METRICS_TOKEN") {

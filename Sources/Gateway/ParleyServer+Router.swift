@@ -43,9 +43,11 @@ extension ParleyServer {
         realtime: Realtime? = nil,
         webApp: WebApp? = nil,
         metrics: MetricsEndpoint? = nil,
+        tracing: Bool = false,
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
+        if tracing { router.add(middleware: TracingMiddleware()) }
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ClientAddressMiddleware(trustedProxies: policies.trustedProxies))
         router.add(middleware: RequestIDMiddleware())
@@ -91,9 +93,12 @@ extension ParleyServer {
         security: any APISecurity,
         internalSecret: String,
         metrics: MetricsEndpoint? = nil,
+        tracing: Bool = false,
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self)
+        // The span of a call from the gateway continues the gateway's trace (`traceparent`).
+        if tracing { router.add(middleware: TracingMiddleware()) }
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
         let probes = ["/healthz", "/readyz"].map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }

@@ -99,6 +99,7 @@ public struct ParleyServer {
                 security: security,
                 internalSecret: secrets.internalSecret,
                 metrics: metrics,
+                tracing: config.otlpEndpoint != nil,
                 readiness: readiness
             )
             realtime = nil
@@ -119,6 +120,7 @@ public struct ParleyServer {
                 realtime: sockets,
                 webApp: webApp,
                 metrics: metrics,
+                tracing: config.otlpEndpoint != nil,
                 readiness: readiness
             )
             realtime = sockets

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ParleyAPI
+import Tracing
 
 /// Carries the generated clients' requests to a service in its own process: pooled keep-alive connections, the
 /// internal secret on every request, a request retried when it never left (the connection was refused) or when it is a
@@ -30,12 +31,23 @@ public struct ServiceTransport: APITransport {
     }
 
     public func send(_ request: APIClientRequest) async throws -> APIClientResponse {
-        var outgoing = HTTPClientRequest(url: baseURL + request.target)
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        for field in request.headers { outgoing.headers.add(name: field.name.rawName, value: field.value) }
-        outgoing.headers.replaceOrAdd(name: ForwardedHeader.internalSecret.rawName, value: secret)
-        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
-        let reads = request.method == .get || request.method == .head
+        // A client span, whose context goes along as `traceparent`: the service's spans join the caller's trace.
+        try await withSpan("\(service) \(request.method.rawValue)", ofKind: .client) { span in
+            span.attributes["http.request.method"] = request.method.rawValue
+            span.attributes["url.path"] = request.path
+            var outgoing = HTTPClientRequest(url: baseURL + request.target)
+            outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+            for field in request.headers { outgoing.headers.add(name: field.name.rawName, value: field.value) }
+            outgoing.headers.replaceOrAdd(name: ForwardedHeader.internalSecret.rawName, value: secret)
+            InstrumentationSystem.instrument.inject(span.context, into: &outgoing.headers, using: HeadersInjector())
+            if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+            let response = try await execute(outgoing, path: request.path, reads: request.method == .get || request.method == .head)
+            span.attributes["http.response.status_code"] = response.status.code
+            return response
+        }
+    }
+
+    private func execute(_ outgoing: HTTPClientRequest, path: String, reads: Bool) async throws -> APIClientResponse {
         var attempt = 1
         while true {
             do {
@@ -53,7 +65,7 @@ public struct ServiceTransport: APITransport {
                 guard attempt < Self.attempts, retry, !Task.isCancelled else {
                     logger.warning(
                         "service call failed",
-                        metadata: ["service": "\(service)", "path": "\(request.path)", "attempts": "\(attempt)", "error": "\(error)"]
+                        metadata: ["service": "\(service)", "path": "\(path)", "attempts": "\(attempt)", "error": "\(error)"]
                     )
                     throw APIError.unavailable("The \(service) service is not available; try again shortly")
                 }
@@ -61,6 +73,10 @@ public struct ServiceTransport: APITransport {
                 attempt += 1
             }
         }
+    }
+
+    private struct HeadersInjector: Injector {
+        func inject(_ value: String, forKey key: String, into headers: inout HTTPHeaders) { headers.replaceOrAdd(name: key, value: value) }
     }
 
     private static func neverSent(_ error: any Error) -> Bool {

@@ -10,6 +10,7 @@ import MongoStore
 import NIOCore
 import NIOPosix
 import NotificationsService
+import OTel
 import Outbound
 import ParleyAPI
 import ParleyStore
@@ -101,6 +102,15 @@ extension ParleyServer.Role: ExpressibleByArgument {
     }
 
     public static var allValueStrings: [String] { ["all", "gateway"] + ServiceName.allCases.map(\.rawValue) }
+
+    /// How traces name the process: `parley`, `parley-gateway`, `parley-messages`, …
+    var serviceName: String {
+        switch self {
+        case .all: "parley"
+        case .gateway: "parley-gateway"
+        case .service(let name): "parley-\(name.rawValue)"
+        }
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -161,8 +171,19 @@ struct Serve: AsyncParsableCommand {
                 "remote": "\(server.remote.map(\.rawValue).sorted())",
             ]
         )
+        // Traces only: metrics stay on /metrics, logs on standard output.
+        var observability: (any Service)?
+        if config.otlpEndpoint != nil {
+            var otel = OTel.Configuration.default
+            otel.serviceName = service.serviceName
+            otel.logs.enabled = false
+            otel.metrics.enabled = false
+            observability = try OTel.bootstrap(configuration: otel)
+            logger.info("traces", metadata: ["endpoint": "\(config.otlpEndpoint ?? "")"])
+        }
         try await run(
             server.application(config: config, logger: logger),
+            observability: observability,
             sweeping: server.sweepsSessions ? store : nil,
             http: server.http,
             logger: logger
@@ -170,7 +191,14 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// Runs the server until it is told to stop; `sweeping`: the process that runs auth deletes expired sessions.
-    private func run(_ application: some ApplicationProtocol, sweeping store: (any Store)?, http: ServiceHTTPClient?, logger: Logger) async throws {
+    /// `observability` (the trace exporter) stops after the server, so that its last spans are sent.
+    private func run(
+        _ application: some ApplicationProtocol,
+        observability: (any Service)?,
+        sweeping store: (any Store)?,
+        http: ServiceHTTPClient?,
+        logger: Logger
+    ) async throws {
         // Expired sessions and reset tokens are refused when presented; this only keeps them from piling up (MongoDB's
         // TTL indexes do the same there).
         let sweeper = store.map { store in
@@ -189,7 +217,11 @@ struct Serve: AsyncParsableCommand {
         // SIGTERM (an orchestrator replacing the task) stops accepting connections, lets requests in flight finish and
         // closes sockets as "going away" (clients reconnect, to another instance); what is still running after 20 s is
         // cancelled, within the 30 s an ECS task or a compose container is given before SIGKILL.
-        var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [observability, application].compactMap { $0 },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
         configuration.maximumGracefulShutdownDuration = .seconds(20)
         try await ServiceGroup(configuration: configuration).run()
         try await http?.shutdown()

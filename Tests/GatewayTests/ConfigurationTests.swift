@@ -29,6 +29,19 @@ import Testing
         }
     }
 
+    @Test func tracesGoToAnOTLPHTTPEndpoint() throws {
+        #expect(try Configuration.load(environment: [:], dotEnv: nil).otlpEndpoint == nil)
+        let endpoint = "http://collector:4318"
+        #expect(try Configuration.load(environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint], dotEnv: nil).otlpEndpoint == endpoint)
+        let both = ["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://traces:4318/v1/traces"]
+        #expect(try Configuration.load(environment: both, dotEnv: nil).otlpEndpoint == "http://traces:4318/v1/traces")
+        for bad in [
+            ["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"], ["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"],
+        ] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { try Configuration.load(environment: bad, dotEnv: nil) }
+        }
+    }
+
     @Test func serviceURLsAreOriginsAndASplitProcessNeedsSharedSettings() throws {
         let config = try Configuration.load(
             environment: ["MESSAGES_URL": "http://messages:8080", "CHATS_URL": "https://chats.internal/"],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
+import threading
 import time
 
 import pytest
@@ -120,3 +122,86 @@ def test_metrics_need_the_token_when_one_is_set(logged_server):
     assert_error(requests.get(logged_server.url + "/metrics", timeout=HTTP_TIMEOUT), 401)
     assert_error(requests.get(logged_server.url + "/metrics", headers={"Authorization": "Bearer " + "x" * 24}, timeout=HTTP_TIMEOUT), 401)
     assert metrics(logged_server.url, headers={"Authorization": "Bearer " + "m" * 24})
+
+
+class Collector:
+    """An OTLP/HTTP receiver (JSON encoding): the spans every process exports, with their process's service.name."""
+
+    def __init__(self):
+        self.spans: list[dict] = []
+        self.lock = threading.Lock()
+        collector = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with collector.lock:
+                    for resource in body.get("resourceSpans", []):
+                        attributes = {a["key"]: a["value"].get("stringValue") for a in resource["resource"]["attributes"]}
+                        for scope in resource.get("scopeSpans", []):
+                            for span in scope.get("spans", []):
+                                collector.spans.append(dict(span, service=attributes.get("service.name")))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, predicate, timeout: float = 15.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                spans = list(self.spans)
+            if predicate(spans):
+                return spans
+            time.sleep(0.1)
+        return spans
+
+
+@pytest.fixture(scope="module")
+def traced(parley_bin):
+    collector = Collector()
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    srv = start_server(parley_bin, "split", env)
+    yield srv, collector
+    stop_server(srv)
+    collector.server.shutdown()
+
+
+def test_a_request_is_one_trace_from_the_gateway_through_each_service_to_the_store(traced):
+    server, collector = traced
+    sa, ta, _ = register(server, "traced1")
+    _, _, b = register(server, "traced2")
+    chat = create_chat(sa, ta, [b])
+    r = api(sa, "POST", f"/api/messages/{chat['_id']}", ta, json={"body": "followed"})
+    assert r.status_code == 201
+
+    def trace_of_the_send(spans):
+        roots = [s for s in spans if s["service"] == "parley-gateway" and s["name"].startswith("/api/messages/{")]
+        return roots and {s["service"] for s in spans if s["traceId"] == roots[-1]["traceId"]} >= {
+            "parley-gateway", "parley-messages", "parley-chats", "parley-users"}
+
+    spans = collector.wait_for(trace_of_the_send)
+    roots = [s for s in spans if s["service"] == "parley-gateway" and s["name"].startswith("/api/messages/{")]
+    assert roots, sorted({(s["service"], s["name"]) for s in spans})
+    trace = [s for s in spans if s["traceId"] == roots[-1]["traceId"]]
+    by_id = {s["spanId"]: s for s in trace}
+    root = roots[-1]
+    assert not root.get("parentSpanId")
+    # The gateway's call to the messages service is a client span under its request, and the messages process's
+    # request span is that call's child: the trace crossed the process boundary through `traceparent`.
+    call = next(s for s in trace if s["service"] == "parley-gateway" and s.get("parentSpanId") == root["spanId"] and s["name"] == "messages POST")
+    handled = next(s for s in trace if s["service"] == "parley-messages" and s.get("parentSpanId") == call["spanId"])
+    assert handled["name"].startswith("/api/messages/{")
+    # Inside the messages process: the message stored, then chats asked to record it, each under the request.
+    insert = next(s for s in trace if s["service"] == "parley-messages" and s["name"] == "messages.insert")
+    assert by_id[insert["parentSpanId"]]["spanId"] == handled["spanId"]
+    recorded = next(s for s in trace if s["service"] == "parley-chats" and s["name"].endswith("/message-stored"))
+    assert by_id[recorded["parentSpanId"]]["service"] == "parley-messages"
+    assert any(s["service"] == "parley-chats" and s["name"] == "chats.recordMessage" and s.get("parentSpanId") == recorded["spanId"] for s in trace)

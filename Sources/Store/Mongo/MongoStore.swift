@@ -60,19 +60,19 @@ public final class MongoStore: Store {
         file: StaticString = #fileID,
         _ body: @escaping @Sendable (MongoConnection) throws -> T
     ) async throws -> T {
-        let start = ContinuousClock.now
-        defer { StoreMetrics.record(engine: "mongodb", operation: StoreMetrics.operation(function, in: file), since: start) }
-        do {
-            return try await attempt(body, retried: false)
-        } catch let error as MongoError where error.isTransient {
-            try? await Task.sleep(for: .milliseconds(100))
+        try await StoreTelemetry.measure("mongodb", function, in: file) {
             do {
-                return try await attempt(body, retried: true)
+                return try await attempt(body, retried: false)
+            } catch let error as MongoError where error.isTransient {
+                try? await Task.sleep(for: .milliseconds(100))
+                do {
+                    return try await attempt(body, retried: true)
+                } catch let error as MongoError {
+                    throw storeError(error)
+                }
             } catch let error as MongoError {
                 throw storeError(error)
             }
-        } catch let error as MongoError {
-            throw storeError(error)
         }
     }
 

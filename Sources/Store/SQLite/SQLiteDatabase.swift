@@ -40,24 +40,24 @@ final class SQLiteDatabase: Sendable {
         file: StaticString = #fileID,
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {
-        let start = ContinuousClock.now
-        defer { StoreMetrics.record(engine: "sqlite", operation: StoreMetrics.operation(function, in: file), since: start) }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = WriteJob(continuation: continuation, body: body)
-            let first = pending.withLock { jobs in
-                jobs.append(job)
-                return jobs.count == 1
+        try await StoreTelemetry.measure("sqlite", function, in: file) {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let job = WriteJob(continuation: continuation, body: body)
+                let first = pending.withLock { jobs in
+                    jobs.append(job)
+                    return jobs.count == 1
+                }
+                if first { writerQueue.async { self.drain() } }
             }
-            if first { writerQueue.async { self.drain() } }
         }
     }
 
     func read<T>(function: StaticString = #function, file: StaticString = #fileID, _ body: (SQLiteConnection) throws -> T) throws -> T {
-        let start = ContinuousClock.now
-        defer { StoreMetrics.record(engine: "sqlite", operation: StoreMetrics.operation(function, in: file), since: start) }
-        let connection = try idleReaders.withLock { $0.popLast() } ?? Self.reader(path: path)
-        defer { idleReaders.withLock { $0.append(connection) } }
-        return try body(connection)
+        try StoreTelemetry.measure("sqlite", function, in: file) {
+            let connection = try idleReaders.withLock { $0.popLast() } ?? Self.reader(path: path)
+            defer { idleReaders.withLock { $0.append(connection) } }
+            return try body(connection)
+        }
     }
 
     /// Runs without the group transaction: schema changes and pragmas.
