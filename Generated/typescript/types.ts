@@ -343,6 +343,20 @@ export interface ChatMembership {
   members: ChatMember[];
 }
 
+/** A user's chats, for the realtime layer (internal). */
+export interface UserChats {
+  /**
+   * Every chat the user is in: the rooms their sockets join.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  chatIds: string[];
+  /**
+   * The other member of each of their direct chats: who sees their presence.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  directPartners: string[];
+}
+
 /** A message deleted for its deleter or for everyone (internal). */
 export interface MessageDeletedRequest {
   /** The deleted message. */
@@ -644,6 +658,46 @@ export interface ReactRequest {
 export interface MarkReadRequest {
   /**
    * 1 to 500 messages of the same chat (400 otherwise).
+   * 1 to 500 items.
+   * Each item: objectId: 24 lowercase hexadecimal characters.
+   */
+  messageIds: string[];
+}
+
+/** A message that reached a recipient's socket (internal). */
+export interface Delivery {
+  /** ObjectId: 24 lowercase hexadecimal characters. */
+  messageId: string;
+  /**
+   * The recipient.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  userId: string;
+}
+
+/** Deliveries the gateway collected (internal). */
+export interface DeliveriesRequest {
+  /**
+   * Each (message, recipient) once.
+   * At least 1 item.
+   */
+  deliveries: Delivery[];
+}
+
+/** Messages a member read, from their socket (internal). */
+export interface ReadRequest {
+  /**
+   * The reader.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  userId: string;
+  /**
+   * The chat every message must belong to.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  chatId: string;
+  /**
+   * 1 to 500 messages of the chat (400 otherwise).
    * 1 to 500 items.
    * Each item: objectId: 24 lowercase hexadecimal characters.
    */

@@ -106,7 +106,7 @@ public struct ParleyServer {
             background = name == .messages ? services.background : []
             sweepsSessions = name == .auth
         case .all, .gateway:
-            let sockets = Realtime(services: services, store: store, coordination: coordination, events: events, security: security, logger: logger)
+            let sockets = Realtime(services: services, coordination: coordination, events: events, security: security, logger: logger)
             router = Self.router(
                 services: services,
                 security: security,

@@ -11,7 +11,7 @@ public enum ServiceName: String, CaseIterable, Sendable {
         case .auth: Auth.routes
         case .users: Users.routes + UsersInternal.routes
         case .chats: Chats.routes + ChatsInternal.routes
-        case .messages: Messages.routes
+        case .messages: Messages.routes + MessagesInternal.routes
         case .media: Media.routes + MediaInternal.routes
         case .notifications: Notifications.routes + NotificationsInternal.routes
         }
@@ -29,7 +29,9 @@ extension ServiceSet {
         case .chats:
             chats.registerRoutes(on: router, security: security)
             chatsInternal.registerRoutes(on: router, security: security)
-        case .messages: messages.registerRoutes(on: router, security: security)
+        case .messages:
+            messages.registerRoutes(on: router, security: security)
+            messagesInternal.registerRoutes(on: router, security: security)
         case .media:
             media.registerRoutes(on: router, security: security)
             mediaInternal.registerRoutes(on: router, security: security)

@@ -30,6 +30,8 @@ public struct ServiceSet: Sendable {
     public var usersInternal: any UsersInternalAPI
     /// What other services ask of the chats service.
     public var chatsInternal: any ChatsInternalAPI
+    /// What the realtime layer asks of the messages service.
+    public var messagesInternal: any MessagesInternalAPI
     /// The embedded media storage's upload and download routes, when media is kept in the data folder.
     public var mediaFiles: MediaFiles?
     /// What runs beside the server for these services (the push queue).
@@ -46,6 +48,7 @@ public struct ServiceSet: Sendable {
         notificationsInternal: any NotificationsInternalAPI,
         usersInternal: any UsersInternalAPI,
         chatsInternal: any ChatsInternalAPI,
+        messagesInternal: any MessagesInternalAPI,
         mediaFiles: MediaFiles? = nil,
         background: [any Service] = []
     ) {
@@ -59,6 +62,7 @@ public struct ServiceSet: Sendable {
         self.notificationsInternal = notificationsInternal
         self.usersInternal = usersInternal
         self.chatsInternal = chatsInternal
+        self.messagesInternal = messagesInternal
         self.mediaFiles = mediaFiles
         self.background = background
     }
@@ -111,8 +115,10 @@ public struct ServiceSet: Sendable {
         }
         var background: [any Service] = []
         let messages: any MessagesAPI
+        let messagesInternal: any MessagesInternalAPI
         if let transport = remote.messages {
             messages = MessagesClient(transport: transport)
+            messagesInternal = MessagesInternalClient(transport: transport)
         } else {
             let pushes = PushOnNewMessage(
                 users: usersInternal,
@@ -124,7 +130,16 @@ public struct ServiceSet: Sendable {
             background.append(pushes)
             let attachments: any MediaAttachments =
                 remote.media.map { RemoteMediaAttachments(media: MediaInternalClient(transport: $0), logger: logger) } ?? media
-            messages = MessagesService(store: store, chats: chatsInternal, users: usersInternal, events: events, media: attachments, notifier: pushes)
+            let local = MessagesService(
+                store: store,
+                chats: chatsInternal,
+                users: usersInternal,
+                events: events,
+                media: attachments,
+                notifier: pushes
+            )
+            messages = local
+            messagesInternal = local
         }
         return ServiceSet(
             auth: remote.auth.map(AuthClient.init) ?? AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
@@ -137,6 +152,7 @@ public struct ServiceSet: Sendable {
             notificationsInternal: notify,
             usersInternal: usersInternal,
             chatsInternal: chatsInternal,
+            messagesInternal: messagesInternal,
             mediaFiles: (mediaStorage as? LocalStorage).map { MediaFiles(storage: $0, store: store) },
             background: background
         )

@@ -36,11 +36,11 @@ func diagnostics(_ source: SchemaSource) -> [Diagnostic] {
         let model = try SchemaParser.parse(SchemaSource.load(PackagePaths.schema))
         #expect(
             Set(model.services.map(\.name)) == [
-                "users", "usersInternal", "auth", "chats", "chatsInternal", "messages", "media", "mediaInternal", "notifications",
+                "users", "usersInternal", "auth", "chats", "chatsInternal", "messages", "messagesInternal", "media", "mediaInternal", "notifications",
                 "notificationsInternal",
             ]
         )
-        #expect(model.services.flatMap(\.routes).count == 44)
+        #expect(model.services.flatMap(\.routes).count == 47)
         #expect(model.clientEvents.map(\.name).contains("message:send"))
         #expect(model.serverEvents.map(\.name).contains("message:new"))
         let register = try #require(model.services.first { $0.name == "auth" }?.routes.first { $0.name == "register" })

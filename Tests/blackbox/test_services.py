@@ -114,6 +114,27 @@ def test_the_chats_service_records_messages_once_whoever_asks_twice(split):
     assert_error(api(sa, "POST", f"{base}/message-stored", ta, json=ref, headers=secret), 404)
 
 
+def test_the_messages_service_records_deliveries_and_reads_for_the_gateway(split):
+    """The realtime layer holds no store: deliveries and socket reads go to the messages service."""
+    (sa, ta, a), (sb, tb, b), chat = two_friends(split)
+    _, _, stranger = register(split, "mallory")
+    messages = split.services["messages"]
+    secret = {"X-Internal-Secret": INTERNAL_SECRET}
+    sent = expect(api(sa, "POST", f"/api/messages/{chat['_id']}", ta, json={"body": "reach me"}), 201)["message"]
+    status = lambda: next(m for m in expect(api(sa, "GET", f"/api/messages/{chat['_id']}", ta), 200)["messages"] if m["_id"] == sent["_id"])["status"]
+    assert status() == "sent"
+    delivery = {"deliveries": [{"messageId": sent["_id"], "userId": b["_id"]}]}
+    for _ in range(2):  # recorded once, however often the gateway says it
+        expect(direct(messages, "POST", "/internal/messages/delivered", secret, json=delivery), 200)
+    assert status() == "delivered"
+    assert_error(direct(messages, "POST", "/internal/messages/delivered", secret, json={"deliveries": []}), 400)
+    read = {"userId": stranger["_id"], "chatId": chat["_id"], "messageIds": [sent["_id"]]}
+    assert_error(direct(messages, "POST", "/internal/messages/read", secret, json=read), 404)
+    expect(direct(messages, "POST", "/internal/messages/read", secret, json=dict(read, userId=b["_id"])), 200)
+    assert status() == "read"
+    assert_error(api(sa, "POST", "/internal/messages/read", ta, json=read, headers=secret), 404)
+
+
 def test_a_service_that_is_down_is_a_prompt_503_for_its_routes_only(split):
     (sa, ta, a), (sb, tb, b), chat = two_friends(split)
     path = f"/api/messages/{chat['_id']}"

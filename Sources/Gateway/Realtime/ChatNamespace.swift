@@ -12,7 +12,6 @@ import SocketIO
 /// same services as REST and are acknowledged with their outcome.
 struct ChatNamespace: NamespaceHandler {
     let services: ServiceSet
-    let store: any Store
     let events: any EventPublisher
     let security: any APISecurity
     let presence: any PresenceTracker
@@ -38,8 +37,8 @@ struct ChatNamespace: NamespaceHandler {
         }
         socket.data = caller
         socket.join(userRoom)
-        // From the store, not the recovered session: membership may have changed while the socket was away.
-        let chats = Set(try await store.chats.chatIds(userId: caller.userId).map { Room.chat($0).description })
+        // From the chats service, not the recovered session: membership may have changed while the socket was away.
+        let chats = Set(try await userChats(caller.userId, context: context(for: socket)).chatIds.map { Room.chat($0).description })
         for room in socket.rooms where room.hasPrefix("chat:") && !chats.contains(room) { socket.leave(room) }
         for room in chats { socket.join(room) }
     }
@@ -50,7 +49,7 @@ struct ChatNamespace: NamespaceHandler {
         if let refusal = await limits.refusal(for: socket) { return SocketArguments([Self.failure(refusal, context: context)]) }
         do {
             let event = try ClientEvent.decode(name: name, payload: arguments.values.first ?? .object(JSONObject()))
-            let handler = ChatEvents(socket: socket, services: services, store: store, events: events, typingTimers: typing)
+            let handler = ChatEvents(socket: socket, services: services, events: events, typingTimers: typing)
             guard let ack = try await handler.handle(event, caller: caller, context: context) else { return [] }
             return SocketArguments([try JSONParser.parse(ack.jsonBytes)])
         } catch {
@@ -64,7 +63,9 @@ struct ChatNamespace: NamespaceHandler {
         ParleyMetrics.socketsOpen.increment()
         let now = Date()
         do {
-            if try await presence.connected(caller.userId, at: now) == 1 { try await announce(caller.userId, online: true, lastSeen: now) }
+            if try await presence.connected(caller.userId, at: now) == 1 {
+                try await announce(caller.userId, online: true, lastSeen: now, context: context(for: socket))
+            }
         } catch {
             logger.warning("presence not recorded", metadata: ["error": "\(error)"])
         }
@@ -78,18 +79,22 @@ struct ChatNamespace: NamespaceHandler {
         do {
             guard try await presence.disconnected(caller.userId, at: now) == 0 else { return }
             _ = try await services.usersInternal.seen(.init(body: SeenRequest(userId: caller.userId, at: now)), context: context(for: socket))
-            try await announce(caller.userId, online: false, lastSeen: now)
+            try await announce(caller.userId, online: false, lastSeen: now, context: context(for: socket))
         } catch {
             logger.warning("presence not recorded", metadata: ["error": "\(error)"])
         }
     }
 
     /// `presence:update` to the user's contacts: the other member of each of their direct chats.
-    private func announce(_ user: ObjectId, online: Bool, lastSeen: Date) async throws {
-        let contacts = try await store.chats.directPartners(userId: user)
+    private func announce(_ user: ObjectId, online: Bool, lastSeen: Date, context: APIContext) async throws {
+        let contacts = try await userChats(user, context: context).directPartners
         guard !contacts.isEmpty else { return }
         let update = PresenceUpdateEvent(userId: user, online: online, lastSeen: lastSeen)
         await events.publish(.presenceUpdate(update), to: contacts.map { .user($0) })
+    }
+
+    private func userChats(_ user: ObjectId, context: APIContext) async throws -> UserChats {
+        try await services.chatsInternal.userChats(.init(body: UserIdRequest(userId: user)), context: context).body
     }
 
     private func context(for socket: Socket) -> APIContext {
@@ -130,7 +135,6 @@ struct ChatNamespace: NamespaceHandler {
 struct ChatEvents: ClientEventHandler {
     let socket: Socket
     let services: ServiceSet
-    let store: any Store
     let events: any EventPublisher
     let typingTimers: TypingTimers
 
@@ -148,18 +152,17 @@ struct ChatEvents: ClientEventHandler {
     }
 
     func messageRead(_ payload: MarkReadEvent, caller: Caller, context: APIContext) async throws -> OkAck {
-        let chat = try await services.chatsInternal.chat(payload.chatId, member: caller.userId, context: context)
-        try await ReadReceipts(store: store, chats: services.chatsInternal, events: events)
-            .markRead(payload.messageIds, in: chat, by: caller.userId, context: context)
+        let read = ReadRequest(userId: caller.userId, chatId: payload.chatId, messageIds: payload.messageIds)
+        _ = try await services.messagesInternal.read(.init(body: read), context: context)
         return OkAck(ok: true)
     }
 
     func typingStart(_ payload: ChatRoomPayload, caller: Caller, context: APIContext) async throws {
-        try await typing(payload.chatId, caller: caller, isTyping: true)
+        try await typing(payload.chatId, caller: caller, isTyping: true, context: context)
     }
 
     func typingStop(_ payload: ChatRoomPayload, caller: Caller, context: APIContext) async throws {
-        try await typing(payload.chatId, caller: caller, isTyping: false)
+        try await typing(payload.chatId, caller: caller, isTyping: false, context: context)
     }
 
     func reactionSet(_ payload: SetReactionEvent, caller: Caller, context: APIContext) async throws -> MessageAck {
@@ -172,7 +175,7 @@ struct ChatEvents: ClientEventHandler {
     }
 
     func chatJoin(_ payload: ChatRoomPayload, caller: Caller, context: APIContext) async throws -> OkAck {
-        _ = try await store.chats.find(id: payload.chatId, member: caller.userId)
+        _ = try await services.chatsInternal.chat(payload.chatId, member: caller.userId, context: context)
         socket.join(Room.chat(payload.chatId).description)
         return OkAck(ok: true)
     }
@@ -183,8 +186,8 @@ struct ChatEvents: ClientEventHandler {
     }
 
     /// Typing is shown to the chat's other members; only members may say it.
-    private func typing(_ chatId: ObjectId, caller: Caller, isTyping: Bool) async throws {
-        _ = try await store.chats.find(id: chatId, member: caller.userId)
+    private func typing(_ chatId: ObjectId, caller: Caller, isTyping: Bool, context: APIContext) async throws {
+        _ = try await services.chatsInternal.chat(chatId, member: caller.userId, context: context)
         let key = TypingTimers.Key(chatId: chatId, userId: caller.userId)
         let events = events
         @Sendable func publish(_ isTyping: Bool) async {

@@ -18,7 +18,6 @@ public struct Realtime: Sendable {
 
     public init(
         services: ServiceSet,
-        store: any Store,
         coordination: SharedState,
         events: any EventPublisher,
         security: any APISecurity,
@@ -31,7 +30,6 @@ public struct Realtime: Sendable {
             "/",
             handler: ChatNamespace(
                 services: services,
-                store: store,
                 events: events,
                 security: security,
                 presence: coordination.presence,
@@ -41,7 +39,7 @@ public struct Realtime: Sendable {
             )
         )
         engine = EngineServer(configuration: configuration, handler: sockets)
-        deliveries = DeliveryReceipts(store: store, events: events, logger: logger)
+        deliveries = DeliveryReceipts(messages: services.messagesInternal, logger: logger)
         relay = EventRelay(bus: coordination.bus, namespace: namespace, deliveries: deliveries, logger: logger)
         heartbeat = PresenceHeartbeat(presence: coordination.presence, namespace: namespace, logger: logger)
     }

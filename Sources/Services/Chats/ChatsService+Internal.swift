@@ -5,6 +5,13 @@ import ServiceKit
 
 /// What other services ask of the chats service, which alone writes chats and their members' state.
 extension ChatsService: ChatsInternalAPI {
+    public func userChats(_ input: ChatsInternal.UserChats.Input, context: APIContext) async throws -> APIResponse<UserChats> {
+        let user = input.body.userId
+        return APIResponse(
+            UserChats(chatIds: try await store.chats.chatIds(userId: user), directPartners: try await store.chats.directPartners(userId: user))
+        )
+    }
+
     public func member(_ input: ChatsInternal.Member.Input, context: APIContext) async throws -> APIResponse<ChatMembership> {
         APIResponse(try await store.chats.find(id: input.path.id, member: input.body.userId).membership)
     }
