@@ -229,18 +229,12 @@ struct BlockCheck: Sendable {
 
 /// Read receipts in batches: the reader's position moves forward, and a message is `read` for its sender
 /// once every other participant has read it.
-public struct ReadReceipts: Sendable {
+struct ReadReceipts: Sendable {
     let store: any MessagesStore
     let chats: any ChatsInternalAPI
     let events: any EventPublisher
 
-    public init(store: any MessagesStore, chats: any ChatsInternalAPI, events: any EventPublisher) {
-        self.store = store
-        self.chats = chats
-        self.events = events
-    }
-
-    public func markRead(_ ids: [ObjectId], in chat: ChatMembership, by reader: ObjectId, context: APIContext) async throws {
+    func markRead(_ ids: [ObjectId], in chat: ChatMembership, by reader: ObjectId, context: APIContext) async throws {
         let messages = try await store.messages.find(ids: ids)
         guard messages.count == Set(ids).count, messages.allSatisfy({ chat.shows($0, to: reader) }) else {
             throw APIError.validation(path: "body.messageIds", "must all be messages of this chat")

@@ -4,22 +4,22 @@ import ParleyStore
 
 /// Chats as their members see them: pin, archive and unread count from the member's state, and as the preview
 /// the newest message the member can see, which is not the chat's latest when they deleted that one for themselves.
-public struct ChatViews: Sendable {
+struct ChatViews: Sendable {
     let chats: any ChatRepository
     let messages: any MessageRepository
 
-    public init(chats: any ChatRepository, messages: any MessageRepository) {
+    init(chats: any ChatRepository, messages: any MessageRepository) {
         self.chats = chats
         self.messages = messages
     }
 
-    public func view(_ chat: ChatRecord, for user: ObjectId) async throws -> Chat {
+    func view(_ chat: ChatRecord, for user: ObjectId) async throws -> Chat {
         let state = try await chats.memberState(chatId: chat.id, userId: user) ?? ChatMemberState()
         return try await views([ChatListing(chat: chat, state: state)], for: user).first ?? chat.api(state: state)
     }
 
     /// One query for the previews whatever the number of chats, and one more per chat whose latest message `user` deleted.
-    public func views(_ listings: [ChatListing], for user: ObjectId) async throws -> [Chat] {
+    func views(_ listings: [ChatListing], for user: ObjectId) async throws -> [Chat] {
         let hidden = try await messages.hidden(among: listings.compactMap(\.chat.lastMessage?.messageId), for: user)
         var views: [Chat] = []
         for listing in listings {
@@ -31,7 +31,7 @@ public struct ChatViews: Sendable {
     }
 
     /// Every member's view, from one query of their states.
-    public func memberViews(_ chat: ChatRecord) async throws -> [(member: ObjectId, view: Chat)] {
+    func memberViews(_ chat: ChatRecord) async throws -> [(member: ObjectId, view: Chat)] {
         let states = try await chats.memberStates(chatId: chat.id)
         var hiders: [ObjectId] = []
         if let last = chat.lastMessage { hiders = try await messages.find(id: last.messageId)?.deletedFor ?? [] }
