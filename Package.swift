@@ -221,14 +221,12 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "Gateway", "ParleyStore", "SQLiteStore", "MongoStore", "AuthService", "Coordination", "MediaService", "Outbound",
-                "NotificationsService",
+                "Gateway", "ParleyStore", "SQLiteStore", "MongoStore", "Coordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OTel", package: "swift-otel"),
-                "SocketIO",
             ],
             path: "Sources/parley"
         ),

@@ -1,22 +1,17 @@
 import ArgumentParser
-import AuthService
 import Coordination
 import Foundation
 import Gateway
 import Hummingbird
 import Logging
-import MediaService
 import MongoStore
 import NIOCore
 import NIOPosix
-import NotificationsService
 import OTel
-import Outbound
 import ParleyAPI
 import ParleyStore
 import SQLiteStore
 import ServiceLifecycle
-import SocketIO
 
 @main
 struct Parley: AsyncParsableCommand {

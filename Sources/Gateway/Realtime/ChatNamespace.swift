@@ -1,9 +1,7 @@
 import Coordination
 import Foundation
 import Logging
-import MessagesService
 import ParleyAPI
-import ParleyStore
 import ServiceKit
 import SocketIO
 

@@ -2,7 +2,6 @@ import Coordination
 import Foundation
 import Logging
 import ParleyAPI
-import ParleyStore
 import ServiceKit
 import ServiceLifecycle
 import SocketIO

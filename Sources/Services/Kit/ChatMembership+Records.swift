@@ -19,8 +19,8 @@ extension ChatMembership {
 
     /// Whether `user` sees `message` here: a member who joined before it was sent, and it is not deleted for them.
     public func shows(_ message: MessageRecord, to user: ObjectId) -> Bool {
-        guard message.chatId == id, message.isVisible(to: user), let member = members.first(where: { $0.userId == user }) else { return false }
-        return message.createdAt >= member.joinedAt
+        guard message.chatId == id, message.isVisible(to: user), let joined = joinedAt(user) else { return false }
+        return message.createdAt >= joined
     }
 
     public func joinedAt(_ user: ObjectId) -> Date? { members.first { $0.userId == user }?.joinedAt }
