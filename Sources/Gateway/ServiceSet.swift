@@ -92,11 +92,14 @@ public struct ServiceSet: Sendable {
             users = local
             usersInternal = local
         }
+        var background: [any Service] = []
         let chats: any ChatsAPI
         let chatsInternal: any ChatsInternalAPI
         if let transport = remote.chats {
             chats = ChatsClient(transport: transport)
-            chatsInternal = ChatsInternalClient(transport: transport)
+            let memberships = MembershipCache(chats: ChatsInternalClient(transport: transport), bus: coordination.bus, logger: logger)
+            chatsInternal = memberships
+            background.append(memberships)
         } else {
             let local = ChatsService(store: store, users: usersInternal, events: events)
             chats = local
@@ -113,7 +116,6 @@ public struct ServiceSet: Sendable {
             notifications = local
             notify = local
         }
-        var background: [any Service] = []
         let messages: any MessagesAPI
         let messagesInternal: any MessagesInternalAPI
         if let transport = remote.messages {
