@@ -28,8 +28,8 @@ start() {   # $1 log name, then serve's arguments
     "$PARLEY_BIN" serve "$@" >>"$OUT/$name.log" 2>&1 &
     PIDS+=($!)
 }
-stop_all() {   # SIGTERM, then SIGKILL what is still there after 5 s
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+stop_all() {   # SIGTERM, the gateway first (last started), then SIGKILL what is still there after 5 s
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill "${PIDS[i]}" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$pid" 2>/dev/null && { echo "SIGKILL $pid" >&2; kill -9 "$pid" 2>/dev/null || true; }
