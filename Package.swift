@@ -41,25 +41,23 @@ let package = Package(
     ],
     targets: [
         // values every layer shares (ids, timestamps, base64url) and JSON: no server framework in them
-        .target(name: "ParleyCore", path: "Sources/Core"),
-        .target(name: "ParleyJSON", path: "Sources/JSON"),
+        .target(name: "ParleyCore"),
+        .target(name: "ParleyJSON"),
 
         // schema → code
-        .target(name: "ParleyGenerator", dependencies: ["ParleyJSON"], path: "Sources/Generator"),
+        .target(name: "ParleyGenerator", dependencies: ["ParleyJSON"]),
         .executableTarget(
             name: "parley-gen",
-            dependencies: ["ParleyGenerator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/GeneratorCLI"
+            dependencies: ["ParleyGenerator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .plugin(name: "ParleyAPIPlugin", capability: .buildTool(), dependencies: ["parley-gen"], path: "Plugins/ParleyAPIPlugin"),
+        .plugin(name: "ParleyAPIPlugin", capability: .buildTool(), dependencies: ["parley-gen"]),
         .plugin(
             name: "GenerateCommand",
             capability: .command(
                 intent: .custom(verb: "generate", description: "Regenerate Generated/ (TypeScript, OpenAPI, AsyncAPI) from schema/"),
                 permissions: [.writeToPackageDirectory(reason: "Generated/ is committed and rewritten from schema/")]
             ),
-            dependencies: ["parley-gen"],
-            path: "Plugins/GenerateCommand"
+            dependencies: ["parley-gen"]
         ),
 
         // the generated API: a small runtime, and the build plugin's output for schema/
@@ -71,13 +69,11 @@ let package = Package(
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Sources/API/Runtime"
+            ]
         ),
         .target(
             name: "ParleyAPI",
             dependencies: ["ParleyAPIRuntime"],
-            path: "Sources/API/Generated",
             exclude: ["parley-generator.json"],
             plugins: ["ParleyAPIPlugin"]
         ),
@@ -87,28 +83,21 @@ let package = Package(
             name: "ParleyStore",
             dependencies: [
                 "ParleyCore", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ],
-            path: "Sources/Store/Core"
+            ]
         ),
-        .systemLibrary(name: "CSQLite", path: "Sources/Store/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SQLiteStore", dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CSQLite"], path: "Sources/Store/SQLite"),
-        .systemLibrary(name: "CMongoC", path: "Sources/Store/CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SQLiteStore", dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CSQLite"]),
+        .systemLibrary(name: "CMongoC", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
         .target(
             name: "MongoStore",
             dependencies: ["ParleyCore", "ParleyJSON", "ParleyStore", "CMongoC", .product(name: "Logging", package: "swift-log")],
-            path: "Sources/Store/Mongo",
             exclude: ["README.md"]
         ),
 
         // Redis (hiredis), and the shared state built on it: in-process by default, Redis when REDIS_URL is set
-        .systemLibrary(name: "CHiredis", path: "Sources/Redis/CHiredis", providers: [.apt(["libhiredis-dev"])]),
-        .target(
-            name: "ParleyRedis",
-            dependencies: ["CHiredis", .product(name: "Metrics", package: "swift-metrics")],
-            path: "Sources/Redis",
-            exclude: ["CHiredis"]
-        ),
-        .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyCore"], path: "Sources/Coordination"),
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "ParleyRedis", dependencies: ["CHiredis", .product(name: "Metrics", package: "swift-metrics")]),
+        .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyCore"]),
 
         // Engine.IO v4 and Socket.IO v5 for any Hummingbird application, and the protocols' reference test server
         .target(
@@ -122,13 +111,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "Sources/SocketIO"
+            ]
         ),
         .executableTarget(
             name: "socketio-test-server",
-            dependencies: ["SocketIO", .product(name: "Hummingbird", package: "hummingbird")],
-            path: "Sources/SocketIOTestServer"
+            dependencies: ["SocketIO", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .executableTarget(
             name: "parley-load",
@@ -139,8 +126,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-            ],
-            path: "Sources/ParleyLoad"
+            ]
         ),
 
         // HTTP to addresses users choose (link previews, push endpoints), never into the server's own network
@@ -153,24 +139,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Sources/Outbound"
+            ]
         ),
 
         // hand-written services, one module each
-        .target(name: "ServiceKit", dependencies: ["ParleyAPI", "ParleyStore"], path: "Sources/Services/Kit"),
+        .target(name: "ServiceKit", dependencies: ["ParleyAPI", "ParleyStore"]),
         .target(
             name: "AuthService",
             dependencies: [
                 "ParleyAPI", "ParleyStore", "ServiceKit",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Sources/Services/Auth"
+            ]
         ),
-        .target(name: "UsersService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit", "Coordination"], path: "Sources/Services/Users"),
-        .target(name: "ChatsService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"], path: "Sources/Services/Chats"),
-        .target(name: "MessagesService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"], path: "Sources/Services/Messages"),
+        .target(name: "UsersService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit", "Coordination"]),
+        .target(name: "ChatsService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"]),
+        .target(name: "MessagesService", dependencies: ["ParleyAPI", "ParleyStore", "ServiceKit"]),
         .target(
             name: "MediaService",
             dependencies: [
@@ -181,8 +165,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            path: "Sources/Services/Media"
+            ]
         ),
         .target(
             name: "NotificationsService",
@@ -192,8 +175,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Services/Notifications"
+            ]
         ),
 
         // the public HTTP door
@@ -215,8 +197,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ],
-            path: "Sources/Gateway"
+            ]
         ),
         .executableTarget(
             name: "parley",
@@ -227,8 +208,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OTel", package: "swift-otel"),
-            ],
-            path: "Sources/parley"
+            ]
         ),
 
         // tests
@@ -242,13 +222,11 @@ let package = Package(
         .testTarget(
             name: "ParleyGeneratorTests",
             dependencies: ["ParleyGenerator"],
-            path: "Tests/ParleyGeneratorTests",
             exclude: ["Golden"]
         ),
         .testTarget(
             name: "ConsumerTests",
-            dependencies: ["FixtureAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],
-            path: "Tests/ConsumerTests"
+            dependencies: ["FixtureAPI", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "GatewayTests",
@@ -256,24 +234,21 @@ let package = Package(
                 "Gateway", "AuthService", "SQLiteStore", "ServiceKit", "Coordination", "MediaService", "Outbound",
                 "NotificationsService",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            path: "Tests/GatewayTests"
+            ]
         ),
         .executableTarget(name: "store-probe", dependencies: ["ParleyCore", "SQLiteStore"], path: "Tests/StoreProbe"),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["ParleyCore", "ParleyStore", "SQLiteStore", "store-probe", "MongoStore"],
-            path: "Tests/StoreTests"
+            dependencies: ["ParleyCore", "ParleyStore", "SQLiteStore", "store-probe", "MongoStore"]
         ),
-        .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "ParleyCore"], path: "Tests/CoordinationTests"),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"], path: "Tests/SocketIOTests"),
-        .testTarget(name: "OutboundTests", dependencies: ["Outbound"], path: "Tests/OutboundTests"),
+        .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "ParleyCore"]),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
         .testTarget(
             name: "NotificationsServiceTests",
-            dependencies: ["NotificationsService", "ParleyAPI", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Tests/NotificationsServiceTests"
+            dependencies: ["NotificationsService", "ParleyAPI", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "MediaServiceTests", dependencies: ["MediaService", "ParleyAPI", "ParleyStore"], path: "Tests/MediaServiceTests"),
+        .testTarget(name: "MediaServiceTests", dependencies: ["MediaService", "ParleyAPI", "ParleyStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@
 // memory). Runs only when SOCKETIO_URL is set, e.g. SOCKETIO_URL=http://127.0.0.1:3000, and needs Node's
 // WebSocket (`node --experimental-websocket` on Node 20; run-unit.sh passes it).
 //
-// What the server does (Sources/SocketIOTestServer/TestServer.swift): emits `auth` with the CONNECT auth payload
+// What the server does (Sources/socketio-test-server/TestServer.swift): emits `auth` with the CONNECT auth payload
 // on connection, echoes `message` as `message-back` with the same arguments, acknowledges `message-with-ack` with
 // its arguments, `join` puts the socket in the rooms named, and `to-room` emits `room-message` with the other
 // arguments to the room named first.
