@@ -252,3 +252,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Imports are internal unless written `public import`: a module's public API cannot expose a dependency by
+// accident, and a dependency that its users must see says so where it is imported. The generated API's imports are
+// the generator's (its runtime is re-exported), and tests see what they import.
+for target in package.targets where [.regular, .executable].contains(target.type) && target.plugins == nil {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("InternalImportsByDefault")]
+}

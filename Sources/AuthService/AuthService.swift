@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import Hummingbird
-import ParleyAPI
-import ParleyStore
+public import ParleyAPI
+public import ParleyStore
 import ServiceKit
 
 /// Registration, login, refresh-token rotation, logout, password reset and the current user.

@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
-import ParleyAPI
+public import Foundation
+public import ParleyAPI
 
 /// HS256 access tokens (`sub`, `email`, `iat`, `exp`), and opaque refresh tokens stored only as a keyed hash.
 public struct TokenService: Sendable {

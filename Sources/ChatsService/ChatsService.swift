@@ -1,7 +1,7 @@
-import Foundation
-import ParleyAPI
-import ParleyStore
-import ServiceKit
+public import Foundation
+public import ParleyAPI
+public import ParleyStore
+public import ServiceKit
 
 /// Direct and group chats, membership with admin rules, metadata, pin and archive.
 public struct ChatsService: ChatsAPI {

@@ -1,4 +1,4 @@
-import ParleyRedis
+public import ParleyRedis
 import Synchronization
 
 public struct BusMessage: Sendable, Hashable {

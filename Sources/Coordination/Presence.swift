@@ -1,6 +1,6 @@
-import Foundation
-import ParleyCore
-import ParleyRedis
+public import Foundation
+public import ParleyCore
+public import ParleyRedis
 import Synchronization
 
 public struct Presence: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import ParleyRedis
+public import ParleyRedis
 import Synchronization
 
 /// Short-lived values handed from one instance to another, taken once: the session of a socket that dropped,

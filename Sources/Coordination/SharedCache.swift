@@ -1,4 +1,4 @@
-import ParleyRedis
+public import ParleyRedis
 import Synchronization
 
 /// Values every instance sees for a while: cached results (link previews) and claims (one push per chat per

@@ -1,6 +1,6 @@
 import Foundation
 import ParleyCore
-import ParleyRedis
+public import ParleyRedis
 
 /// The state gateway instances share: presence, rate limits and the event bus. In-process by default;
 /// in Redis when `REDIS_URL` is set, so that several instances agree.
@@ -57,7 +57,7 @@ public struct SharedState: Sendable {
     }
 
     /// Redis when `REDIS_URL` is set and not empty, in-process otherwise.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SharedState {
+    public static func fromEnvironment(_ environment: [String: String]) throws -> SharedState {
         if let url = environment["REDIS_URL"], !url.isEmpty { return try redis(url: url) }
         return inProcess()
     }

@@ -1,7 +1,7 @@
-import Coordination
-import Logging
-import ParleyAPI
-import ServiceKit
+public import Coordination
+public import Logging
+public import ParleyAPI
+public import ServiceKit
 
 /// Publishes service events on the bus, where every gateway instance's realtime layer picks them up:
 /// `{"rooms": ["chat:<id>"], "excluding": "<userId>", "event": "message:new", "payload": {...}}` on `parley:events`.

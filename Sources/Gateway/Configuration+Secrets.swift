@@ -1,6 +1,6 @@
-import AuthService
+public import AuthService
 import Foundation
-import NotificationsService
+public import NotificationsService
 
 extension Configuration {
     /// Secrets from the environment; in development, the ones it leaves unset come from the data folder.

@@ -1,6 +1,6 @@
-import Foundation
-import MediaService
-import Outbound
+public import Foundation
+public import MediaService
+public import Outbound
 
 /// Everything Parley reads from its environment, checked once at start. In development a `.env` file in the
 /// working directory fills variables the environment leaves unset. `.env.example` lists every variable.

@@ -1,6 +1,6 @@
-import ParleyAPI
-import ParleyRedis
-import ParleyStore
+public import ParleyAPI
+public import ParleyRedis
+public import ParleyStore
 
 // The engines know nothing of HTTP: their errors become the contract's here, at the edge, for routes and socket acks
 // alike (APIErrorMiddleware and ChatEvents look for APIErrorConvertible).

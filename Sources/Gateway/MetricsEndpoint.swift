@@ -4,7 +4,7 @@ import Hummingbird
 import Metrics
 import NIOCore
 import ParleyAPI
-import Prometheus
+public import Prometheus
 
 /// Prometheus text at `/metrics`: what swift-metrics records in this process (requests by route, method and status
 /// with their durations, open sockets, events published and delivered, Redis errors). With a token a scraper presents

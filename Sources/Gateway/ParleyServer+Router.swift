@@ -1,4 +1,4 @@
-import Coordination
+public import Coordination
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore

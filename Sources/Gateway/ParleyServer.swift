@@ -1,15 +1,15 @@
 import AuthService
-import Coordination
+public import Coordination
 import Foundation
-import Hummingbird
-import Logging
+public import Hummingbird
+public import Logging
 import MediaService
 import NotificationsService
 import Outbound
-import ParleyAPI
-import ParleyStore
-import ServiceKit
-import ServiceLifecycle
+public import ParleyAPI
+public import ParleyStore
+public import ServiceKit
+public import ServiceLifecycle
 
 /// One Parley process, wired in this one place for `parley serve` (every role) and for the tests: its services, each
 /// in this process or reached over HTTP, the router of its role, the realtime layer and what runs in the background.

@@ -1,16 +1,16 @@
-import AuthService
+public import AuthService
 import ChatsService
-import Coordination
+public import Coordination
 import Foundation
-import Logging
-import MediaService
+public import Logging
+public import MediaService
 import MessagesService
-import NotificationsService
-import Outbound
-import ParleyAPI
-import ParleyStore
-import ServiceKit
-import ServiceLifecycle
+public import NotificationsService
+public import Outbound
+public import ParleyAPI
+public import ParleyStore
+public import ServiceKit
+public import ServiceLifecycle
 import UsersService
 
 /// The handlers behind the gateway, each reached through its generated protocol: the in-process service,

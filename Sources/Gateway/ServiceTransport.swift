@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 import HTTPTypes
-import Logging
+public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import ParleyAPI
+public import ParleyAPI
 import Tracing
 
 /// Carries the generated clients' requests to a service in its own process: pooled keep-alive connections, the

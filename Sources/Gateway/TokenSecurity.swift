@@ -1,7 +1,7 @@
-import AuthService
+public import AuthService
 import Crypto
 import Foundation
-import ParleyAPI
+public import ParleyAPI
 import Synchronization
 
 /// The schema's security schemes as the gateway checks them: HS256 bearer tokens, and the internal shared secret.

@@ -1,11 +1,11 @@
-import Coordination
+public import Coordination
 import Crypto
 import Foundation
-import Logging
+public import Logging
 import NIOCore
 import NIOHTTP1
-import Outbound
-import ParleyAPI
+public import Outbound
+public import ParleyAPI
 
 /// Open Graph previews of the pages people link to: fetched through the outbound guard (never the server's own
 /// network), parsed with a tokenizer, cached a day (a failure for a few minutes, so a dead link is not

@@ -1,10 +1,10 @@
 import Crypto
-import Foundation
+public import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import ParleyAPI
-import ParleyStore
+public import ParleyStore
 
 /// Media in the data folder (the embedded default): the presigned URL is the server's own
 /// `PUT /media/upload/<token>`, a token signed with the server's key that names the media and its expiry; the

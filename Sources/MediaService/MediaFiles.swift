@@ -1,9 +1,9 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import NIOCore
-import ParleyAPI
-import ParleyStore
+public import ParleyAPI
+public import ParleyStore
 
 /// The upload and download routes of the embedded storage; outside the schema because their bodies are
 /// files, not JSON.

@@ -1,8 +1,8 @@
 import Crypto
-import Foundation
-import ParleyAPI
-import ParleyStore
-import ServiceKit
+public import Foundation
+public import ParleyAPI
+public import ParleyStore
+public import ServiceKit
 
 /// The media service: upload URLs (S3 presigned, or the server's own), the media messages carry, and link
 /// previews.

@@ -1,5 +1,5 @@
-import Foundation
-import ParleyStore
+public import Foundation
+public import ParleyStore
 
 /// Where uploaded files live: S3 (or an S3-compatible store) when configured, the data folder otherwise.
 public protocol MediaStorage: Sendable {

@@ -1,8 +1,8 @@
-import AsyncHTTPClient
-import Foundation
+public import AsyncHTTPClient
+public import Foundation
 import NIOCore
 import NIOHTTP1
-import ParleyStore
+public import ParleyStore
 
 /// Media in an S3 bucket: the client uploads straight to S3 with a presigned PUT bound to the declared type
 /// and exact size; the server only asks S3 (HEAD) whether the object arrived before a message may carry it.

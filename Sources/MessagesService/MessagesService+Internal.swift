@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPI
+public import ParleyAPI
 import ParleyStore
 import ServiceKit
 

@@ -1,7 +1,7 @@
-import Foundation
-import ParleyAPI
-import ParleyStore
-import ServiceKit
+public import Foundation
+public import ParleyAPI
+public import ParleyStore
+public import ServiceKit
 
 /// History, sending, edits, deletion, reactions and read receipts.
 public struct MessagesService: MessagesAPI {

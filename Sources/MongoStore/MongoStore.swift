@@ -2,7 +2,7 @@ import CMongoC
 import Foundation
 import Logging
 import ParleyCore
-import ParleyStore
+public import ParleyStore
 import Synchronization
 
 /// The MongoDB store, on libmongoc: one client pool per store, every blocking call on `MongoExecutor`'s

@@ -1,6 +1,6 @@
-import Foundation
-import ParleyAPI
-import ParleyStore
+public import Foundation
+public import ParleyAPI
+public import ParleyStore
 
 /// The notifications service: the VAPID key, the caller's push subscriptions, and delivery (internal).
 public struct NotificationsService: NotificationsAPI, NotificationsInternalAPI {

@@ -1,10 +1,10 @@
-import Coordination
+public import Coordination
 import Foundation
-import Logging
-import ParleyAPI
-import ParleyStore
-import ServiceKit
-import ServiceLifecycle
+public import Logging
+public import ParleyAPI
+public import ParleyStore
+public import ServiceKit
+public import ServiceLifecycle
 
 /// Pushes each new message to its recipients who have no open socket on any instance, except those who
 /// blocked the sender, at most once per chat per recipient every few seconds (the push's `Topic` makes the

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import ParleyAPI
 
 /// RFC 8291 message encryption: one aes128gcm record (RFC 8188) readable only by the subscription's browser.

@@ -2,9 +2,9 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import Outbound
+public import Outbound
 import ParleyAPI
-import ParleyStore
+public import ParleyStore
 
 /// Delivers one notification to one subscription (RFC 8030): encrypted, VAPID-signed, retried when the push
 /// service is busy (429, 5xx, no answer) honouring its `Retry-After`, and forgotten when the service says the

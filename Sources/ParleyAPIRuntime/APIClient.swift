@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 
 /// A request built by a generated service client.
 public struct APIClientRequest: Sendable {

@@ -1,7 +1,7 @@
 import HTTPTypes
-import Hummingbird
-import HummingbirdAuth
-import Logging
+public import Hummingbird
+public import HummingbirdAuth
+public import Logging
 
 /// What a handler knows about the request besides its typed input; transport-neutral, so the same handler
 /// runs behind the gateway or in its own process.

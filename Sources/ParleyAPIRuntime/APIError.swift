@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 
 /// Every error a route answers, in the contract's shape:
 /// `{"error": {"statusCode": 400, "code": "VALIDATION_FAILED", "message": "...", "details": [...]}}`.

@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 import Logging
 
 /// One route of a generated route table, for answers the router cannot give by itself (405 with `Allow`).

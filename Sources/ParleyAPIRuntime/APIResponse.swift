@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 
 /// What a handler returns: the typed body, and when needed a status other than the route's usual one
 /// (one the schema lists) and cookies to set.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 @_exported import ParleyCore
 @_exported import ParleyJSON
 

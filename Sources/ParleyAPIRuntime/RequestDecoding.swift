@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// Limits that apply to every generated route.
 public enum APILimits {

@@ -1,5 +1,5 @@
-import HTTPTypes
-import Hummingbird
+public import HTTPTypes
+public import Hummingbird
 import HummingbirdAuth
 
 /// What a gateway tells a service running in its own process, besides the request itself: the caller it

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Base64url without padding (RFC 4648 §5): tokens and cursors that travel in URLs, cookies and JWTs.
 /// Byte by byte over lookup tables: every authenticated request decodes a token, and Foundation's string

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A MongoDB ObjectId: 4 bytes of seconds since the epoch, 5 random bytes per process, a 3-byte counter.

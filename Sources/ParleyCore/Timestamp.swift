@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The contract's date format: ISO 8601 in UTC with milliseconds, `2026-11-20T10:15:30.123Z`.
 /// Written by hand, in integer arithmetic: Foundation's formatters are slow and not sendable on every platform,

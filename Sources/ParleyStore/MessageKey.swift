@@ -1,5 +1,5 @@
-import Foundation
-import ParleyCore
+public import Foundation
+public import ParleyCore
 
 /// A message's place in its chat: `(createdAt, _id)`, a total order that new messages never reshuffle.
 /// Pages of history continue strictly before a key, so they never repeat or skip a message.

@@ -1,5 +1,5 @@
-import Foundation
-import ParleyCore
+public import Foundation
+public import ParleyCore
 
 // What the store keeps, as the services need it: richer than the public shapes (password hashes, per-user
 // chat state, delivery and deletion state), and independent of any engine.

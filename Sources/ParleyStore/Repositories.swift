@@ -1,5 +1,5 @@
-import Foundation
-import ParleyCore
+public import Foundation
+public import ParleyCore
 
 // The queries the services need, one protocol per collection. Every store implements all of them with the
 // same behaviour; `StoreContractTests` holds them to it.

@@ -1,7 +1,7 @@
 import Foundation
 import ParleyCore
 import ParleyJSON
-import ParleyStore
+public import ParleyStore
 
 /// The embedded store: one SQLite file (WAL, durable group commits), the default when nothing is configured.
 public final class SQLiteStore: Store {

@@ -1,6 +1,6 @@
-import Foundation
-import ParleyAPI
-import ParleyStore
+public import Foundation
+public import ParleyAPI
+public import ParleyStore
 
 extension ChatRecord {
     /// What the messages service needs of the chat: its kind, title and who is in it since when.

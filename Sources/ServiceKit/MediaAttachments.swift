@@ -1,6 +1,6 @@
-import Logging
-import ParleyAPI
-import ParleyStore
+public import Logging
+public import ParleyAPI
+public import ParleyStore
 
 /// What the messages service asks the media service: the media a message of `sender` may carry.
 public protocol MediaAttachments: Sendable {

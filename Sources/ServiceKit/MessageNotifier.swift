@@ -1,5 +1,5 @@
-import ParleyAPI
-import ParleyStore
+public import ParleyAPI
+public import ParleyStore
 
 /// Told of every stored message, to notify the recipients who are not connected (Web Push). Returns at once:
 /// notifying never delays a send or its ack.

@@ -1,4 +1,4 @@
-import ParleyAPI
+public import ParleyAPI
 
 /// Who receives a realtime event: every socket of a user, or every member of a chat.
 public enum Room: Sendable, Hashable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
-import ParleyAPI
-import ParleyStore
+public import ParleyAPI
+public import ParleyStore
 
 // Records as the contract shows them: never a password hash, contacts, blocked list or deletedFor.
 

@@ -1,4 +1,4 @@
-import ParleyAPI
+public import ParleyAPI
 
 extension UsersInternalAPI {
     /// How `others` stand to `user`, from the users service.

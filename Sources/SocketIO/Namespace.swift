@@ -1,4 +1,4 @@
-import ParleyJSON
+public import ParleyJSON
 import Synchronization
 
 /// What an application does with a namespace's connections.

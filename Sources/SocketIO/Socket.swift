@@ -1,4 +1,4 @@
-import ParleyJSON
+public import ParleyJSON
 import Synchronization
 
 /// Event arguments, and the binary attachments their placeholders name (`SocketAttachments`).

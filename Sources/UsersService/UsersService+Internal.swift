@@ -1,5 +1,5 @@
 import Foundation
-import ParleyAPI
+public import ParleyAPI
 import ParleyStore
 
 /// What other services ask of the users service, which alone reads profiles and blocks.

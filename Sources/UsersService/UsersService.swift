@@ -1,7 +1,7 @@
-import Coordination
-import Foundation
-import ParleyAPI
-import ParleyStore
+public import Coordination
+public import Foundation
+public import ParleyAPI
+public import ParleyStore
 import ServiceKit
 
 /// Profiles, search, blocking and presence.

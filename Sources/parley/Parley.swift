@@ -1,7 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Coordination
 import Foundation
-import Gateway
+public import Gateway
 import Hummingbird
 import Logging
 import MongoStore

@@ -1,10 +1,10 @@
-import Coordination
+public import Coordination
 import Foundation
-import Logging
-import ParleyAPI
-import ServiceKit
-import ServiceLifecycle
-import SocketIO
+public import Logging
+public import ParleyAPI
+public import ServiceKit
+public import ServiceLifecycle
+public import SocketIO
 
 /// Socket.IO for the chat, at `/socket.io/`: the Engine.IO server that WebSocket upgrades are handed to, and
 /// what runs beside the HTTP server (the heartbeat, the relay from the event bus to the sockets).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import ParleyJSON
 
 /// The text of a schema: the entry file and the files it includes, keyed by path relative to the schema

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Writes generated files into a folder, touching only those whose contents changed (so that builds stay
 /// incremental), or in check mode reports which ones are stale.

@@ -1,6 +1,6 @@
 import HTTPTypes
-import Hummingbird
-import HummingbirdCore
+public import Hummingbird
+public import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore

@@ -1,8 +1,8 @@
 import Foundation
-import HTTPTypes
-import HummingbirdWebSocket
+public import HTTPTypes
+public import HummingbirdWebSocket
 import ParleyJSON
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// What the layer above Engine.IO (Socket.IO) is told. The calls are not async on purpose: they come from a

@@ -1,4 +1,4 @@
-import ParleyJSON
+public import ParleyJSON
 
 /// A Socket.IO v5 packet, carried in one Engine.IO message:
 /// `<type>[<attachments>-][<namespace>,][<ack id>][<JSON payload>]`, e.g. `2["hello",1]`, `2/admin,12["hi"]`,
