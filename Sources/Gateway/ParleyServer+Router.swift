@@ -103,7 +103,8 @@ extension ParleyServer {
         router.add(middleware: RequestIDMiddleware())
         let probes = ["/healthz", "/readyz"].map { APIRouteDescriptor(method: .get, path: $0, operation: $0) }
         let open = probes + (metrics == nil ? [] : [MetricsEndpoint.route])
-        router.add(middleware: APIErrorMiddleware(routes: service.routes + open))
+        let files = service == .media && services.mediaFiles != nil ? MediaFiles.routes : []
+        router.add(middleware: APIErrorMiddleware(routes: service.routes + files + open))
         // Scrapers and orchestrators do not hold the internal secret; /metrics has its own token.
         router.add(middleware: InternalCallerMiddleware(secret: internalSecret, open: Set(open.map(\.path))))
         router.add(middleware: AccessLogMiddleware())

@@ -39,13 +39,13 @@ public struct ParleyServer {
     /// The services this process calls over HTTP.
     public let remote: [ServiceName]
 
-    /// `store` is open and migrated. `config.serviceURLs` name the services in other processes (`all` runs every one
+    /// `store` is open and migrated, or nil when every service runs elsewhere (`needsStore`). `config.serviceURLs` name the services in other processes (`all` runs every one
     /// here whatever they say). `events` defaults to the shared bus; `metrics` is bootstrapped once per process by its
     /// caller; `readiness` defaults to pinging the store and the shared state.
     public init(
         role: Role,
         config: Configuration,
-        store: any Store,
+        store: (any Store)?,
         coordination: SharedState,
         events: (any EventPublisher)? = nil,
         metrics: MetricsEndpoint? = nil,
@@ -88,7 +88,7 @@ public struct ParleyServer {
         let security = TokenSecurity(tokens: tokens, internalSecret: secrets.internalSecret)
         let readiness =
             readiness ?? {
-                try await store.ping()
+                try await store?.ping()
                 try await coordination.checkReady()
             }
         switch role {
@@ -129,6 +129,12 @@ public struct ParleyServer {
         }
         self.http = http
         self.remote = Array(serviceURLs.keys)
+    }
+
+    /// Whether a process of `role` runs a service here, and so needs the store: all but a gateway that was given
+    /// every service's URL.
+    public static func needsStore(_ role: Role, config: Configuration) -> Bool {
+        role != .gateway || ServiceName.allCases.contains { config.serviceURLs[$0] == nil }
     }
 
     /// The HTTP server for `router` on `config`'s address, with the realtime layer and background work beside it.

@@ -35,6 +35,7 @@ extension ServiceSet {
         case .media:
             media.registerRoutes(on: router, security: security)
             mediaInternal.registerRoutes(on: router, security: security)
+            mediaFiles?.addRoutes(to: router)
         case .notifications:
             notifications.registerRoutes(on: router, security: security)
             notificationsInternal.registerRoutes(on: router, security: security)

@@ -32,8 +32,9 @@ public struct ServiceSet: Sendable {
     public var chatsInternal: any ChatsInternalAPI
     /// What the realtime layer asks of the messages service.
     public var messagesInternal: any MessagesInternalAPI
-    /// The embedded media storage's upload and download routes, when media is kept in the data folder.
-    public var mediaFiles: MediaFiles?
+    /// The embedded media storage's upload and download routes, when media is kept in the data folder: served here,
+    /// or streamed through to the media service's process.
+    public var mediaFiles: (any MediaFileRoutes)?
     /// What runs beside the server for these services (the push queue).
     public var background: [any Service]
 
@@ -49,7 +50,7 @@ public struct ServiceSet: Sendable {
         usersInternal: any UsersInternalAPI,
         chatsInternal: any ChatsInternalAPI,
         messagesInternal: any MessagesInternalAPI,
-        mediaFiles: MediaFiles? = nil,
+        mediaFiles: (any MediaFileRoutes)? = nil,
         background: [any Service] = []
     ) {
         self.auth = auth
@@ -68,9 +69,10 @@ public struct ServiceSet: Sendable {
     }
 
     /// The services of a process: each one `remote` names is its generated client over that transport, every other one
-    /// runs here over `store`. With nothing remote, the whole API runs in this process.
+    /// runs here over `store`. With nothing remote, the whole API runs in this process; with everything remote (a
+    /// gateway in front of six service processes), `store` may be nil.
     public static func assemble(
-        store: any Store,
+        store: (any Store)?,
         tokens: TokenService,
         mailer: any Mailer,
         coordination: SharedState,
@@ -81,14 +83,18 @@ public struct ServiceSet: Sendable {
         secureCookies: Bool,
         remote: RemoteServices = RemoteServices(),
         logger: Logger
-    ) rethrows -> ServiceSet {
+    ) throws -> ServiceSet {
+        func local() throws -> any Store {
+            guard let store else { throw ConfigurationError("a service runs in this process but no store was opened") }
+            return store
+        }
         let users: any UsersAPI
         let usersInternal: any UsersInternalAPI
         if let transport = remote.users {
             users = UsersClient(transport: transport)
             usersInternal = UsersInternalClient(transport: transport)
         } else {
-            let local = UsersService(store: store, presence: coordination.presence)
+            let local = UsersService(store: try local(), presence: coordination.presence)
             users = local
             usersInternal = local
         }
@@ -101,17 +107,33 @@ public struct ServiceSet: Sendable {
             chatsInternal = memberships
             background.append(memberships)
         } else {
-            let local = ChatsService(store: store, users: usersInternal, events: events)
+            let local = ChatsService(store: try local(), users: usersInternal, events: events)
             chats = local
             chatsInternal = local
         }
-        let media = MediaService(store: store, storage: mediaStorage, previews: LinkPreviewer(client: outbound, cache: coordination.cache))
+        let media: any MediaAPI
+        let mediaInternal: any MediaInternalAPI
+        let mediaFiles: (any MediaFileRoutes)?
+        var localMedia: MediaService?
+        if let transport = remote.media {
+            media = MediaClient(transport: transport)
+            mediaInternal = MediaInternalClient(transport: transport)
+            mediaFiles = mediaStorage is LocalStorage ? (transport as? ServiceTransport).map(MediaFileProxy.init) : nil
+        } else {
+            let store = try local()
+            let service = MediaService(store: store, storage: mediaStorage, previews: LinkPreviewer(client: outbound, cache: coordination.cache))
+            media = service
+            mediaInternal = service
+            mediaFiles = (mediaStorage as? LocalStorage).map { MediaFiles(storage: $0, store: store) }
+            localMedia = service
+        }
         let notifications: any NotificationsAPI
         let notify: any NotificationsInternalAPI
         if let transport = remote.notifications {
             notifications = NotificationsClient(transport: transport)
             notify = NotificationsInternalClient(transport: transport)
         } else {
+            let store = try local()
             let local = NotificationsService(store: store, sender: WebPushSender(identity: try push(), client: outbound, store: store))
             notifications = local
             notify = local
@@ -130,10 +152,9 @@ public struct ServiceSet: Sendable {
                 logger: logger
             )
             background.append(pushes)
-            let attachments: any MediaAttachments =
-                remote.media.map { RemoteMediaAttachments(media: MediaInternalClient(transport: $0), logger: logger) } ?? media
+            let attachments: any MediaAttachments = localMedia ?? RemoteMediaAttachments(media: mediaInternal, logger: logger)
             let local = MessagesService(
-                store: store,
+                store: try local(),
                 chats: chatsInternal,
                 users: usersInternal,
                 events: events,
@@ -143,19 +164,25 @@ public struct ServiceSet: Sendable {
             messages = local
             messagesInternal = local
         }
+        let auth: any AuthAPI =
+            if let transport = remote.auth {
+                AuthClient(transport: transport)
+            } else {
+                AuthService(store: try local(), tokens: tokens, mailer: mailer, secureCookies: secureCookies)
+            }
         return ServiceSet(
-            auth: remote.auth.map(AuthClient.init) ?? AuthService(store: store, tokens: tokens, mailer: mailer, secureCookies: secureCookies),
+            auth: auth,
             users: users,
             chats: chats,
             messages: messages,
-            media: remote.media.map(MediaClient.init) ?? media,
-            mediaInternal: remote.media.map(MediaInternalClient.init) ?? media,
+            media: media,
+            mediaInternal: mediaInternal,
             notifications: notifications,
             notificationsInternal: notify,
             usersInternal: usersInternal,
             chatsInternal: chatsInternal,
             messagesInternal: messagesInternal,
-            mediaFiles: (mediaStorage as? LocalStorage).map { MediaFiles(storage: $0, store: store) },
+            mediaFiles: mediaFiles,
             background: background
         )
     }

@@ -135,8 +135,12 @@ struct Serve: AsyncParsableCommand {
             logger.notice("--service all runs every service in this process; the *_URL settings are for --service gateway")
         }
 
-        let store = try config.openStore(logger: logger)
-        try await store.migrate()
+        // A gateway in front of six service processes holds no data of its own.
+        var store: (any Store)?
+        if ParleyServer.needsStore(service, config: config) {
+            store = try config.openStore(logger: logger)
+            try await store?.migrate()
+        }
         let coordination = try config.redisURL.map { try SharedState.redis(url: $0) } ?? .inProcess()
         var webApp: WebApp?
         if service.isPublicDoor {

@@ -162,6 +162,10 @@ class Server:
         return _tail(self.log)
 
 
+# Nothing listens on port 1: a process that opened this store would fail to start.
+UNREACHABLE_MONGO = "mongodb://127.0.0.1:1/parley?serverSelectionTimeoutMS=500"
+
+
 def spawn_parley(argv: list[str], log: Path, cwd: Path, env: dict) -> subprocess.Popen:
     """Starts the binary; while another build rewrites it (missing or "text file busy"), waits and retries."""
     deadline = time.monotonic() + 120
@@ -214,11 +218,18 @@ def start_server(parley_bin: Path, mode: str, extra_env: dict | None = None) -> 
             env.update({"INTERNAL_SECRET": INTERNAL_SECRET, "PUBLIC_URL": f"http://127.0.0.1:{port}"})
             for name in SERVICES:
                 services[name] = start_service(parley_bin, name, ports[name], workdir, data_dir, env)
+        gateway_dir, gateway_env = data_dir, env
+        if mode == "split":
+            # The gateway, in front of all six, holds no data: a folder of its own (media it streams through to
+            # the media service), and a store it could not reach, were it to open one.
+            gateway_dir = workdir / "gateway-data"
+            gateway_dir.mkdir()
+            gateway_env = {**env, "MONGO_URI": UNREACHABLE_MONGO}
         # cwd is the temp folder so that no .env of the repository leaks in.
         proc = spawn_parley(
-            [str(parley_bin), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)]
+            [str(parley_bin), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(gateway_dir)]
             + (["--service", "gateway"] if mode == "split" else []),
-            log, workdir, env)
+            log, workdir, gateway_env)
         server = Server(mode, f"http://127.0.0.1:{port}", outbox, data_dir, log, proc, backing, services)
         wait_healthy(proc, server.url, f"parley ({mode})", log)
         return server

@@ -48,6 +48,14 @@ def test_a_service_serves_only_callers_with_the_internal_secret(split):
     assert_error(direct(messages, "GET", "/api/chats", {"X-Internal-Secret": INTERNAL_SECRET, "X-Parley-User-Id": a["_id"]}), 404)
 
 
+def test_the_gateway_in_front_of_every_service_needs_no_store(split):
+    # The fixture gave the gateway a MongoDB URI nothing answers and a data folder of its own.
+    assert split.services and all(name in split.services for name in ("auth", "users", "chats", "messages", "media"))
+    ready = new_session(split).get(split.url + "/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text
+    assert not any((split.data_dir.parent / "gateway-data").iterdir()), "the gateway wrote into its data folder"
+
+
 def test_internal_routes_are_served_by_their_service_and_never_by_the_gateway(split):
     _, token, me = register(split, "pushy")
     send = {"userId": me["_id"], "title": "hello", "body": "there", "data": {}}
