@@ -5,8 +5,11 @@ public import ServiceKit
 
 /// Publishes service events on the bus, where every gateway instance's realtime layer picks them up:
 /// `{"rooms": ["chat:<id>"], "excluding": "<userId>", "event": "message:new", "payload": {...}}` on `parley:events`.
+/// A `chat:updated` also puts the chat's id on `parley:chats:changed`, which membership caches follow without
+/// hearing every message.
 public struct BusEventPublisher: EventPublisher {
     public static let channel = "parley:events"
+    public static let chatsChanged = "parley:chats:changed"
 
     let bus: any EventBus
     let logger: Logger
@@ -33,6 +36,7 @@ public struct BusEventPublisher: EventPublisher {
         event.encodePayload(to: &writer)
         writer.endObject()
         do {
+            if case .chatUpdated(let chat) = event { try await bus.publish(Self.chatsChanged, Array(chat.id.description.utf8)) }
             try await bus.publish(Self.channel, writer.bytes)
             ParleyMetrics.published(event.name)
         } catch {

@@ -8,8 +8,8 @@ import Synchronization
 /// The chats service in another process, with its answers to "is this user a member of that chat?" kept for a few
 /// seconds: every message read, sent or typed asks it, and in a split deployment each question is an HTTP call.
 ///
-/// Every change of a chat's members or title is announced as `chat:updated` on the bus, which drops the chat's
-/// entry at once; a user not among the cached members is always asked again. The lifetime bounds how long a
+/// Every change of a chat's members or title is announced as `chat:updated`, which puts the chat's id on the bus's
+/// `parley:chats:changed` and drops the chat's entry at once; a user not among the cached members is always asked again. The lifetime bounds how long a
 /// removed member could still be let in should the bus lose that announcement (Redis pub/sub is at most once, and
 /// a silently dropped connection is noticed within seconds), and every (re)subscription starts from empty.
 final class MembershipCache: ChatsInternalAPI, Service {
@@ -85,7 +85,7 @@ final class MembershipCache: ChatsInternalAPI, Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 for try await message in subscription().cancelOnGracefulShutdown() {
-                    if let chat = Self.updatedChat(message.payload) { evict(chat) }
+                    if let chat = ObjectId(String(decoding: message.payload, as: UTF8.self)) { evict(chat) }
                     backoff = .milliseconds(100)
                 }
             } catch {
@@ -97,10 +97,10 @@ final class MembershipCache: ChatsInternalAPI, Service {
         }
     }
 
-    /// The bus's events, with the cache emptied and opened each time the subscription is confirmed: what was
+    /// The ids of changed chats, with the cache emptied and opened each time the subscription is confirmed: what was
     /// announced before then may have been missed.
     private func subscription() -> AsyncThrowingStream<BusMessage, Error> {
-        let channels = [BusEventPublisher.channel]
+        let channels = [BusEventPublisher.chatsChanged]
         guard let redis = bus as? RedisEventBus else {
             let stream = bus.subscribe(channels)
             startListening()
@@ -133,14 +133,5 @@ final class MembershipCache: ChatsInternalAPI, Service {
             state.entries[chat] = nil
             state.generation += 1
         }
-    }
-
-    /// The chat a `chat:updated` on the bus is about (`BusEventPublisher`'s shape); nil for every other event.
-    static func updatedChat(_ payload: [UInt8]) -> ObjectId? {
-        // Most of the bus is message traffic: only what names the event is parsed.
-        guard payload.firstRange(of: Array(#""chat:updated""#.utf8)) != nil, let body = try? JSONParser.parse(payload),
-            body["event"]?.stringValue == "chat:updated"
-        else { return nil }
-        return body["payload"]?["_id"]?.stringValue.flatMap(ObjectId.init)
     }
 }

@@ -67,7 +67,7 @@ final class MembershipTable: ChatsInternalAPI {
     ) async -> (MembershipCache, Task<Void, any Error>) {
         let cache = MembershipCache(chats: table, bus: bus, lifetime: lifetime, logger: Logger(label: "test"))
         let running = Task { try await cache.run() }
-        while bus.subscriberCount(BusEventPublisher.channel) == 0 { await Task.yield() }
+        while bus.subscriberCount(BusEventPublisher.chatsChanged) == 0 { await Task.yield() }
         return (cache, running)
     }
 
@@ -127,7 +127,7 @@ final class MembershipTable: ChatsInternalAPI {
             to: [.chat(chat)]
         )
         await announce([alice], of: other, on: bus)
-        // Events are heard in order: once the other chat's update is, the typing event before it was too.
+        // Once the later change of the other chat is heard, the typing event published before it has been handled too.
         while cache.cached(other) != nil { await Task.yield() }
         #expect(cache.cached(chat) != nil)
         #expect(try await isMember(cache, bob))

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The cost of running services in their own processes: the two message routes under wrk (64 connections, 2
 # threads; WARM s warm-up discarded, DUR s measured), Parley as one process, then as a gateway with the messages and
-# chats services in processes of their own (messages calling chats), alternating in each of ROUNDS rounds. Both on the same SQLite file and a
-# local redis-server, so that the difference is the hop between processes, not the engines.
+# chats services in processes of their own (messages calling chats), alternating in each of ROUNDS rounds. One local
+# redis-server; SQLite seeded once, each split process on its own copy of that file as each service would own its
+# database (processes sharing one SQLite file would also measure SQLite's locking between processes, which no split
+# deployment has), so that the difference is the hop between processes, not the engines.
 #
 #   cp .build/release/parley /tmp/parley-bench     # a copy: the checkout may be rebuilt meanwhile
 #   PARLEY_BIN=/tmp/parley-bench scripts/bench/split-vs-monolith.sh
@@ -46,11 +48,12 @@ for _ in $(seq 100); do redis-cli -p 18379 ping >/dev/null 2>&1 && break; sleep 
 
 monolith() { start monolith --port 18080; wait_http http://127.0.0.1:18080/healthz; }
 split() {   # messages asks chats for membership and to record each message, over HTTP as the gateway asks messages
-    start chats --service chats --port 18092
+    for name in chats messages gateway; do rm -rf "$OUT/data-$name"; cp -r "$OUT/data" "$OUT/data-$name"; done
+    DATA_DIR=$OUT/data-chats start chats --service chats --port 18092
     wait_http http://127.0.0.1:18092/healthz
-    CHATS_URL=http://127.0.0.1:18092 start messages --service messages --port 18091
+    DATA_DIR=$OUT/data-messages CHATS_URL=http://127.0.0.1:18092 start messages --service messages --port 18091
     wait_http http://127.0.0.1:18091/healthz
-    MESSAGES_URL=http://127.0.0.1:18091 CHATS_URL=http://127.0.0.1:18092 start gateway --service gateway --port 18080
+    DATA_DIR=$OUT/data-gateway MESSAGES_URL=http://127.0.0.1:18091 CHATS_URL=http://127.0.0.1:18092 start gateway --service gateway --port 18080
     wait_http http://127.0.0.1:18080/healthz
 }
 
