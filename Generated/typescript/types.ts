@@ -357,6 +357,19 @@ export interface UserChats {
   directPartners: string[];
 }
 
+/** What a member who hid the chat's latest message sees in its place in the chat list (internal). */
+export interface MemberPreview {
+  /** ObjectId: 24 lowercase hexadecimal characters. */
+  userId: string;
+  /**
+   * The chat's latest message, which this member hid.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  replaces: string;
+  /** The newest message the member can still see; absent when there is none. */
+  message?: LastMessageRef;
+}
+
 /** A message deleted for its deleter or for everyone (internal). */
 export interface MessageDeletedRequest {
   /** The deleted message. */
@@ -375,6 +388,8 @@ export interface MessageDeletedRequest {
   uncountFor: string[];
   /** For everyone: the newest message still there, which becomes the chat's latest if the deleted one was. */
   previous?: LastMessageRef;
+  /** For each member who hid the chat's latest message (after this deletion): what they see instead. */
+  previews?: MemberPreview[];
 }
 
 /** A member's read position (internal). */

@@ -26,6 +26,7 @@ extension ChatsService: ChatsInternalAPI {
     public func messageEdited(_ input: ChatsInternal.MessageEdited.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         let message = LastMessageRecord(input.body)
         try await store.chats.replaceLastMessage(chatId: input.path.id, ifCurrent: message.messageId, with: message)
+        try await store.chats.updatePreviews(chatId: input.path.id, showing: message)
         return APIResponse(SuccessResponse(success: true))
     }
 
@@ -33,6 +34,15 @@ extension ChatsService: ChatsInternalAPI {
         let body = input.body
         let deleted = LastMessageRecord(body.message)
         try await store.chats.uncount(chatId: input.path.id, message: deleted.key, sentBy: deleted.senderId, for: body.uncountFor)
+        if let previews = body.previews, !previews.isEmpty {
+            try await store.chats.setPreviews(
+                chatId: input.path.id,
+                Dictionary(
+                    previews.map { ($0.userId, MemberPreviewRecord(replaces: $0.replaces, message: $0.message.map(LastMessageRecord.init))) },
+                    uniquingKeysWith: { _, last in last }
+                )
+            )
+        }
         if body.forEveryone {
             // The chat list's preview falls back to the newest message still there.
             try await store.chats.replaceLastMessage(

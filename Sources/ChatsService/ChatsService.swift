@@ -23,7 +23,7 @@ public struct ChatsService: ChatsAPI {
         self.now = now
     }
 
-    var views: ChatViews { ChatViews(chats: store.chats, messages: store.messages) }
+    var views: ChatViews { ChatViews(chats: store.chats) }
 
     public func create(_ input: Chats.Create.Input, context: APIContext) async throws -> APIResponse<ChatResponse> {
         let (chat, created) = try await ChatCreation(store: store, users: users, now: now).create(
@@ -47,7 +47,7 @@ public struct ChatsService: ChatsAPI {
         let limit = input.query.limit
         let me = input.caller.userId
         let listings = try await store.chats.list(userId: me, archived: input.query.archived, limit: limit, after: cursor)
-        let chats = try await views.views(listings, for: me)
+        let chats = views.views(listings)
         let next =
             listings.count == limit
             ? listings.last.map { ChatListKey(pinned: $0.state.pinned, updatedAt: $0.chat.updatedAt, id: $0.chat.id).cursor } : nil

@@ -87,23 +87,47 @@ public struct MessagesService: MessagesAPI {
             }
             try await store.messages.deleteForEveryone(id: message.id)
             // The chat list's preview falls back to the newest message still there.
-            let previous = try await store.messages.page(chatId: chat.id, viewer: ObjectId(high: 0, low: 0), since: nil, limit: 1, before: nil).first
+            let previous = try await newest(in: chat.id)
             await events.publish(event, to: [.chat(chat.id)])
             let deletion = MessageDeletedRequest(
                 message: message.lastMessage.ref,
                 userId: me,
                 forEveryone: true,
                 uncountFor: chat.participants.filter { !message.deletedFor.contains($0) },
-                previous: previous?.lastMessage.ref
+                previous: previous?.lastMessage.ref,
+                previews: try await previews(in: chat, latest: previous, among: chat.participants)
             )
             _ = try await chats.messageDeleted(.init(path: .init(id: chat.id), body: deletion), context: context)
         } else {
             try await store.messages.hide(id: message.id, for: me)
             await events.publish(event, to: [.user(me)])
-            let deletion = MessageDeletedRequest(message: message.lastMessage.ref, userId: me, forEveryone: false, uncountFor: [me])
+            let deletion = MessageDeletedRequest(
+                message: message.lastMessage.ref,
+                userId: me,
+                forEveryone: false,
+                uncountFor: [me],
+                previews: try await previews(in: chat, latest: try await newest(in: chat.id), among: [me])
+            )
             _ = try await chats.messageDeleted(.init(path: .init(id: chat.id), body: deletion), context: context)
         }
         return APIResponse(SuccessResponse(success: true))
+    }
+
+    /// The chat's newest message not deleted for everyone: its latest, as its list shows it.
+    private func newest(in chat: ObjectId) async throws -> MessageRecord? {
+        try await store.messages.page(chatId: chat, viewer: ObjectId(high: 0, low: 0), since: nil, limit: 1, before: nil).first
+    }
+
+    /// What each of `members` who deleted `latest` for themselves sees in its place in their chat list: the newest
+    /// message they can see. The chats service keeps it with their state, so that a chat list reads no message.
+    private func previews(in chat: ChatMembership, latest: MessageRecord?, among members: [ObjectId]) async throws -> [MemberPreview] {
+        guard let latest else { return [] }
+        var previews: [MemberPreview] = []
+        for member in members where latest.deletedFor.contains(member) {
+            let newest = try await store.messages.page(chatId: chat.id, viewer: member, since: chat.joinedAt(member), limit: 1, before: nil).first
+            previews.append(MemberPreview(userId: member, replaces: latest.id, message: newest?.lastMessage.ref))
+        }
+        return previews
     }
 
     public func react(_ input: Messages.React.Input, context: APIContext) async throws -> APIResponse<MessageResponse> {

@@ -37,16 +37,17 @@ struct MongoChats: ChatRepository {
         ["messageId": message.messageId.bson, "body": message.body.bson, "senderId": message.senderId.bson, "createdAt": message.createdAt.bson]
     }
 
+    static func lastMessage(_ document: Document) throws -> LastMessageRecord {
+        LastMessageRecord(
+            messageId: try document.objectId("messageId"),
+            body: try document.string("body"),
+            senderId: try document.objectId("senderId"),
+            createdAt: try document.date("createdAt")
+        )
+    }
+
     static func record(_ document: Document) throws -> ChatRecord {
-        var lastMessage: LastMessageRecord?
-        if let last = try document.optionalDocument("lastMessage") {
-            lastMessage = LastMessageRecord(
-                messageId: try last.objectId("messageId"),
-                body: try last.string("body"),
-                senderId: try last.objectId("senderId"),
-                createdAt: try last.date("createdAt")
-            )
-        }
+        let lastMessage = try document.optionalDocument("lastMessage").map(Self.lastMessage)
         guard let kind = ChatKind(rawValue: try document.string("kind")) else { throw StoreError.corrupt("unknown chat kind") }
         let participants = try document.objectIds("participants")
         // Members from before joinedAt was recorded see the whole history, as they did.
@@ -78,11 +79,16 @@ struct MongoChats: ChatRepository {
     static func state(_ document: Document, for userId: ObjectId) throws -> ChatMemberState {
         // A counter may dip below zero when a deletion races a read; the next read recounts it.
         let unread = try document.optionalDocument("unread")?.optionalInt(userId.description) ?? 0
+        var preview: MemberPreviewRecord?
+        if let own = try document.optionalDocument("previews")?.optionalDocument(userId.description) {
+            preview = MemberPreviewRecord(replaces: try own.objectId("replaces"), message: try own.optionalDocument("message").map(Self.lastMessage))
+        }
         return ChatMemberState(
             pinned: try document.objectIds("pinnedBy").contains(userId),
             archived: try document.objectIds("archivedBy").contains(userId),
             lastRead: try readPosition(document, of: userId),
-            unreadCount: max(0, unread)
+            unreadCount: max(0, unread),
+            preview: preview
         )
     }
 
@@ -171,7 +177,10 @@ struct MongoChats: ChatRepository {
             try connection.findOne(
                 collection,
                 ["_id": chatId.bson, "participants": userId.bson],
-                projection: ["pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead.\(userId)": .int32(1), "unread.\(userId)": .int32(1)]
+                projection: [
+                    "pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead.\(userId)": .int32(1), "unread.\(userId)": .int32(1),
+                    "previews.\(userId)": .int32(1),
+                ]
             )
             .map { try Self.state($0, for: userId) }
         }
@@ -186,6 +195,7 @@ struct MongoChats: ChatRepository {
                     ["_id": chatId.bson],
                     projection: [
                         "participants": .int32(1), "pinnedBy": .int32(1), "archivedBy": .int32(1), "lastRead": .int32(1), "unread": .int32(1),
+                        "previews": .int32(1),
                     ]
                 )
             else { return [:] }
@@ -227,7 +237,10 @@ struct MongoChats: ChatRepository {
             chatId,
             .document([
                 "$pull": .document(["participants": userId.bson, "admins": userId.bson, "pinnedBy": userId.bson, "archivedBy": userId.bson]),
-                "$unset": .document(["lastRead.\(userId)": .string(""), "joinedAt.\(userId)": .string(""), "unread.\(userId)": .string("")]),
+                "$unset": .document([
+                    "lastRead.\(userId)": .string(""), "joinedAt.\(userId)": .string(""), "unread.\(userId)": .string(""),
+                    "previews.\(userId)": .string(""),
+                ]),
                 "$max": .document(["updatedAt": date.bson]),
             ])
         )
@@ -339,6 +352,41 @@ struct MongoChats: ChatRepository {
                 message.map { ["$set": .document(["lastMessage": Self.lastMessageDocument($0).bson])] }
                 ?? ["$set": .document(["lastMessage": .null])]
             _ = try connection.updateOne(collection, filter, update)
+        }
+    }
+
+    /// One update per member, each only while they are in the chat.
+    func setPreviews(chatId: ObjectId, _ previews: [ObjectId: MemberPreviewRecord]) async throws {
+        let collection = collection
+        try await store.run { connection in
+            for (user, preview) in previews {
+                let value: Document = [
+                    "replaces": preview.replaces.bson, "message": preview.message.map { Self.lastMessageDocument($0).bson } ?? .null,
+                ]
+                _ = try connection.updateOne(
+                    collection,
+                    ["_id": chatId.bson, "participants": user.bson],
+                    ["$set": .document(["previews.\(user)": value.bson])]
+                )
+            }
+        }
+    }
+
+    /// Reads which members' previews show the message, then rewrites those while they still do.
+    func updatePreviews(chatId: ObjectId, showing message: LastMessageRecord) async throws {
+        let collection = collection
+        try await store.run { connection in
+            guard let chat = try connection.findOne(collection, ["_id": chatId.bson], projection: ["previews": .int32(1)]),
+                let previews = try chat.optionalDocument("previews")
+            else { return }
+            for user in previews.fields.map(\.key) {
+                let field = "previews.\(user).message"
+                _ = try connection.updateOne(
+                    collection,
+                    ["_id": chatId.bson, "\(field).messageId": message.messageId.bson],
+                    ["$set": .document(["\(field).body": message.body.bson])]
+                )
+            }
         }
     }
 

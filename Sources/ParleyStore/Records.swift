@@ -203,11 +203,34 @@ public struct ChatMemberState: Sendable, Hashable {
     /// Messages of others after `lastRead` (or since joining) that this user can see, kept as a counter so that
     /// reading it never counts the chat's history.
     public var unreadCount: Int
-    public init(pinned: Bool = false, archived: Bool = false, lastRead: MessageKey? = nil, unreadCount: Int = 0) {
+    /// What this user sees in the chat list instead of the chat's latest message, which they hid.
+    public var preview: MemberPreviewRecord?
+
+    public init(
+        pinned: Bool = false,
+        archived: Bool = false,
+        lastRead: MessageKey? = nil,
+        unreadCount: Int = 0,
+        preview: MemberPreviewRecord? = nil
+    ) {
         self.pinned = pinned
         self.archived = archived
         self.lastRead = lastRead
         self.unreadCount = unreadCount
+        self.preview = preview
+    }
+}
+
+/// The newest message a member can see, kept for while the chat's latest message is one they hid (deleted for
+/// themselves): it stands in for `replaces` in their chat list, and means nothing once a newer message is the latest.
+public struct MemberPreviewRecord: Sendable, Hashable {
+    public var replaces: ObjectId
+    /// Nil when the member sees no message of the chat at all.
+    public var message: LastMessageRecord?
+
+    public init(replaces: ObjectId, message: LastMessageRecord?) {
+        self.replaces = replaces
+        self.message = message
     }
 }
 

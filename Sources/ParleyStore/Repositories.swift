@@ -93,6 +93,11 @@ public protocol ChatRepository: Sendable {
     /// A message deleted for `users` (for themselves, or for everyone) leaves the unread counts of those it counted in:
     /// members other than its sender who joined before it and had not read that far.
     func uncount(chatId: ObjectId, message key: MessageKey, sentBy senderId: ObjectId, for users: [ObjectId]) async throws
+    /// Sets what each of these members sees instead of the latest message they hid (members no longer in the chat are
+    /// skipped).
+    func setPreviews(chatId: ObjectId, _ previews: [ObjectId: MemberPreviewRecord]) async throws
+    /// After an edit: the members' previews that show `message`'s id show its new text.
+    func updatePreviews(chatId: ObjectId, showing message: LastMessageRecord) async throws
 }
 
 public protocol MessageRepository: Sendable {
@@ -150,10 +155,9 @@ public protocol UsersStore: Sendable {
     var users: any UserRepository { get }
 }
 
-/// Chats and each member's state. The messages are read for the previews a member sees.
+/// Chats and each member's state, the previews a member sees among it.
 public protocol ChatsStore: Sendable {
     var chats: any ChatRepository { get }
-    var messages: any MessageRepository { get }
 }
 
 /// Messages.

@@ -221,17 +221,56 @@ struct SQLiteChats: ChatRepository {
     /// The members a message sent at (?, ?) and with id ? counts for: joined before it, not read that far.
     private static let counts = "joined_at <= ? AND (last_read_at IS NULL OR (last_read_at, last_read_id) < (?, ?))"
 
-    private static let stateColumns = "m.pinned, m.archived, m.last_read_at, m.last_read_id, m.unread_count"
+    func setPreviews(chatId: ObjectId, _ previews: [ObjectId: MemberPreviewRecord]) async throws {
+        try await database.write { db in
+            for (user, preview) in previews {
+                let message = preview.message
+                try db.run(
+                    """
+                    UPDATE chat_members SET preview_replaces = ?, preview_id = ?, preview_body = ?, preview_sender = ?, preview_at = ?
+                    WHERE chat_id = ? AND user_id = ?
+                    """,
+                    [
+                        preview.replaces.sql, message?.messageId.sql ?? .null, message?.body.sql ?? .null, message?.senderId.sql ?? .null,
+                        message?.createdAt.sql ?? .null, chatId.sql, user.sql,
+                    ]
+                )
+            }
+        }
+    }
+
+    func updatePreviews(chatId: ObjectId, showing message: LastMessageRecord) async throws {
+        try await database.write { db in
+            try db.run(
+                "UPDATE chat_members SET preview_body = ? WHERE chat_id = ? AND preview_id = ?",
+                [message.body.sql, chatId.sql, message.messageId.sql]
+            )
+        }
+    }
+
+    private static let stateColumns = """
+        m.pinned, m.archived, m.last_read_at, m.last_read_id, m.unread_count,
+        m.preview_replaces, m.preview_id, m.preview_body, m.preview_sender, m.preview_at
+        """
 
     /// Member state from the `stateColumns`, starting at `column`.
     private static func state(_ row: SQLRow, from column: Int32) throws -> ChatMemberState {
         var lastRead: MessageKey?
         if let at = row.optionalDate(column + 2), let id = try row.optionalId(column + 3) { lastRead = MessageKey(createdAt: at, id: id) }
+        var preview: MemberPreviewRecord?
+        if let replaces = try row.optionalId(column + 5) {
+            var message: LastMessageRecord?
+            if let id = try row.optionalId(column + 6), let sender = try row.optionalId(column + 8), let at = row.optionalDate(column + 9) {
+                message = LastMessageRecord(messageId: id, body: row.optionalText(column + 7) ?? "", senderId: sender, createdAt: at)
+            }
+            preview = MemberPreviewRecord(replaces: replaces, message: message)
+        }
         return ChatMemberState(
             pinned: row.bool(column),
             archived: row.bool(column + 1),
             lastRead: lastRead,
-            unreadCount: Int(clamping: row.int(column + 4))
+            unreadCount: Int(clamping: row.int(column + 4)),
+            preview: preview
         )
     }
 

@@ -109,6 +109,31 @@ enum SQLiteSchema {
             CREATE TABLE chat_recorded_messages (chat_id BLOB NOT NULL, message_id BLOB NOT NULL, PRIMARY KEY (chat_id, message_id)) WITHOUT ROWID;
             """
         ),
+        (
+            7,
+            """
+            -- What a member who hid the chat's latest message (preview_replaces) sees in its place: the newest message they
+            -- can see (preview_id … preview_at; all null when there is none). The chats service keeps it, told by the
+            -- messages service, so that a chat list reads no message.
+            ALTER TABLE chat_members ADD COLUMN preview_replaces BLOB;
+            ALTER TABLE chat_members ADD COLUMN preview_id BLOB;
+            ALTER TABLE chat_members ADD COLUMN preview_body TEXT;
+            ALTER TABLE chat_members ADD COLUMN preview_sender BLOB;
+            ALTER TABLE chat_members ADD COLUMN preview_at INTEGER;
+            UPDATE chat_members SET preview_replaces = (SELECT c.last_message_id FROM chats c WHERE c.id = chat_members.chat_id)
+            WHERE EXISTS (
+                SELECT 1 FROM chats c JOIN message_hidden h ON h.message_id = c.last_message_id
+                WHERE c.id = chat_members.chat_id AND h.user_id = chat_members.user_id
+            );
+            UPDATE chat_members SET (preview_id, preview_body, preview_sender, preview_at) = (
+                SELECT m.id, m.body, m.sender_id, m.created_at FROM messages m
+                WHERE m.chat_id = chat_members.chat_id AND m.created_at >= chat_members.joined_at AND m.deleted_for_everyone = 0
+                    AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = chat_members.user_id AND h.message_id = m.id)
+                ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+            )
+            WHERE preview_replaces IS NOT NULL;
+            """
+        ),
     ]
 
     /// What the `chat_members` row being updated has left unread: messages of others since it joined and after its

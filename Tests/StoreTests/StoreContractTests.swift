@@ -364,6 +364,46 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         #expect(try await unread() == [0, 0, 0], "a member who comes back starts from nothing unread")
         #expect(try await store.chats.memberStates(chatId: ObjectId()).isEmpty)
     }
+
+    /// What a member who hid the latest message sees instead is kept with their state, follows edits of the message
+    /// it shows, and goes with the member.
+    @Test(arguments: StoreKind.allCases)
+    func previewsStandInForAHiddenLatestMessage(kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
+        let (me, you, stranger) = (ObjectId(), ObjectId(), ObjectId())
+        let chat = ChatRecord(kind: .group, participants: [me, you], admins: [me], title: "g", createdAt: at(0))
+        try await store.chats.insert(chat)
+        let shown = LastMessageRecord(messageId: ObjectId(), body: "older", senderId: you, createdAt: at(10))
+        let hidden = LastMessageRecord(messageId: ObjectId(), body: "hidden", senderId: you, createdAt: at(20))
+        try await store.chats.setPreviews(
+            chatId: chat.id,
+            [
+                me: MemberPreviewRecord(replaces: hidden.messageId, message: shown),
+                you: MemberPreviewRecord(replaces: hidden.messageId, message: nil),
+                stranger: MemberPreviewRecord(replaces: hidden.messageId, message: shown),
+            ]
+        )
+        #expect(
+            try await store.chats.memberState(chatId: chat.id, userId: me)?.preview == MemberPreviewRecord(replaces: hidden.messageId, message: shown)
+        )
+        let states = try await store.chats.memberStates(chatId: chat.id)
+        #expect(states[you]?.preview == MemberPreviewRecord(replaces: hidden.messageId, message: nil))
+        #expect(states[stranger] == nil, "only members get a preview")
+        #expect(try await store.chats.list(userId: me, archived: false, limit: 5, after: nil).first?.state.preview?.message == shown)
+
+        let edited = LastMessageRecord(messageId: shown.messageId, body: "older, edited", senderId: you, createdAt: at(10))
+        try await store.chats.updatePreviews(chatId: chat.id, showing: edited)
+        try await store.chats.updatePreviews(
+            chatId: chat.id,
+            showing: LastMessageRecord(messageId: ObjectId(), body: "another", senderId: you, createdAt: at(10))
+        )
+        #expect(try await store.chats.memberState(chatId: chat.id, userId: me)?.preview?.message == edited)
+        #expect(try await store.chats.memberState(chatId: chat.id, userId: you)?.preview?.message == nil)
+
+        _ = try await store.chats.removeMember(chatId: chat.id, userId: me, at: at(30))
+        _ = try await store.chats.addMember(chatId: chat.id, userId: me, at: at(40))
+        #expect(try await store.chats.memberState(chatId: chat.id, userId: me)?.preview == nil, "a member who comes back starts afresh")
+    }
 }
 
 @Suite struct MessageContractTests {

@@ -302,6 +302,38 @@ def test_last_message_ref_follows_edits(server):
             f"previews {ref['body']!r}")
 
 
+def test_a_member_who_deleted_the_latest_message_for_themselves_sees_the_one_before(server):
+    sa, ta, a = register(server, "hid_a")
+    sb, tb, b = register(server, "hid_b")
+    cid = create_chat(sa, ta, [b], status=201)["_id"]
+    first = send(sb, tb, cid, "first")
+    second = send(sb, tb, cid, "second")
+
+    def previews(s, t):
+        listed = [ch for ch in list_chats(s, t)["chats"] if ch["_id"] == cid][0].get("lastMessageRef")
+        single = get_chat(s, t, cid).get("lastMessageRef")
+        assert listed == single, f"GET /api/chats shows {listed}, GET /api/chats/:id {single}"
+        return (listed or {}).get("messageId"), (listed or {}).get("body")
+
+    expect(api(sa, "DELETE", f"/api/messages/{second['_id']}", ta), 200)
+    assert previews(sa, ta) == (first["_id"], "first"), "a sees the newest message they did not delete"
+    assert previews(sb, tb) == (second["_id"], "second"), "b deleted nothing"
+    # An edit of the message a sees in its place shows there too.
+    expect(api(sb, "PATCH", f"/api/messages/{first['_id']}", tb, json={"body": "first, edited"}), 200)
+    assert previews(sa, ta) == (first["_id"], "first, edited")
+    # Deleted for everyone, it leaves a with no message to see; b still sees the latest.
+    expect(api(sb, "DELETE", f"/api/messages/{first['_id']}", tb, params={"forEveryone": "true"}), 200)
+    assert previews(sa, ta) == (None, None)
+    assert previews(sb, tb) == (second["_id"], "second")
+    # A new message is the latest for both.
+    third = send(sb, tb, cid, "third")
+    assert previews(sa, ta) == (third["_id"], "third")
+    assert previews(sb, tb) == (third["_id"], "third")
+    # Deleting the latest for oneself again falls back past every message one deleted.
+    expect(api(sa, "DELETE", f"/api/messages/{third['_id']}", ta), 200)
+    assert previews(sa, ta) == (None, None)
+
+
 def test_last_message_ref_drops_a_message_deleted_for_everyone(server):
     sa, ta, a = register(server, "lmd_a")
     sb, tb, b = register(server, "lmd_b")
