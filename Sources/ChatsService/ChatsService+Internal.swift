@@ -19,7 +19,6 @@ extension ChatsService: ChatsInternalAPI {
     public func messageStored(_ input: ChatsInternal.MessageStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         let message = LastMessageRecord(input.body)
         try await store.chats.recordMessage(chatId: input.path.id, message)
-        try await store.chats.markRead(chatId: input.path.id, userId: message.senderId, upTo: message.key)
         return APIResponse(SuccessResponse(success: true))
     }
 

@@ -312,13 +312,9 @@ struct MongoChats: ChatRepository {
                     "$max": .document(["updatedAt": message.createdAt.bson]),
                 ]
             )
-            try Self.addToUnread(
-                connection,
-                chatId,
-                message: MessageKey(createdAt: message.createdAt, id: message.messageId),
-                sentBy: message.senderId,
-                1
-            )
+            let key = MessageKey(createdAt: message.createdAt, id: message.messageId)
+            try Self.addToUnread(connection, chatId, message: key, sentBy: message.senderId, 1)
+            try Self.markRead(connection, collection, chatId: chatId, userId: message.senderId, upTo: key)
         }
     }
 
@@ -392,30 +388,33 @@ struct MongoChats: ChatRepository {
 
     func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws {
         let collection = collection
+        try await store.run { connection in try Self.markRead(connection, collection, chatId: chatId, userId: userId, upTo: key) }
+    }
+
+    private static func markRead(_ connection: MongoConnection, _ collection: String, chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) throws
+    {
         let field = "lastRead.\(userId)"
-        try await store.run { connection in
-            let filter: Document = [
-                "_id": chatId.bson, "participants": userId.bson,
-                "$or": .array([
-                    .document([field: .null]),
-                    .document(["\(field).at": .document(["$lt": key.createdAt.bson])]),
-                    .document(["\(field).at": key.createdAt.bson, "\(field).id": .document(["$lt": key.id.bson])]),
-                ]),
-            ]
-            _ = try connection.updateOne(collection, filter, ["$set": .document([field: .document(["at": key.createdAt.bson, "id": key.id.bson])])])
-            // Recount from the stored position, which a concurrent read may have moved further than `key`.
-            guard
-                let chat = try connection.findOne(collection, ["_id": chatId.bson, "participants": userId.bson], projection: Self.countingFields),
-                let joinedAt = try chat.optionalDocument("joinedAt")?.optionalDate(userId.description)
-            else { return }
-            let position = try Self.readPosition(chat, of: userId)
-            let unread = try MongoMessages.unreadCount(connection, chatId: chatId, userId: userId, since: joinedAt, after: position)
-            _ = try connection.updateOne(
-                collection,
-                ["_id": chatId.bson, "participants": userId.bson],
-                ["$set": .document(["unread.\(userId)": .int64(Int64(unread))])]
-            )
-        }
+        let filter: Document = [
+            "_id": chatId.bson, "participants": userId.bson,
+            "$or": .array([
+                .document([field: .null]),
+                .document(["\(field).at": .document(["$lt": key.createdAt.bson])]),
+                .document(["\(field).at": key.createdAt.bson, "\(field).id": .document(["$lt": key.id.bson])]),
+            ]),
+        ]
+        _ = try connection.updateOne(collection, filter, ["$set": .document([field: .document(["at": key.createdAt.bson, "id": key.id.bson])])])
+        // Recount from the stored position, which a concurrent read may have moved further than `key`.
+        guard
+            let chat = try connection.findOne(collection, ["_id": chatId.bson, "participants": userId.bson], projection: Self.countingFields),
+            let joinedAt = try chat.optionalDocument("joinedAt")?.optionalDate(userId.description)
+        else { return }
+        let position = try Self.readPosition(chat, of: userId)
+        let unread = try MongoMessages.unreadCount(connection, chatId: chatId, userId: userId, since: joinedAt, after: position)
+        _ = try connection.updateOne(
+            collection,
+            ["_id": chatId.bson, "participants": userId.bson],
+            ["$set": .document(["unread.\(userId)": .int64(Int64(unread))])]
+        )
     }
 
     private func modify(_ id: ObjectId, _ update: BSON, function: StaticString = #function) async throws -> ChatRecord? {

@@ -81,8 +81,9 @@ public protocol ChatRepository: Sendable {
     func setAdmins(chatId: ObjectId, _ admins: [ObjectId], at date: Date) async throws -> ChatRecord?
     func setPinned(chatId: ObjectId, userId: ObjectId, _ pinned: Bool) async throws
     func setArchived(chatId: ObjectId, userId: ObjectId, _ archived: Bool) async throws
-    /// A new message: one more unread for every member but its sender; the latest message unless a newer one is
-    /// already recorded, and `updatedAt` bumped.
+    /// A new message: one more unread for every member but its sender, whose read position moves up to it (as
+    /// `markRead`); the latest message unless a newer one is already recorded, and `updatedAt` bumped. Recording one
+    /// again changes nothing.
     func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws
     /// Replaces the recorded latest message while it is still `messageId` (after an edit, or with the one
     /// before it after a deletion; nil clears it). No change when a newer message has been recorded since.

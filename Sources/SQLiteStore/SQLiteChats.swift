@@ -173,6 +173,7 @@ struct SQLiteChats: ChatRepository {
                 "UPDATE chat_members SET unread_count = unread_count + 1 WHERE chat_id = ? AND user_id != ? AND \(Self.counts)",
                 [chatId.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, message.messageId.sql]
             )
+            try Self.markRead(db, chatId: chatId, userId: message.senderId, upTo: MessageKey(createdAt: message.createdAt, id: message.messageId))
         }
     }
 
@@ -192,19 +193,21 @@ struct SQLiteChats: ChatRepository {
     }
 
     func markRead(chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) async throws {
-        try await database.write { db in
-            try db.run(
-                """
-                UPDATE chat_members SET last_read_at = ?, last_read_id = ?
-                WHERE chat_id = ? AND user_id = ? AND (last_read_at IS NULL OR (last_read_at, last_read_id) < (?, ?))
-                """,
-                [key.createdAt.sql, key.id.sql, chatId.sql, userId.sql, key.createdAt.sql, key.id.sql]
-            )
-            try db.run(
-                "UPDATE chat_members SET unread_count = \(SQLiteSchema.unreadCount) WHERE chat_id = ? AND user_id = ?",
-                [chatId.sql, userId.sql]
-            )
-        }
+        try await database.write { db in try Self.markRead(db, chatId: chatId, userId: userId, upTo: key) }
+    }
+
+    private static func markRead(_ db: SQLiteConnection, chatId: ObjectId, userId: ObjectId, upTo key: MessageKey) throws {
+        try db.run(
+            """
+            UPDATE chat_members SET last_read_at = ?, last_read_id = ?
+            WHERE chat_id = ? AND user_id = ? AND (last_read_at IS NULL OR (last_read_at, last_read_id) < (?, ?))
+            """,
+            [key.createdAt.sql, key.id.sql, chatId.sql, userId.sql, key.createdAt.sql, key.id.sql]
+        )
+        try db.run(
+            "UPDATE chat_members SET unread_count = \(SQLiteSchema.unreadCount) WHERE chat_id = ? AND user_id = ?",
+            [chatId.sql, userId.sql]
+        )
     }
 
     func uncount(chatId: ObjectId, message key: MessageKey, sentBy senderId: ObjectId, for users: [ObjectId]) async throws {

@@ -333,28 +333,29 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         let m1 = try await send(you, at: 10)
         _ = try await store.chats.addMember(chatId: chat.id, userId: late, at: at(15))
         let m2 = try await send(you, at: 20)
-        let m3 = try await send(me, at: 30)
-        #expect(try await unread() == [2, 1, 2], "the newcomer counts only what was sent since they joined")
+        let m3 = try await send(you, at: 30)
+        #expect(try await unread() == [3, 0, 2], "the newcomer counts only what was sent since they joined")
+        #expect(try await store.chats.memberState(chatId: chat.id, userId: you)?.lastRead == m3.key, "a sender has read up to their message")
         // A message recorded again (a send retried after the chats service failed) counts once.
         try await store.chats.recordMessage(
             chatId: chat.id,
             LastMessageRecord(messageId: m2.id, body: m2.body, senderId: you, createdAt: m2.createdAt)
         )
-        #expect(try await unread() == [2, 1, 2])
-        #expect(try await store.chats.memberState(chatId: chat.id, userId: me)?.unreadCount == 2)
-        #expect(try await store.chats.list(userId: me, archived: false, limit: 5, after: nil).first?.state.unreadCount == 2)
+        #expect(try await unread() == [3, 0, 2])
+        #expect(try await store.chats.memberState(chatId: chat.id, userId: me)?.unreadCount == 3)
+        #expect(try await store.chats.list(userId: me, archived: false, limit: 5, after: nil).first?.state.unreadCount == 3)
 
         try await store.chats.markRead(chatId: chat.id, userId: me, upTo: m1.key)
-        #expect(try await unread() == [1, 1, 2])
+        #expect(try await unread() == [2, 0, 2])
 
         try await store.messages.hide(id: m2.id, for: me)
         try await store.chats.uncount(chatId: chat.id, message: m2.key, sentBy: you, for: [me])
-        #expect(try await unread() == [0, 1, 2])
+        #expect(try await unread() == [1, 0, 2])
         try await store.chats.markRead(chatId: chat.id, userId: me, upTo: m1.key)
-        #expect(try await unread() == [0, 1, 2], "a recount agrees with the counter")
+        #expect(try await unread() == [1, 0, 2], "a recount agrees with the counter")
 
         try await store.messages.deleteForEveryone(id: m3.id)
-        try await store.chats.uncount(chatId: chat.id, message: m3.key, sentBy: me, for: [me, you, late])
+        try await store.chats.uncount(chatId: chat.id, message: m3.key, sentBy: you, for: [me, you, late])
         #expect(try await unread() == [0, 0, 1])
         try await store.chats.uncount(chatId: chat.id, message: m1.key, sentBy: you, for: [late])
         #expect(try await unread() == [0, 0, 1], "a message from before joining never counted")
@@ -362,6 +363,9 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         _ = try await store.chats.removeMember(chatId: chat.id, userId: late, at: at(40))
         _ = try await store.chats.addMember(chatId: chat.id, userId: late, at: at(50))
         #expect(try await unread() == [0, 0, 0], "a member who comes back starts from nothing unread")
+        _ = try await send(me, at: 55)
+        _ = try await send(late, at: 60)
+        #expect(try await unread() == [1, 2, 0], "a sender has read what came before their message")
         #expect(try await store.chats.memberStates(chatId: ObjectId()).isEmpty)
     }
 
