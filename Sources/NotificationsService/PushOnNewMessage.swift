@@ -58,15 +58,30 @@ public final class PushOnNewMessage: MessageNotifier, Service {
 
     func notify(_ message: MessageRecord, in chat: ChatMembership) async {
         let context = APIContext(requestID: "push-\(message.id)", logger: logger)
-        let recipients = chat.participants.filter { $0 != message.senderId }
-        guard !recipients.isEmpty else { return }
+        // Who is due a push at all (offline, and not pushed for this chat within the quiet period) comes first: in a
+        // busy chat that is nobody, and the users service is not asked.
+        let due = await withTaskGroup(of: ObjectId?.self) { group in
+            for recipient in chat.participants where recipient != message.senderId {
+                group.addTask {
+                    do {
+                        if try await self.presence.presence(of: recipient)?.online == true { return nil }
+                        return try await self.cache.claim("push:\(recipient):\(chat.id)", for: Self.quietPeriod) ? recipient : nil
+                    } catch {
+                        self.logger.warning("could not push a new message", metadata: ["messageId": "\(message.id)", "error": "\(error)"])
+                        return nil
+                    }
+                }
+            }
+            return await group.reduce(into: [ObjectId]()) { due, recipient in if let recipient { due.append(recipient) } }
+        }
+        guard !due.isEmpty else { return }
         let sender: User
         let blockers: Set<ObjectId>
         do {
             let profiles = try await users.profiles(.init(body: ProfilesRequest(ids: [message.senderId])), context: context)
             guard let found = profiles.body.users.first else { return }
             sender = found
-            blockers = Set(try await users.relations(of: message.senderId, to: recipients, context: context).blockedBy)
+            blockers = Set(try await users.relations(of: message.senderId, to: due, context: context).blockedBy)
         } catch {
             logger.warning("could not push a new message", metadata: ["messageId": "\(message.id)", "error": "\(error)"])
             return
@@ -74,11 +89,9 @@ public final class PushOnNewMessage: MessageNotifier, Service {
         let (title, body) = Self.text(of: message, from: sender.name, in: chat)
         // Each recipient on its own: a slow push service for one does not hold back the others of a group.
         await withTaskGroup(of: Void.self) { group in
-            for recipient in recipients where !blockers.contains(recipient) {
+            for recipient in due where !blockers.contains(recipient) {
                 group.addTask {
                     do {
-                        if try await self.presence.presence(of: recipient)?.online == true { return }
-                        guard try await self.cache.claim("push:\(recipient):\(chat.id)", for: Self.quietPeriod) else { return }
                         let request = SendNotificationRequest(
                             userId: recipient,
                             title: title,
