@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 import Tracing
 
 /// Every store call, timed (`parley_store_duration`, a histogram in seconds on `/metrics`, by engine and operation)
@@ -11,20 +12,20 @@ public enum StoreTelemetry {
         in file: StaticString,
         _ body: () async throws -> T
     ) async throws -> T {
-        let operation = operation(function, in: file)
+        let site = site(engine, function, in: file)
         let start = ContinuousClock.now
-        defer { record(engine, operation, since: start) }
-        return try await withSpan(operation, ofKind: .client) { span in
+        defer { site.record(since: start) }
+        return try await withSpan(site.operation, ofKind: .client) { span in
             span.attributes["db.system"] = engine
             return try await body()
         }
     }
 
     public static func measure<T>(_ engine: String, _ function: StaticString, in file: StaticString, _ body: () throws -> T) throws -> T {
-        let operation = operation(function, in: file)
+        let site = site(engine, function, in: file)
         let start = ContinuousClock.now
-        defer { record(engine, operation, since: start) }
-        return try withSpan(operation, ofKind: .client) { span in
+        defer { site.record(since: start) }
+        return try withSpan(site.operation, ofKind: .client) { span in
             span.attributes["db.system"] = engine
             return try body()
         }
@@ -42,9 +43,41 @@ public enum StoreTelemetry {
         return "\(name.lowercased()).\(method)"
     }
 
-    private static func record(_ engine: String, _ operation: String, since start: ContinuousClock.Instant) {
-        let (seconds, attoseconds) = (ContinuousClock.now - start).components
-        Timer(label: "parley_store_duration", dimensions: [("engine", engine), ("operation", operation)])
-            .recordSeconds(Double(seconds) + Double(attoseconds) / 1e18)
+    /// A repository method's name and timer, made once: a store call is on every request's path. Like Hummingbird's
+    /// request metrics, a timer is bound to the metrics backend bootstrapped when it is made, so `serve` bootstraps
+    /// before it opens the store.
+    struct Site: Sendable {
+        let operation: String
+        let timer: Timer
+
+        func record(since start: ContinuousClock.Instant) {
+            let (seconds, attoseconds) = (ContinuousClock.now - start).components
+            timer.recordSeconds(Double(seconds) + Double(attoseconds) / 1e18)
+        }
+    }
+
+    private struct SiteKey: Hashable {
+        let engine: String
+        let function: UInt
+        let file: UInt
+    }
+
+    private static let sites = Mutex<[SiteKey: Site]>([:])
+
+    static func site(_ engine: String, _ function: StaticString, in file: StaticString) -> Site {
+        func make() -> Site {
+            let operation = operation(function, in: file)
+            return Site(
+                operation: operation,
+                timer: Timer(label: "parley_store_duration", dimensions: [("engine", engine), ("operation", operation)])
+            )
+        }
+        // The literals #function and #fileID are pointers into the binary: the same call site, the same key.
+        guard function.hasPointerRepresentation, file.hasPointerRepresentation else { return make() }
+        let key = SiteKey(engine: engine, function: UInt(bitPattern: function.utf8Start), file: UInt(bitPattern: file.utf8Start))
+        if let site = sites.withLock({ $0[key] }) { return site }
+        let site = make()
+        sites.withLock { $0[key] = site }
+        return site
     }
 }

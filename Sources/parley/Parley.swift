@@ -135,6 +135,8 @@ struct Serve: AsyncParsableCommand {
             logger.notice("--service all runs every service in this process; the *_URL settings are for --service gateway")
         }
 
+        // Before the store is opened: metrics are bound to the backend there is when they are first recorded.
+        let metrics = config.servesMetrics ? MetricsEndpoint.bootstrap(token: config.metricsToken) : nil
         // A gateway in front of six service processes holds no data of its own.
         var store: (any Store)?
         if ParleyServer.needsStore(service, config: config) {
@@ -158,7 +160,7 @@ struct Serve: AsyncParsableCommand {
             config: config,
             store: store,
             coordination: coordination,
-            metrics: config.servesMetrics ? MetricsEndpoint.bootstrap(token: config.metricsToken) : nil,
+            metrics: metrics,
             webApp: webApp,
             logger: logger
         )
