@@ -103,6 +103,8 @@ public final class ServiceHTTPClient: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // ServiceTransport opens the client span and sends its context itself.
+        configuration.tracing.tracer = nil
         http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         self.timeout = TimeAmount(timeout)
     }

@@ -53,9 +53,9 @@ def test_metrics_count_requests_by_route_and_status(server):
     for _ in range(3):
         expect(api(session, "GET", "/api/chats", token), 200)
     assert_error(api(session, "GET", "/api/chats", "not-a-token"), 401)
-    samples = metrics(server.url)
-    ok = count(samples, "hb_requests", http_route="/api/chats", http_request_method="GET", http_response_status_code="200")
-    assert ok - before == 3
+    labels = {"http_route": "/api/chats", "http_request_method": "GET", "http_response_status_code": "200"}
+    samples = scrape_until(server.url, "hb_requests", at_least=before + 3, **labels)
+    assert count(samples, "hb_requests", **labels) - before == 3
     assert count(samples, "hb_requests", http_route="/api/chats", http_response_status_code="401") >= 1
     # Durations are histograms per route: a bucket series and a count that agrees with the counter.
     buckets = [s for s in samples if s[0] == "http_server_request_duration_bucket" and s[1].get("http_route") == "/api/chats"]
@@ -77,13 +77,24 @@ def test_each_service_process_has_its_own_metrics(server):
     _, _, b = register(server, "m2")
     chat = create_chat(sa, ta, [b])
     send(sa, ta, chat["_id"], "counted")
-    messages = metrics(server.services["messages"].url)
+    messages = scrape_until(server.services["messages"].url, "hb_requests", http_request_method="POST", http_response_status_code="201")
     assert count(messages, "hb_requests", http_request_method="POST", http_response_status_code="201") >= 1
     assert count(messages, "parley_events_published", event="message:new") >= 1
     assert count(messages, "parley_store_duration_count", operation="messages.insert") >= 1
     # The gateway delivered it to the chat's sockets (none here) and counted the request it forwarded.
-    gateway = metrics(server.url)
+    gateway = scrape_until(server.url, "hb_requests", http_request_method="POST", http_response_status_code="201")
     assert count(gateway, "hb_requests", http_request_method="POST", http_response_status_code="201") >= 1
+
+
+def scrape_until(url, name, at_least=1, timeout=5.0, **labels):
+    """The metrics of `url` once the series counts `at_least`, or as they are after `timeout` seconds: a request is
+    counted once its response is written, which its caller may see first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = metrics(url)
+        if count(samples, name, **labels) >= at_least or time.monotonic() > deadline:
+            return samples
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
