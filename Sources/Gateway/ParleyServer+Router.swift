@@ -47,6 +47,7 @@ extension ParleyServer {
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: RouteLabelMiddleware(routes: ServiceSet.publicRoutes))
         if tracing { router.add(middleware: TracingMiddleware()) }
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ClientAddressMiddleware(trustedProxies: policies.trustedProxies))
@@ -97,6 +98,7 @@ extension ParleyServer {
         readiness: @escaping ReadinessCheck = {}
     ) -> Router<Context> {
         let router = Router(context: Context.self)
+        router.add(middleware: RouteLabelMiddleware(routes: service.routes))
         // The span of a call from the gateway continues the gateway's trace (`traceparent`).
         if tracing { router.add(middleware: TracingMiddleware()) }
         router.add(middleware: MetricsMiddleware())

@@ -60,8 +60,13 @@ def test_metrics_count_requests_by_route_and_status(server):
     # Durations are histograms per route: a bucket series and a count that agrees with the counter.
     buckets = [s for s in samples if s[0] == "http_server_request_duration_bucket" and s[1].get("http_route") == "/api/chats"]
     assert buckets and any(s[1].get("le") == "+Inf" for s in buckets)
-    # The raw path never becomes a label (ids would make one series per chat).
+    # The raw path never becomes a label (ids would make one series per chat); a route is named by its schema path.
     assert not any(re.search(r"[0-9a-f]{24}", l.get("http_route", "")) for _, l, _ in samples)
+    assert_error(api(session, "GET", f"/api/messages/{'0' * 24}", token), 404)
+    samples = scrape_until(server.url, "hb_requests", http_route="/api/messages/{chatId}", http_request_method="GET")
+    assert count(samples, "hb_requests", http_route="/api/messages/{chatId}", http_request_method="GET") >= 1
+    assert not any(re.search(r"\{p[0-9]+\}", l.get("http_route", "")) for _, l, _ in samples), "positional route names"
+
     # Store calls are timed by engine and repository method: listing chats is `chats.list`, registering `users.insert`.
     if server.mode != "split":  # there the store is called by the service processes
         engine = "mongodb" if server.mode == "scaled" else "sqlite"
@@ -118,7 +123,7 @@ def test_access_log_lines_are_json_with_route_status_user_and_request_id(logged_
         time.sleep(0.1)
     entry = next(e for e in entries if e.get("hb.request.id") == request_id and e.get("msg") == "request")
     assert entry["method"] == "GET"
-    assert entry["route"].startswith("/api/messages/{")  # the route's pattern, never the path with the id
+    assert entry["route"] == "/api/messages/{chatId}"  # the route's schema path, never the path with the id
     assert chat_id not in entry["route"]
     assert entry["status"] == str(r.status_code)
     assert entry["user"] == me["_id"]
@@ -194,12 +199,12 @@ def test_a_request_is_one_trace_from_the_gateway_through_each_service_to_the_sto
     assert r.status_code == 201
 
     def trace_of_the_send(spans):
-        roots = [s for s in spans if s["service"] == "parley-gateway" and s["name"].startswith("/api/messages/{")]
+        roots = [s for s in spans if s["service"] == "parley-gateway" and s["name"] == "/api/messages/{chatId}"]
         return roots and {s["service"] for s in spans if s["traceId"] == roots[-1]["traceId"]} >= {
             "parley-gateway", "parley-messages", "parley-chats", "parley-users"}
 
     spans = collector.wait_for(trace_of_the_send)
-    roots = [s for s in spans if s["service"] == "parley-gateway" and s["name"].startswith("/api/messages/{")]
+    roots = [s for s in spans if s["service"] == "parley-gateway" and s["name"] == "/api/messages/{chatId}"]
     assert roots, sorted({(s["service"], s["name"]) for s in spans})
     trace = [s for s in spans if s["traceId"] == roots[-1]["traceId"]]
     by_id = {s["spanId"]: s for s in trace}
