@@ -96,7 +96,9 @@ let package = Package(
 
         // Redis (hiredis), and the shared state built on it: in-process by default, Redis when REDIS_URL is set
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
-        .target(name: "ParleyRedis", dependencies: ["CHiredis", .product(name: "Metrics", package: "swift-metrics")]),
+        // TLS (rediss://) around hiredis's connection: Debian's hiredis has no TLS of its own.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "ParleyRedis", dependencies: ["CHiredis", "COpenSSL", .product(name: "Metrics", package: "swift-metrics")]),
         .target(name: "Coordination", dependencies: ["ParleyRedis", "ParleyCore"]),
 
         // Engine.IO v4 and Socket.IO v5 for any Hummingbird application, and the protocols' reference test server

@@ -1,6 +1,7 @@
 public import Foundation
 public import MediaService
 public import Outbound
+import ParleyRedis
 
 /// Everything Parley reads from its environment, checked once at start. In development a `.env` file in the
 /// working directory fills variables the environment leaves unset. `.env.example` lists every variable.
@@ -105,7 +106,12 @@ public struct Configuration: Sendable {
             }
         }
         if let url = value("REDIS_URL") {
-            if url.hasPrefix("redis://") { config.redisURL = url } else { problems.append("REDIS_URL must start with redis://") }
+            do {
+                _ = try RedisConfiguration(url: url)
+                config.redisURL = url
+            } catch {
+                problems.append("REDIS_URL: \(error.message) (redis://[[user]:password@]host[:port][/db], or rediss:// for TLS)")
+            }
         }
         for (key, path) in [
             ("JWT_ACCESS_SECRET", \Configuration.jwtAccessSecret), ("JWT_REFRESH_SECRET", \Configuration.jwtRefreshSecret),

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Where and how to connect: parsed from `redis://[[user]:password@]host[:port][/db]`.
+/// Where and how to connect: parsed from `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS (with
+/// `?ca=/path/ca.pem` to trust a CA the system does not).
 public struct RedisConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -13,6 +14,10 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var commandTimeout: Duration
     /// Sent as `CLIENT SETNAME` on connect, so that connections can be told apart in `CLIENT LIST`.
     public var clientName: String?
+    /// TLS (`rediss://`), as ElastiCache with encryption in transit requires.
+    public var tls: Bool
+    /// PEM certificates to trust instead of the system's; for TLS only.
+    public var caFile: String?
 
     public init(
         host: String = "127.0.0.1",
@@ -22,7 +27,9 @@ public struct RedisConfiguration: Sendable, Equatable {
         database: Int = 0,
         connectTimeout: Duration = .seconds(2),
         commandTimeout: Duration = .seconds(5),
-        clientName: String? = nil
+        clientName: String? = nil,
+        tls: Bool = false,
+        caFile: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -32,6 +39,8 @@ public struct RedisConfiguration: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.clientName = clientName
+        self.tls = tls
+        self.caFile = caFile
     }
 
     public init(url: String) throws(RedisError) {
@@ -39,11 +48,17 @@ public struct RedisConfiguration: Sendable, Equatable {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
             throw .connection("invalid Redis URL")
         }
-        guard scheme == "redis" else {
-            throw .connection("unsupported Redis URL scheme '\(scheme)' (only redis:// is supported)")
+        guard scheme == "redis" || scheme == "rediss" else {
+            throw .connection("unsupported Redis URL scheme '\(scheme)' (redis:// or rediss://)")
         }
         guard let host = components.host, !host.isEmpty else { throw .connection("Redis URL has no host") }
-        self.init(host: host)
+        self.init(host: host, tls: scheme == "rediss")
+        for item in components.queryItems ?? [] {
+            guard item.name == "ca", tls, let path = item.value, !path.isEmpty else {
+                throw .connection("unknown Redis URL parameter '\(item.name)' (rediss:// takes ca=/path/to/ca.pem)")
+            }
+            caFile = path
+        }
         if let port = components.port {
             guard (1...65535).contains(port) else { throw .connection("invalid Redis port \(port)") }
             self.port = port

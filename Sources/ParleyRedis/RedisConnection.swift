@@ -7,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// One blocking hiredis connection. Not thread-safe: its owner confines it to one thread or serial queue.
+/// One blocking hiredis connection, over TLS for `rediss://`. Not thread-safe: its owner confines it to one thread or
+/// serial queue.
 final class RedisConnection {
     /// Why a command failed, and whether the server can have seen it.
     enum Failure: Error {
@@ -24,6 +25,8 @@ final class RedisConnection {
     }
 
     private let context: UnsafeMutablePointer<redisContext>
+    /// For `rediss://`: the bytes go through it, and hiredis only formats and parses.
+    private var tls: RedisTLS?
 
     /// Connects, then authenticates, selects the database and names the client, as configured.
     init(_ configuration: RedisConfiguration) throws(RedisError) {
@@ -46,6 +49,7 @@ final class RedisConnection {
             throw .connection("setting the socket timeout: \(Self.errorString(context))")
         }
         _ = redisEnableKeepAlive(context)
+        if configuration.tls { tls = try RedisTLS(socket: context.pointee.fd, host: configuration.host, caFile: configuration.caFile) }
 
         var setup: [[String]] = []
         if let password = configuration.password {
@@ -53,6 +57,9 @@ final class RedisConnection {
         }
         if configuration.database != 0 { setup.append(["SELECT", String(configuration.database)]) }
         if let name = configuration.clientName { setup.append(["CLIENT", "SETNAME", name]) }
+        // A TLS 1.3 server sends its session tickets after the handshake: one round trip reads them, so that an idle
+        // connection has nothing to read (which `isBroken` takes for a closed one).
+        if tls != nil && setup.isEmpty { setup.append(["PING"]) }
         for args in setup {
             do {
                 _ = try execute(args.map { Array($0.utf8) })
@@ -99,6 +106,7 @@ final class RedisConnection {
         flat.append(0)
         let lengths = args.map(\.count)
 
+        var written: RedisError?
         let appended: Int32 = flat.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars -> Int32 in
                 guard let base = chars.baseAddress else { return REDIS_ERR }
@@ -109,10 +117,20 @@ final class RedisConnection {
                 }
                 guard length >= 0, let formatted else { return REDIS_ERR }
                 defer { redisFreeCommand(formatted) }
+                if let tls {
+                    do throws(RedisError) {
+                        try tls.write(UnsafeRawBufferPointer(start: formatted, count: Int(length)))
+                    } catch {
+                        written = error
+                    }
+                    return REDIS_OK
+                }
                 return redisAppendFormattedCommand(context, formatted, Int(length))
             }
         }
         guard appended == REDIS_OK else { throw .notSent(.protocolError("cannot format the command")) }
+        if let written { throw .notSent(written) }
+        if tls != nil { return }
 
         var done: Int32 = 0
         while done == 0 {
@@ -125,6 +143,16 @@ final class RedisConnection {
 
     /// Blocks (up to the command timeout) for the next reply.
     func readReply() throws(Failure) -> RedisValue {
+        if tls != nil {
+            do {
+                while true {
+                    if let value = try bufferedReply() { return value }
+                    try readTLS()
+                }
+            } catch {
+                throw .sent(error)
+            }
+        }
         var raw: UnsafeMutableRawPointer?
         guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
             throw .sent(currentError)
@@ -137,12 +165,37 @@ final class RedisConnection {
     /// which must wake up regularly to notice cancellation.
     func pollReply(timeoutMilliseconds: Int32) throws(RedisError) -> RedisValue? {
         if let value = try bufferedReply() { return value }
-        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, timeoutMilliseconds)
-        if ready == 0 || (ready < 0 && errno == EINTR) { return nil }
-        if ready < 0 { throw .connection(String(cString: strerror(errno))) }
-        guard redisBufferRead(context) == REDIS_OK else { throw currentError }
+        if tls?.pending != true {
+            var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, timeoutMilliseconds)
+            if ready == 0 || (ready < 0 && errno == EINTR) { return nil }
+            if ready < 0 { throw .connection(String(cString: strerror(errno))) }
+        }
+        if tls != nil {
+            try readTLS()
+        } else {
+            guard redisBufferRead(context) == REDIS_OK else { throw currentError }
+        }
         return try bufferedReply()
+    }
+
+    /// Reads what TLS has (waiting up to the socket's timeout) into hiredis's reply parser.
+    private func readTLS() throws(RedisError) {
+        guard let tls else { return }
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var read: Result<Int, RedisError> = .success(0)
+        buffer.withUnsafeMutableBytes { bytes in
+            do throws(RedisError) {
+                read = .success(try tls.read(into: bytes))
+            } catch {
+                read = .failure(error)
+            }
+        }
+        let count = try read.get()
+        let fed = buffer.withUnsafeBytes { bytes in
+            redisReaderFeed(context.pointee.reader, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), count)
+        }
+        guard fed == REDIS_OK else { throw .protocolError("cannot parse the reply") }
     }
 
     /// A reply already read off the socket, if complete.

@@ -50,6 +50,13 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The reply was malformed, or not of the type a typed helper expected.
     case protocolError(String)
 
+    /// What went wrong, without the kind.
+    public var message: String {
+        switch self {
+        case .connection(let message), .server(let message), .protocolError(let message): message
+        }
+    }
+
     public var description: String {
         switch self {
         case .connection(let message): "redis connection error: \(message)"

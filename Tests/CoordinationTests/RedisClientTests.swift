@@ -179,7 +179,7 @@ struct RedisClientTests {
         #expect(full.password == "s@cret" && full.username == nil)
         let user = try RedisConfiguration(url: "redis://alice:pw@localhost")
         #expect(user.username == "alice" && user.password == "pw" && user.port == 6379 && user.database == 0)
-        #expect(throws: RedisError.self) { try RedisConfiguration(url: "rediss://host") }
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "http://host") }
         #expect(throws: RedisError.self) { try RedisConfiguration(url: "redis://host/x") }
         #expect(throws: RedisError.self) { try RedisConfiguration(url: "not a url") }
     }
@@ -292,5 +292,58 @@ struct RedisPresenceRecordTests {
         try await redis.set("presence:\(user)", "not json", ex: 60)
         await #expect(throws: RedisError.self) { try await RedisPresenceTracker(client: redis).presence(of: user) }
         try await redis.del("presence:\(user)")
+    }
+}
+
+@Suite("Redis over TLS")
+struct RedisTLSTests {
+    @Test func commandsAndSubscriptionsGoThroughTLS() async throws {
+        let server = try await TLSRedisTestServer.start()
+        let client = try RedisClient(url: "rediss://localhost:\(server.port)/2?ca=\(server.caFile)", poolSize: 2)
+        let key = "tls-\(UUID().uuidString)"
+        _ = try await client.command(["SET", key, "over tls"])
+        #expect(try await client.command(["GET", key]).string == "over tls")
+        // A reply larger than one TLS record and than the read buffer.
+        let big = String(repeating: "x", count: 100_000)
+        _ = try await client.command(["SET", key, big])
+        #expect(try await client.command(["GET", key]).string == big)
+
+        let subscribed = AsyncStream.makeStream(of: Void.self)
+        let messages = client.subscribe(channels: ["tls-channel"], onSubscribed: { subscribed.continuation.yield() }) { _, message in message }
+        var iterator = messages.makeAsyncIterator()
+        var confirmations = subscribed.stream.makeAsyncIterator()
+        await confirmations.next()
+        _ = try await client.command(["PUBLISH", "tls-channel", "hello"])
+        #expect(try await iterator.next() == Array("hello".utf8))
+    }
+
+    @Test func theServerMustProveItIsTheHostDialled() async throws {
+        let server = try await TLSRedisTestServer.start()
+        // Signed by a CA the system does not trust.
+        await expectRefusal(try RedisClient(url: "rediss://localhost:\(server.port)", poolSize: 1), mentioning: "certificate")
+        // Trusted, but the certificate names localhost, not 127.0.0.1.
+        await expectRefusal(try RedisClient(url: "rediss://127.0.0.1:\(server.port)?ca=\(server.caFile)", poolSize: 1), mentioning: "mismatch")
+        // A plain client gets an error, not a hang.
+        var plain = RedisConfiguration(host: "localhost", port: server.port, commandTimeout: .seconds(1))
+        plain.tls = false
+        await expectRefusal(RedisClient(configuration: plain, poolSize: 1), mentioning: "")
+    }
+
+    private func expectRefusal(_ client: RedisClient, mentioning text: String) async {
+        do {
+            try await client.ping()
+            Issue.record("the connection was accepted")
+        } catch {
+            #expect(text.isEmpty || "\(error)".localizedCaseInsensitiveContains(text), "\(error)")
+        }
+    }
+
+    @Test func urlsSayWhetherToUseTLS() throws {
+        let secure = try RedisConfiguration(url: "rediss://:secret@cache.example.com:6380/1?ca=/etc/ca.pem")
+        #expect(secure.tls && secure.caFile == "/etc/ca.pem" && secure.host == "cache.example.com" && secure.port == 6380)
+        #expect(secure.password == "secret" && secure.database == 1)
+        #expect(try RedisConfiguration(url: "redis://cache:6379").tls == false)
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "redis://cache?ca=/etc/ca.pem") }
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "rediss://cache?verify=no") }
     }
 }

@@ -98,7 +98,7 @@ enum RedisTestServer {
     /// Starts `arguments` with the read end of a new pipe as its stdin and returns the write end. The
     /// child gets a clean signal mask: the test runner's threads block SIGTERM and SIGCHLD, and a child
     /// inheriting that could be neither stopped nor wait for its own child.
-    private static func spawnWatched(_ arguments: [String]) throws -> Int32 {
+    static func spawnWatched(_ arguments: [String]) throws -> Int32 {
         var pipe: [Int32] = [-1, -1]
         guard Glibc.pipe(&pipe) == 0 else {
             throw StartFailure(description: "pipe(): \(String(cString: strerror(errno)))")
@@ -137,7 +137,7 @@ enum RedisTestServer {
     }
 
     /// A port nothing listens on now: bind to port 0 and ask the kernel which one it picked.
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw StartFailure(description: "socket(): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -153,5 +153,70 @@ enum RedisTestServer {
         }
         guard bound else { throw StartFailure(description: "finding a free port: \(String(cString: strerror(errno)))") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A `redis-server` that speaks TLS only, with a certificate for `localhost` (not for 127.0.0.1) from a CA of its
+/// own, made with the `openssl` command for this test process.
+enum TLSRedisTestServer {
+    struct Running: Sendable {
+        let port: Int
+        /// The CA that signed the server's certificate, which the system does not trust.
+        let caFile: String
+        let watchdog: Int32
+    }
+
+    static func start() async throws -> Running { try await shared.value }
+
+    private static let shared = Task<Running, Error> {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-test-redis-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        func openssl(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: folder)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw RedisTestServer.StartFailure(description: "openssl \(arguments.joined(separator: " ")) failed")
+            }
+        }
+        try openssl([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=Parley test CA",
+        ])
+        try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"])
+        try "subjectAltName=DNS:localhost\n".write(toFile: folder + "/san.cnf", atomically: true, encoding: .utf8)
+        try openssl([
+            "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2",
+            "-extfile", "san.cnf",
+        ])
+        let port = try RedisTestServer.freePort()
+        let script = """
+            "$1" --port 0 --tls-port "$2" --bind 127.0.0.1 --tls-cert-file "$3/server.crt" --tls-key-file "$3/server.key" \\
+                --tls-ca-cert-file "$3/ca.crt" --tls-auth-clients no --save "" --appendonly no --logfile "$3/redis.log" </dev/null & pid=$!
+            read -r _ || true
+            kill $pid 2>/dev/null
+            wait $pid
+            """
+        let watchdog = try RedisTestServer.spawnWatched([
+            "/bin/sh", "-c", script, "parley-test-redis-tls", "/usr/bin/redis-server", String(port), folder,
+        ])
+        let running = Running(port: port, caFile: folder + "/ca.crt", watchdog: watchdog)
+        let client = try RedisClient(url: "rediss://localhost:\(port)?ca=\(running.caFile)", poolSize: 1)
+        let deadline = ContinuousClock().now + .seconds(10)
+        while true {
+            do {
+                try await client.ping()
+                return running
+            } catch {
+                guard ContinuousClock().now < deadline else {
+                    throw RedisTestServer.StartFailure(description: "the TLS redis-server did not answer within 10 s: \(error)")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
     }
 }

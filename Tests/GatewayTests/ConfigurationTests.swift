@@ -29,6 +29,12 @@ import Testing
         }
     }
 
+    @Test func redisMayBeReachedOverTLS() throws {
+        let url = "rediss://:token@master.cache.example.com:6379/0"
+        #expect(try Configuration.load(environment: ["REDIS_URL": url], dotEnv: nil).redisURL == url)
+        #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["REDIS_URL": "redis://cache?ca=/x.pem"], dotEnv: nil) }
+    }
+
     @Test func tracesGoToAnOTLPHTTPEndpoint() throws {
         #expect(try Configuration.load(environment: [:], dotEnv: nil).otlpEndpoint == nil)
         let endpoint = "http://collector:4318"
