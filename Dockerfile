@@ -17,13 +17,14 @@ ARG WEB_BUNDLE=built
 FROM swift:6.3.1-bookworm AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# The C libraries behind the CMongoC, CHiredis and CSQLite targets (pkg-config finds libmongoc's flags).
+# The C libraries behind the CMongoC, CHiredis, COpenSSL and CSQLite targets (pkg-config finds their flags).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libbson-dev=1.23.1-* \
         libhiredis-dev=0.14.1-* \
         libmongoc-dev=1.23.1-* \
         libsqlite3-dev=3.40.1-* \
+        libssl-dev=3.0.* \
         pkg-config=1.8.1-* \
     && rm -rf /var/lib/apt/lists/*
 
@@ -77,8 +78,8 @@ FROM web-${WEB_BUNDLE} AS web
 FROM debian:bookworm-slim AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# Runtime libraries only (their own dependencies come along: libssl3, libsasl2, libicu72, ...), CA certificates
-# for outbound TLS (S3, Web Push, link previews, Atlas), and curl for the HEALTHCHECK: the slim image has no
+# Runtime libraries only (their own dependencies come along: libsasl2, libicu72, ...), CA certificates for outbound
+# TLS (S3, Web Push, link previews, Atlas, ElastiCache over rediss://), and curl for the HEALTHCHECK: the slim image has no
 # HTTP client and parley has no health subcommand. The user owns /data (DATA_DIR) and nothing else.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
@@ -88,6 +89,7 @@ RUN apt-get update \
         libhiredis0.14=0.14.1-* \
         libmongoc-1.0-0=1.23.1-* \
         libsqlite3-0=3.40.1-* \
+        libssl3=3.0.* \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 parley \
     && useradd --system --uid 10001 --gid parley --home-dir /data --no-create-home \
