@@ -365,6 +365,13 @@ def test_compose_gateway_urls_name_services(compose):
         assert service in services["gateway"]["depends_on"], f"gateway does not wait for {service}"
 
 
+def test_compose_keeps_media_with_the_media_service(compose):
+    # The gateway streams embedded uploads through to the media service, which keeps them: the gateway holds no data.
+    services = compose["services"]
+    assert not services["gateway"].get("volumes"), "the gateway keeps no data"
+    assert any(str(v).startswith("media-data:") for v in services["media"].get("volumes", [])), "media keeps no volume"
+
+
 def test_compose_one_image_for_every_service(compose):
     services = compose["services"]
     parley = {}
