@@ -84,7 +84,7 @@ public struct ServiceSet: Sendable {
         remote: RemoteServices = RemoteServices(),
         logger: Logger
     ) throws -> ServiceSet {
-        func local() throws -> any Store {
+        func ownStore() throws -> any Store {
             guard let store else { throw ConfigurationError("a service runs in this process but no store was opened") }
             return store
         }
@@ -94,7 +94,7 @@ public struct ServiceSet: Sendable {
             users = UsersClient(transport: transport)
             usersInternal = UsersInternalClient(transport: transport)
         } else {
-            let local = UsersService(store: try local(), presence: coordination.presence)
+            let local = UsersService(store: try ownStore(), presence: coordination.presence)
             users = local
             usersInternal = local
         }
@@ -107,7 +107,7 @@ public struct ServiceSet: Sendable {
             chatsInternal = memberships
             background.append(memberships)
         } else {
-            let local = ChatsService(store: try local(), users: usersInternal, events: events)
+            let local = ChatsService(store: try ownStore(), users: usersInternal, events: events)
             chats = local
             chatsInternal = local
         }
@@ -120,7 +120,7 @@ public struct ServiceSet: Sendable {
             mediaInternal = MediaInternalClient(transport: transport)
             mediaFiles = mediaStorage is LocalStorage ? (transport as? ServiceTransport).map(MediaFileProxy.init) : nil
         } else {
-            let store = try local()
+            let store = try ownStore()
             let service = MediaService(store: store, storage: mediaStorage, previews: LinkPreviewer(client: outbound, cache: coordination.cache))
             media = service
             mediaInternal = service
@@ -133,7 +133,7 @@ public struct ServiceSet: Sendable {
             notifications = NotificationsClient(transport: transport)
             notify = NotificationsInternalClient(transport: transport)
         } else {
-            let store = try local()
+            let store = try ownStore()
             let local = NotificationsService(store: store, sender: WebPushSender(identity: try push(), client: outbound, store: store))
             notifications = local
             notify = local
@@ -154,7 +154,7 @@ public struct ServiceSet: Sendable {
             background.append(pushes)
             let attachments: any MediaAttachments = localMedia ?? RemoteMediaAttachments(media: mediaInternal, logger: logger)
             let local = MessagesService(
-                store: try local(),
+                store: try ownStore(),
                 chats: chatsInternal,
                 users: usersInternal,
                 events: events,
@@ -168,7 +168,7 @@ public struct ServiceSet: Sendable {
             if let transport = remote.auth {
                 AuthClient(transport: transport)
             } else {
-                AuthService(store: try local(), tokens: tokens, mailer: mailer, secureCookies: secureCookies)
+                AuthService(store: try ownStore(), tokens: tokens, mailer: mailer, secureCookies: secureCookies)
             }
         return ServiceSet(
             auth: auth,

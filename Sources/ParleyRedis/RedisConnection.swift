@@ -44,6 +44,9 @@ final class RedisConnection {
             throw .connection("connecting to \(configuration.host):\(configuration.port): \(message)")
         }
         self.context = context
+        // Not inherited by a child process: one that outlived this connection would keep it open at the server (a
+        // closed subscription would still count as subscribed).
+        _ = fcntl(context.pointee.fd, F_SETFD, FD_CLOEXEC)
         // Bounds every read and write; without it a dead peer would hang a pool thread forever.
         if redisSetTimeout(context, configuration.commandTimeout.redisTimeval) != REDIS_OK {
             throw .connection("setting the socket timeout: \(Self.errorString(context))")
