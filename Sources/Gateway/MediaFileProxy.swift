@@ -51,13 +51,9 @@ struct MediaFileProxy: MediaFileRoutes {
             context.logger.warning("media file transfer failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             throw APIError.unavailable("The media service is not available; try again shortly")
         }
-        var headers = HTTPFields()
-        for header in response.headers where !Self.hopByHop.contains(header.name.lowercased()) {
-            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
-        }
         return Response(
             status: HTTPResponse.Status(code: Int(response.status.code)),
-            headers: headers,
+            headers: HTTPFields(response.headers, excluding: Self.hopByHop),
             body: ResponseBody(asyncSequence: response.body)
         )
     }

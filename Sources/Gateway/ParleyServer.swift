@@ -39,9 +39,10 @@ public struct ParleyServer {
     /// The services this process calls over HTTP.
     public let remote: [ServiceName]
 
-    /// `store` is open and migrated, or nil when every service runs elsewhere (`needsStore`). `config.serviceURLs` name the services in other processes (`all` runs every one
-    /// here whatever they say). `events` defaults to the shared bus; `metrics` is bootstrapped once per process by its
-    /// caller; `readiness` defaults to pinging the store and the shared state.
+    /// `store` is open and migrated, or nil when every service runs elsewhere (`needsStore`). `config.serviceURLs` name
+    /// the services in other processes (`all` runs every one here whatever they say). `events` defaults to the shared
+    /// bus; `metrics` is bootstrapped once per process by its caller; `readiness` defaults to pinging the store and the
+    /// shared state.
     public init(
         role: Role,
         config: Configuration,

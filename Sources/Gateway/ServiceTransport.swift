@@ -53,11 +53,11 @@ public struct ServiceTransport: APITransport {
             do {
                 let response = try await client.http.execute(outgoing, timeout: client.timeout, logger: logger)
                 let body = try await response.body.collect(upTo: Self.maxResponse)
-                var headers = HTTPFields()
-                for header in response.headers {
-                    if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
-                }
-                return APIClientResponse(status: HTTPResponse.Status(code: Int(response.status.code)), headers: headers, body: Array(buffer: body))
+                return APIClientResponse(
+                    status: HTTPResponse.Status(code: Int(response.status.code)),
+                    headers: HTTPFields(response.headers),
+                    body: Array(buffer: body)
+                )
             } catch {
                 // A write is sent again only when it cannot have arrived: repeating one that did could apply it twice. A
                 // call that ran out of time is not repeated either: the caller has waited long enough.
@@ -110,4 +110,15 @@ public final class ServiceHTTPClient: Sendable {
     }
 
     public func shutdown() async throws { try await http.shutdown() }
+}
+
+extension HTTPFields {
+    /// A service's answer's headers as Hummingbird's, without those named in `excluded` (lowercase); a name HTTP does
+    /// not allow is dropped.
+    init(_ headers: HTTPHeaders, excluding excluded: Set<String> = []) {
+        self.init()
+        for header in headers where !excluded.contains(header.name.lowercased()) {
+            if let name = HTTPField.Name(header.name) { append(HTTPField(name: name, value: header.value)) }
+        }
+    }
 }
