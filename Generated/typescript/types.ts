@@ -204,6 +204,35 @@ export interface ProfilesRequest {
   ids: string[];
 }
 
+/** An account the auth service has just given credentials (internal). */
+export interface NewUserRequest {
+  /**
+   * The new user's id, chosen by the auth service: creating it again is the same account.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  _id: string;
+  /**
+   * Unique handle.
+   * 3 to 32 characters, pattern `^[a-z0-9_.]+$`.
+   */
+  username: string;
+  /**
+   * Login address, shown to the user alone.
+   * Email address.
+   */
+  email: string;
+  /**
+   * Display name.
+   * 1 to 64 characters, pattern `^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$`.
+   */
+  name: string;
+  /**
+   * When the account was registered.
+   * Date-time: ISO 8601 in UTC with milliseconds, e.g. `2026-11-20T10:15:30.123Z`.
+   */
+  createdAt: string;
+}
+
 /** When a user was last connected (internal). */
 export interface SeenRequest {
   /**

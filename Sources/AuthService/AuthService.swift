@@ -4,23 +4,35 @@ public import ParleyAPI
 public import ParleyStore
 import ServiceKit
 
-/// Registration, login, refresh-token rotation, logout, password reset and the current user.
+/// Registration, login, refresh-token rotation, logout, password reset and the current user. The auth service keeps
+/// credentials and sessions; profiles are the users service's.
 public struct AuthService: AuthAPI {
     static let resetLifetime: TimeInterval = 3600
     static let refreshCookie = "refreshToken"
     /// A hash of nothing anyone knows, verified when the email is unknown so that both failures take as long.
     static let decoyHash = PasswordHasher.hash("parley-decoy-password")
+    /// Longer than any registration takes between storing a credential and creating its profile.
+    static let registrationWindow: TimeInterval = 60
 
     let store: any AuthStore
+    /// Profiles belong to the users service.
+    let users: any UsersInternalAPI
     let tokens: TokenService
     let mailer: any Mailer
     /// `Secure` on the refresh cookie (production mode).
     let secureCookies: Bool
     let now: @Sendable () -> Date
 
-    public init(store: any AuthStore, tokens: TokenService, mailer: any Mailer, secureCookies: Bool, now: @escaping @Sendable () -> Date = Date.init)
-    {
+    public init(
+        store: any AuthStore,
+        users: any UsersInternalAPI,
+        tokens: TokenService,
+        mailer: any Mailer,
+        secureCookies: Bool,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
+        self.users = users
         self.tokens = tokens
         self.mailer = mailer
         self.secureCookies = secureCookies
@@ -33,30 +45,32 @@ public struct AuthService: AuthAPI {
         if let problem = PasswordPolicy.problem(with: password) { throw APIError.validation(path: "body.password", problem) }
         let hash = try await offload { PasswordHasher.hash(password) }
         let date = now()
-        let user = UserRecord(
-            username: body.username,
-            email: Self.normalized(email: body.email),
-            passwordHash: hash,
-            name: body.name,
-            createdAt: date
-        )
+        let email = Self.normalized(email: body.email)
+        let userId = try await claimCredential(email: email, passwordHash: hash, password: password, at: date, context: context)
+        let account: Me
         do {
-            try await store.users.insert(user)
-        } catch StoreError.duplicate(let key) {
-            throw APIError.conflict(key == "email" ? "Email is already registered" : "Username is already taken")
+            let profile = NewUserRequest(id: userId, username: body.username, email: email, name: body.name, createdAt: date)
+            account = try await users.create(.init(body: profile), context: context).body.user
+        } catch let error as APIError where error.status == .conflict {
+            // The username is taken: the address is free again.
+            try await store.credentials.delete(userId: userId)
+            throw error
         }
-        let (accessToken, cookie) = try await startSession(for: user, context: context)
-        return APIResponse(AuthResponse(user: user.me, accessToken: accessToken), status: .created, cookies: [cookie])
+        let (accessToken, cookie) = try await startSession(userId: userId, email: email, context: context)
+        return APIResponse(AuthResponse(user: account, accessToken: accessToken), status: .created, cookies: [cookie])
     }
 
     public func login(_ input: Auth.Login.Input, context: APIContext) async throws -> APIResponse<AuthResponse> {
         let password = input.body.password
-        let user = try await store.users.find(email: Self.normalized(email: input.body.email))
-        let hash = user?.passwordHash ?? Self.decoyHash
+        let credential = try await store.credentials.find(email: Self.normalized(email: input.body.email))
+        let hash = credential?.passwordHash ?? Self.decoyHash
         let valid = try await offload { PasswordHasher.verify(password, hash: hash) }
-        guard let user, valid else { throw APIError.unauthorized("Invalid email or password") }
-        let (accessToken, cookie) = try await startSession(for: user, context: context)
-        return APIResponse(AuthResponse(user: user.me, accessToken: accessToken), cookies: [cookie])
+        // A credential without a profile is a registration that never finished.
+        guard let credential, valid, let account = try await account(of: credential.userId, context: context) else {
+            throw APIError.unauthorized("Invalid email or password")
+        }
+        let (accessToken, cookie) = try await startSession(userId: credential.userId, email: credential.email, context: context)
+        return APIResponse(AuthResponse(user: account, accessToken: accessToken), cookies: [cookie])
     }
 
     public func refresh(_ input: Auth.Refresh.Input, context: APIContext) async throws -> APIResponse<RefreshResponse> {
@@ -76,7 +90,7 @@ public struct AuthService: AuthAPI {
                 try await store.sessions.delete(id: session.id)
                 throw APIError.unauthorized("Session expired")
             }
-            guard let user = try await store.users.find(id: session.userId) else {
+            guard let credential = try await store.credentials.find(userId: session.userId) else {
                 try await store.sessions.delete(id: session.id)
                 throw APIError.unauthorized("Invalid refresh token")
             }
@@ -94,7 +108,7 @@ public struct AuthService: AuthAPI {
                 throw APIError.unauthorized("Refresh token was already used; the session has been revoked")
             }
             return APIResponse(
-                RefreshResponse(accessToken: tokens.accessToken(userId: user.id, email: user.email, now: date)),
+                RefreshResponse(accessToken: tokens.accessToken(userId: credential.userId, email: credential.email, now: date)),
                 cookies: [refreshCookie(next)]
             )
         }
@@ -112,19 +126,19 @@ public struct AuthService: AuthAPI {
 
     public func forgotPassword(_ input: Auth.ForgotPassword.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         // The same answer whether or not the address is known.
-        if let user = try await store.users.find(email: Self.normalized(email: input.body.email)) {
+        if let credential = try await store.credentials.find(email: Self.normalized(email: input.body.email)) {
             let token = tokens.newRefreshToken()
             let date = now()
             try await store.passwordResets.insert(
                 PasswordResetRecord(
                     tokenHash: tokens.hash(token),
-                    userId: user.id,
+                    userId: credential.userId,
                     createdAt: date,
                     expiresAt: date.addingTimeInterval(Self.resetLifetime)
                 )
             )
-            try await mailer.send(to: user.email, kind: "password_reset", token: token)
-            context.logger.info("password reset mail sent", metadata: ["user": "\(user.id)"])
+            try await mailer.send(to: credential.email, kind: "password_reset", token: token)
+            context.logger.info("password reset mail sent", metadata: ["user": "\(credential.userId)"])
         }
         return APIResponse(SuccessResponse(success: true))
     }
@@ -137,27 +151,69 @@ public struct AuthService: AuthAPI {
             throw APIError.validation(path: "body.token", "is invalid, expired or already used")
         }
         let hash = try await offload { PasswordHasher.hash(password) }
-        try await store.users.setPasswordHash(id: userId, hash, at: now())
+        try await store.credentials.setPasswordHash(userId: userId, hash, at: now())
         try await store.sessions.deleteAll(userId: userId)
         return APIResponse(SuccessResponse(success: true))
     }
 
     public func me(_ input: Auth.Me.Input, context: APIContext) async throws -> APIResponse<MeResponse> {
-        guard let user = try await store.users.find(id: input.caller.userId) else { throw APIError.unauthorized("Unknown user") }
-        return APIResponse(MeResponse(user: user.me))
+        guard let account = try await account(of: input.caller.userId, context: context) else { throw APIError.unauthorized("Unknown user") }
+        return APIResponse(MeResponse(user: account))
     }
 
     /// NFC, so that `josé` typed precomposed or as `e` + U+0301 is one address (the store compares without case).
     static func normalized(email: String) -> String { email.precomposedStringWithCanonicalMapping }
 
+    // MARK: - Accounts
+
+    /// Stores the new account's credential and returns its user id. An address whose registration stored its credential
+    /// but never got its profile (the users service failed in between) is not lost: it can be registered again at once
+    /// with the same password (a retry), and by anyone once no registration can still be on its way.
+    private func claimCredential(
+        email: String,
+        passwordHash: String,
+        password: String,
+        at date: Date,
+        context: APIContext
+    ) async throws
+        -> ObjectId
+    {
+        let taken = APIError.conflict("Email is already registered")
+        let credential = CredentialRecord(userId: ObjectId(), email: email, passwordHash: passwordHash, createdAt: date)
+        do {
+            try await store.credentials.insert(credential)
+            return credential.userId
+        } catch StoreError.duplicate {
+            guard let existing = try await store.credentials.find(email: email), try await account(of: existing.userId, context: context) == nil
+            else { throw taken }
+            let abandoned = date.timeIntervalSince(existing.updatedAt) > Self.registrationWindow
+            if !abandoned {
+                let samePassword = try await offload { PasswordHasher.verify(password, hash: existing.passwordHash) }
+                guard samePassword else { throw taken }
+            }
+            try await store.credentials.setPasswordHash(userId: existing.userId, passwordHash, at: date)
+            context.logger.info("unfinished registration taken over", metadata: ["user": "\(existing.userId)"])
+            return existing.userId
+        }
+    }
+
+    /// The user's account as the users service keeps it; nil when it has none.
+    private func account(of userId: ObjectId, context: APIContext) async throws -> Me? {
+        do {
+            return try await users.account(.init(body: UserIdRequest(userId: userId)), context: context).body.user
+        } catch let error as APIError where error.status == .notFound {
+            return nil
+        }
+    }
+
     // MARK: - Sessions
 
-    private func startSession(for user: UserRecord, context: APIContext) async throws -> (accessToken: String, cookie: Cookie) {
+    private func startSession(userId: ObjectId, email: String, context: APIContext) async throws -> (accessToken: String, cookie: Cookie) {
         let date = now()
         let refresh = tokens.newRefreshToken()
         try await store.sessions.insert(
             SessionRecord(
-                userId: user.id,
+                userId: userId,
                 refreshTokenHash: tokens.hash(refresh),
                 userAgent: String((context.userAgent ?? "").prefix(512)),
                 ipAddress: context.remoteAddress ?? "",
@@ -165,7 +221,7 @@ public struct AuthService: AuthAPI {
                 expiresAt: date.addingTimeInterval(TokenService.refreshLifetime)
             )
         )
-        return (tokens.accessToken(userId: user.id, email: user.email, now: date), refreshCookie(refresh))
+        return (tokens.accessToken(userId: userId, email: email, now: date), refreshCookie(refresh))
     }
 
     private func refreshCookie(_ value: String, maxAge: Int = Int(TokenService.refreshLifetime)) -> Cookie {

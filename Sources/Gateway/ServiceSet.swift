@@ -168,7 +168,7 @@ public struct ServiceSet: Sendable {
             if let transport = remote.auth {
                 AuthClient(transport: transport)
             } else {
-                AuthService(store: try ownStore(), tokens: tokens, mailer: mailer, secureCookies: secureCookies)
+                AuthService(store: try ownStore(), users: usersInternal, tokens: tokens, mailer: mailer, secureCookies: secureCookies)
             }
         return ServiceSet(
             auth: auth,

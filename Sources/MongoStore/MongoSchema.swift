@@ -6,6 +6,7 @@ import ParleyStore
 /// collection or an identical index is a no-op, so it runs at every start.
 enum MongoSchema {
     static let users = "users"
+    static let credentials = "credentials"
     static let sessions = "sessions"
     static let passwordResets = "passwordResets"
     static let chats = "chats"
@@ -13,7 +14,7 @@ enum MongoSchema {
     static let media = "media"
     static let pushSubscriptions = "pushSubscriptions"
 
-    static let collections = [users, sessions, passwordResets, chats, messages, media, pushSubscriptions]
+    static let collections = [users, credentials, sessions, passwordResets, chats, messages, media, pushSubscriptions]
 
     /// A unique index's field (as found in its name) → the key `StoreError.duplicate` names.
     static let uniqueKeys: [(field: String, key: String)] = [
@@ -75,6 +76,7 @@ enum MongoSchema {
                     Index(keys: ["searchTerms": ascending, "username": ascending]),
                 ]
             ),
+            (credentials, [Index(keys: ["emailKey": ascending], unique: true)]),
             (
                 sessions,
                 [
@@ -134,6 +136,32 @@ enum MongoSchema {
             )
         }
         if sharded { try shardMessages(connection) }
+        try moveCredentials(connection)
+    }
+
+    /// Users registered before credentials had a collection of their own kept their password hash in `users`: each is
+    /// copied (an upsert that keeps a credential already there) and then removed, so an interrupted run resumes.
+    private static func moveCredentials(_ connection: MongoConnection) throws {
+        let legacy: Document = ["passwordHash": .document(present)]
+        while true {
+            let batch = try connection.find(
+                users,
+                legacy,
+                limit: 500,
+                projection: ["email": .int32(1), "passwordHash": .int32(1), "createdAt": .int32(1), "updatedAt": .int32(1)]
+            )
+            guard !batch.isEmpty else { return }
+            for user in batch {
+                let id = try user.objectId("_id")
+                let email = try user.string("email")
+                let credential: Document = [
+                    "email": email.bson, "emailKey": email.lowercased().bson, "passwordHash": try user.string("passwordHash").bson,
+                    "createdAt": try user.date("createdAt").bson, "updatedAt": try user.date("updatedAt").bson,
+                ]
+                _ = try connection.updateOne(credentials, ["_id": id.bson], ["$setOnInsert": .document(credential)], upsert: true)
+                _ = try connection.updateOne(users, ["_id": id.bson], ["$unset": .document(["passwordHash": .string("")])])
+            }
+        }
     }
 
     /// Messages are sharded on `chatId`: a chat's history lives on one shard and every page is a targeted

@@ -2,7 +2,7 @@ import Foundation
 import ParleyCore
 import ParleyStore
 
-/// users: `{_id, username, email, emailKey, passwordHash, name, avatarUrl?, about?, contacts: [id], blocked: [id],
+/// users: `{_id, username, email, emailKey, name, avatarUrl?, about?, contacts: [id], blocked: [id],
 /// lastSeen?, createdAt, updatedAt, searchTerms: [string]}`. `emailKey` (lowercased) and `username` are unique;
 /// `searchTerms` (lowercased username and name words) is indexed for prefix search without `$text`.
 struct MongoUsers: UserRepository {
@@ -12,7 +12,7 @@ struct MongoUsers: UserRepository {
     static func document(_ user: UserRecord) -> Document {
         var document: Document = [
             "_id": user.id.bson, "username": user.username.bson, "email": user.email.bson, "emailKey": user.email.lowercased().bson,
-            "passwordHash": user.passwordHash.bson, "name": user.name.bson,
+            "name": user.name.bson,
         ]
         if let avatarUrl = user.avatarUrl { document["avatarUrl"] = avatarUrl.bson }
         if let about = user.about { document["about"] = about.bson }
@@ -31,7 +31,6 @@ struct MongoUsers: UserRepository {
             id: try document.objectId("_id"),
             username: try document.string("username"),
             email: try document.string("email"),
-            passwordHash: try document.string("passwordHash"),
             name: try document.string("name"),
             avatarUrl: try document.optionalString("avatarUrl"),
             about: try document.optionalString("about"),
@@ -51,7 +50,10 @@ struct MongoUsers: UserRepository {
     }
 
     func find(id: ObjectId) async throws -> UserRecord? {
-        try await findOne(["_id": id.bson])
+        let collection = collection
+        return try await store.run { connection in
+            try connection.findOne(collection, ["_id": id.bson], projection: Self.projection).map(Self.record)
+        }
     }
 
     func find(ids: [ObjectId]) async throws -> [UserRecord] {
@@ -62,17 +64,6 @@ struct MongoUsers: UserRepository {
         }
         let byId = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ids.compactMap { byId[$0] }
-    }
-
-    func find(email: String) async throws -> UserRecord? {
-        try await findOne(["emailKey": email.lowercased().bson])
-    }
-
-    private func findOne(_ filter: Document, function: StaticString = #function) async throws -> UserRecord? {
-        let collection = collection
-        return try await store.run(function: function) { connection in
-            try connection.findOne(collection, filter, projection: Self.projection).map(Self.record)
-        }
     }
 
     func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord? {
@@ -95,10 +86,6 @@ struct MongoUsers: UserRepository {
                 projection: Self.projection
             ).map(Self.record)
         }
-    }
-
-    func setPasswordHash(id: ObjectId, _ hash: String, at date: Date) async throws {
-        try await update(id, ["$set": .document(["passwordHash": hash.bson, "updatedAt": date.bson])])
     }
 
     func setLastSeen(id: ObjectId, _ date: Date) async throws {

@@ -32,6 +32,7 @@ public final class MongoStore: Store {
     }
 
     public var users: any UserRepository { MongoUsers(store: self) }
+    public var credentials: any CredentialRepository { MongoCredentials(store: self) }
     public var sessions: any SessionRepository { MongoSessions(store: self) }
     public var passwordResets: any PasswordResetRepository { MongoPasswordResets(store: self) }
     public var chats: any ChatRepository { MongoChats(store: self) }

@@ -8,9 +8,8 @@ public struct UserRecord: Sendable, Hashable {
     public var id: ObjectId
     /// Unique; the schema already limits it to lowercase.
     public var username: String
-    /// As the user typed it; unique without regard to case.
+    /// As the user typed it; unique without regard to case. The auth service logs in with its own copy.
     public var email: String
-    public var passwordHash: String
     public var name: String
     public var avatarUrl: String?
     public var about: String?
@@ -24,7 +23,6 @@ public struct UserRecord: Sendable, Hashable {
         id: ObjectId = ObjectId(),
         username: String,
         email: String,
-        passwordHash: String,
         name: String,
         avatarUrl: String? = nil,
         about: String? = nil,
@@ -37,7 +35,6 @@ public struct UserRecord: Sendable, Hashable {
         self.id = id
         self.username = username
         self.email = email
-        self.passwordHash = passwordHash
         self.name = name
         self.avatarUrl = avatarUrl
         self.about = about
@@ -69,6 +66,24 @@ public struct ProfileChanges: Sendable, Hashable {
         self.name = name
         self.avatarUrl = avatarUrl
         self.about = about
+    }
+}
+
+/// How a user signs in: the auth service's record, apart from the profile the users service keeps.
+public struct CredentialRecord: Sendable, Hashable {
+    public var userId: ObjectId
+    /// As the user typed it; unique without regard to case.
+    public var email: String
+    public var passwordHash: String
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(userId: ObjectId, email: String, passwordHash: String, createdAt: Date = Date(), updatedAt: Date? = nil) {
+        self.userId = userId
+        self.email = email
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt.storePrecision
+        self.updatedAt = (updatedAt ?? createdAt).storePrecision
     }
 }
 

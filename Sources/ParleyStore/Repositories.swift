@@ -26,10 +26,7 @@ public protocol UserRepository: Sendable {
     func insert(_ user: UserRecord) async throws
     func find(id: ObjectId) async throws -> UserRecord?
     func find(ids: [ObjectId]) async throws -> [UserRecord]
-    /// Compares without regard to case.
-    func find(email: String) async throws -> UserRecord?
     func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord?
-    func setPasswordHash(id: ObjectId, _ hash: String, at date: Date) async throws
     /// Never moves it back: a late or repeated call changes nothing.
     func setLastSeen(id: ObjectId, _ date: Date) async throws
     func block(userId: ObjectId, target: ObjectId) async throws
@@ -39,6 +36,17 @@ public protocol UserRepository: Sendable {
     /// Users whose username or a word of whose name starts with `prefix` (case-insensitive), ordered by
     /// username, without `viewer`, users `viewer` blocked, and users who blocked `viewer`.
     func search(prefix: String, viewer: ObjectId, limit: Int) async throws -> [UserRecord]
+}
+
+public protocol CredentialRepository: Sendable {
+    /// Throws `.duplicate(key: "email")`.
+    func insert(_ credential: CredentialRecord) async throws
+    func find(userId: ObjectId) async throws -> CredentialRecord?
+    /// Compares without regard to case.
+    func find(email: String) async throws -> CredentialRecord?
+    func setPasswordHash(userId: ObjectId, _ hash: String, at date: Date) async throws
+    /// Removes the credential of a registration that did not go through.
+    func delete(userId: ObjectId) async throws
 }
 
 public protocol SessionRepository: Sendable {
@@ -144,9 +152,9 @@ public protocol PushSubscriptionRepository: Sendable {
 // A service is given only its own repositories, so that the compiler refuses a read of another service's data: what
 // it needs from another service it asks through that service's internal routes.
 
-/// Accounts (the credential fields of `users`; the users service owns the profile fields), sessions and reset tokens.
+/// Credentials, sessions and reset tokens.
 public protocol AuthStore: Sendable {
-    var users: any UserRepository { get }
+    var credentials: any CredentialRepository { get }
     var sessions: any SessionRepository { get }
     var passwordResets: any PasswordResetRepository { get }
 }

@@ -208,5 +208,6 @@ final class SQLiteConnection: @unchecked Sendable {
         "messages.sender_id": "tempId", "push_subscriptions.endpoint": "endpoint", "users.id": "id", "messages.id": "id",
         "chats.id": "id", "sessions.id": "id", "sessions.token_hash": "tokenHash", "media.id": "id",
         "password_resets.token_hash": "tokenHash", "chat_members.chat_id": "member",
+        "credentials.email_key": "email", "credentials.user_id": "id",
     ]
 }

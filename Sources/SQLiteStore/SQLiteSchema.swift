@@ -134,6 +134,19 @@ enum SQLiteSchema {
             WHERE preview_replaces IS NOT NULL;
             """
         ),
+        (
+            8,
+            """
+            -- How users sign in, the auth service's own, apart from the profiles the users service keeps.
+            CREATE TABLE credentials (
+                user_id BLOB PRIMARY KEY, email TEXT NOT NULL, email_key TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            INSERT INTO credentials (user_id, email, email_key, password_hash, created_at, updated_at)
+                SELECT id, email, email_key, password_hash, created_at, updated_at FROM users;
+            ALTER TABLE users DROP COLUMN password_hash;
+            """
+        ),
     ]
 
     /// What the `chat_members` row being updated has left unread: messages of others since it joined and after its

@@ -12,6 +12,7 @@ public final class SQLiteStore: Store {
     }
 
     public var users: any UserRepository { SQLiteUsers(database: database) }
+    public var credentials: any CredentialRepository { SQLiteCredentials(database: database) }
     public var sessions: any SessionRepository { SQLiteSessions(database: database) }
     public var passwordResets: any PasswordResetRepository { SQLitePasswordResets(database: database) }
     public var chats: any ChatRepository { SQLiteChats(database: database) }

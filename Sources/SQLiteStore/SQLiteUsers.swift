@@ -5,14 +5,14 @@ import ParleyStore
 struct SQLiteUsers: UserRepository {
     let database: SQLiteDatabase
 
-    static let columns = "id, username, email, password_hash, name, avatar_url, about, last_seen, created_at, updated_at"
+    static let columns = "id, username, email, name, avatar_url, about, last_seen, created_at, updated_at"
 
     func insert(_ user: UserRecord) async throws {
         try await database.write { db in
             try db.run(
-                "INSERT INTO users (id, username, email, email_key, password_hash, name, avatar_url, about, last_seen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO users (id, username, email, email_key, name, avatar_url, about, last_seen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    user.id.sql, user.username.sql, user.email.sql, user.email.lowercased().sql, user.passwordHash.sql, user.name.sql,
+                    user.id.sql, user.username.sql, user.email.sql, user.email.lowercased().sql, user.name.sql,
                     user.avatarUrl.sql, user.about.sql, user.lastSeen.sql, user.createdAt.sql, user.updatedAt.sql,
                 ]
             )
@@ -34,10 +34,6 @@ struct SQLiteUsers: UserRepository {
         try database.read { db in try ids.compactMap { try Self.load(db, where: "id = ?", $0.sql) } }
     }
 
-    func find(email: String) async throws -> UserRecord? {
-        try database.read { db in try Self.load(db, where: "email_key = ?", email.lowercased().sql) }
-    }
-
     func updateProfile(id: ObjectId, _ changes: ProfileChanges, at date: Date) async throws -> UserRecord? {
         try await database.write { db in
             let changed = try db.run(
@@ -50,12 +46,6 @@ struct SQLiteUsers: UserRepository {
                 try Self.writeSearchTerms(db, id, user.searchTerms)
             }
             return user
-        }
-    }
-
-    func setPasswordHash(id: ObjectId, _ hash: String, at date: Date) async throws {
-        try await database.write { db in
-            try db.run("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", [hash.sql, date.sql, id.sql])
         }
     }
 
@@ -117,13 +107,12 @@ struct SQLiteUsers: UserRepository {
                         id: try row.id(0),
                         username: row.text(1),
                         email: row.text(2),
-                        passwordHash: row.text(3),
-                        name: row.text(4),
-                        avatarUrl: row.optionalText(5),
-                        about: row.optionalText(6),
-                        lastSeen: row.optionalDate(7),
-                        createdAt: row.date(8),
-                        updatedAt: row.date(9)
+                        name: row.text(3),
+                        avatarUrl: row.optionalText(4),
+                        about: row.optionalText(5),
+                        lastSeen: row.optionalDate(6),
+                        createdAt: row.date(7),
+                        updatedAt: row.date(8)
                     )
                 }
             )

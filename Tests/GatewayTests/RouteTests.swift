@@ -1,4 +1,3 @@
-import AuthService
 import Foundation
 import Gateway
 import HTTPTypes
@@ -8,6 +7,8 @@ import ParleyAPI
 import ParleyStore
 import ServiceKit
 import Testing
+
+@testable import AuthService
 
 // Each route of the auth, users, chats and messages services through the real router and services:
 // success, documented errors, authentication, and a stranger kept out.
@@ -90,6 +91,46 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             let unknown = try await client.call(.post, "/api/auth/login", json: #"{"email":"nobody@example.com","password":"wrong password"}"#)
             expectError(wrong, 401, "UNAUTHORIZED")
             #expect(wrong.json == unknown.json, "the same answer for an unknown email and a wrong password")
+        }
+    }
+
+    /// Auth stores the credential, then asks the users service for the profile: an address is never left taken by a
+    /// registration that did not get that far.
+    @Test func anUnfinishedRegistrationNeverKeepsTheAddress() async throws {
+        let gateway = try TestGateway()
+        try await gateway.test { client in
+            func register(_ username: String, _ email: String, _ password: String) async throws -> Reply {
+                try await client.call(
+                    .post,
+                    "/api/auth/register",
+                    json: #"{"username":"\#(username)","email":"\#(email)","password":"\#(password)","name":"N"}"#
+                )
+            }
+            func login(_ email: String, _ password: String) async throws -> Reply {
+                try await client.call(.post, "/api/auth/login", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+            }
+            #expect(try await register("erin", "erin@example.com", "correct horse").status == .created)
+            expectError(try await register("erin", "other@example.com", "correct horse"), 409, "CONFLICT")
+            #expect(try await gateway.store.credentials.find(email: "other@example.com") == nil, "a taken username frees the address")
+            #expect(try await register("erin2", "other@example.com", "correct horse").status == .created)
+
+            // The users service failed just after the credential was stored.
+            let orphan = CredentialRecord(userId: ObjectId(), email: "fay@example.com", passwordHash: PasswordHasher.hash("first password"))
+            try await gateway.store.credentials.insert(orphan)
+            expectError(try await login("fay@example.com", "first password"), 401, "UNAUTHORIZED")
+            expectError(try await register("fay", "fay@example.com", "other password"), 409, "CONFLICT")
+            let retried = try await register("fay", "FAY@example.com", "first password")
+            #expect(retried.status == .created, "the same registration tried again")
+            #expect(retried.json["user"]?["_id"]?.stringValue == orphan.userId.description)
+            #expect(try await login("fay@example.com", "first password").status == .ok)
+
+            // Long abandoned: anyone may register the address, with their own password.
+            let old = Date().addingTimeInterval(-2 * AuthService.registrationWindow)
+            let abandoned = CredentialRecord(userId: ObjectId(), email: "gil@example.com", passwordHash: PasswordHasher.hash("lost"), createdAt: old)
+            try await gateway.store.credentials.insert(abandoned)
+            #expect(try await register("gil", "gil@example.com", "new password").status == .created)
+            #expect(try await login("gil@example.com", "new password").status == .ok)
+            expectError(try await login("gil@example.com", "lost"), 401, "UNAUTHORIZED")
         }
     }
 

@@ -87,7 +87,7 @@ struct TestGateway {
 
     /// A registered user straight in the store, with a valid access token.
     func user(_ username: String, name: String? = nil) async throws -> TestUser {
-        let record = UserRecord(username: username, email: "\(username)@example.com", passwordHash: "unused", name: name ?? username.capitalized)
+        let record = UserRecord(username: username, email: "\(username)@example.com", name: name ?? username.capitalized)
         try await store.users.insert(record)
         return TestUser(id: record.id, username: username, token: tokens.accessToken(userId: record.id, email: record.email))
     }

@@ -40,7 +40,7 @@ func diagnostics(_ source: SchemaSource) -> [Diagnostic] {
                 "notificationsInternal",
             ]
         )
-        #expect(model.services.flatMap(\.routes).count == 47)
+        #expect(model.services.flatMap(\.routes).count == 49)
         #expect(model.clientEvents.map(\.name).contains("message:send"))
         #expect(model.serverEvents.map(\.name).contains("message:new"))
         let register = try #require(model.services.first { $0.name == "auth" }?.routes.first { $0.name == "register" })

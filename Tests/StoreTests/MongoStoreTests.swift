@@ -80,6 +80,37 @@ import Testing
         }
     }
 
+    /// Users from before credentials had their own collection sign in as before, and their profiles keep no hash.
+    @Test func migrationMovesPasswordHashesOutOfUsers() async throws {
+        let store = try #require(try await makeStore(.mongo) as? MongoStore)
+        let legacy = UserRecord(
+            username: "legacy",
+            email: "Legacy@Example.com",
+            name: "Old Timer",
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000)
+        )
+        var document = MongoUsers.document(legacy)
+        document["passwordHash"] = "old-hash".bson
+        try await store.insert(MongoSchema.users, document)
+        let kept = CredentialRecord(userId: ObjectId(), email: "kept@example.com", passwordHash: "current")
+        try await store.credentials.insert(kept)
+        var halfway = MongoUsers.document(UserRecord(id: kept.userId, username: "halfway", email: kept.email, name: "Half Way"))
+        halfway["passwordHash"] = "stale".bson
+        try await store.insert(MongoSchema.users, halfway)
+
+        try await store.migrate()
+        #expect(
+            try await store.credentials.find(email: "legacy@example.com")
+                == CredentialRecord(userId: legacy.id, email: legacy.email, passwordHash: "old-hash", createdAt: legacy.createdAt)
+        )
+        #expect(try await store.credentials.find(userId: kept.userId) == kept, "a credential already moved is left as it is")
+        let left = try await store.run { connection in
+            try connection.count(MongoSchema.users, ["passwordHash": .document(["$exists": true.bson])])
+        }
+        #expect(left == 0)
+        #expect(try await store.users.find(id: legacy.id) == legacy)
+    }
+
     /// Update pipelines evaluate expressions; client text inside them must stay text.
     @Test func clientTextStaysLiteralInsideUpdatePipelines() async throws {
         let store = try await makeStore(.mongo)

@@ -48,4 +48,37 @@ import Testing
         #expect(states[late]?.preview == MemberPreviewRecord(replaces: latest.id, message: nil), "nothing from before they joined")
         #expect(states[you]?.preview == nil, "nothing hidden, nothing in its place")
     }
+
+    /// A database from before credentials had a table of their own (migration 8): its users sign in as before.
+    @Test func passwordHashesMoveToCredentials() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("parley.sqlite").path)
+        try await store.migrate(through: 7)
+        let legacy = UserRecord(
+            username: "legacy",
+            email: "Legacy@Example.com",
+            name: "Old Timer",
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000)
+        )
+        try await store.database.write { db in
+            try db.run(
+                "INSERT INTO users (id, username, email, email_key, password_hash, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    legacy.id.sql, legacy.username.sql, legacy.email.sql, legacy.email.lowercased().sql, "old-hash".sql, legacy.name.sql,
+                    legacy.createdAt.sql, legacy.updatedAt.sql,
+                ]
+            )
+        }
+
+        try await store.migrate()
+        #expect(
+            try await store.credentials.find(email: "LEGACY@example.com")
+                == CredentialRecord(userId: legacy.id, email: legacy.email, passwordHash: "old-hash", createdAt: legacy.createdAt)
+        )
+        #expect(try await store.users.find(id: legacy.id) == legacy)
+        let columns = try store.database.read { db in try db.rows("SELECT name FROM pragma_table_info('users')") { $0.text(0) } }
+        #expect(!columns.contains("password_hash"))
+    }
 }

@@ -6,7 +6,7 @@ import Testing
 // One suite for the repository protocols, run against every engine in `StoreKind`.
 
 func user(_ username: String, name: String = "Some One", email: String? = nil) -> UserRecord {
-    UserRecord(username: username, email: email ?? "\(username)@example.com", passwordHash: "hash", name: name)
+    UserRecord(username: username, email: email ?? "\(username)@example.com", name: name)
 }
 
 func expectDuplicate(_ key: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
@@ -31,8 +31,6 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         alice.contacts = [ObjectId()]
         try await store.users.insert(alice)
         #expect(try await store.users.find(id: alice.id) == alice)
-        #expect(try await store.users.find(email: "alice@example.com")?.id == alice.id)
-        #expect(try await store.users.find(email: "ALICE@EXAMPLE.COM")?.email == "Alice@Example.COM")
         #expect(try await store.users.find(id: ObjectId()) == nil)
         #expect(try await store.users.find(ids: [alice.id, ObjectId()]).map(\.id) == [alice.id])
         try await store.migrate()  // idempotent
@@ -45,10 +43,15 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         try await store.users.insert(user("bob", email: "bob@example.com"))
         await expectDuplicate("username") { try await store.users.insert(user("bob", email: "other@example.com")) }
         await expectDuplicate("email") { try await store.users.insert(user("bobby", email: "BOB@example.com")) }
+        await expectDuplicate("id") {
+            var again = user("robert", email: "robert@example.com")
+            again.id = try #require(try await store.users.search(prefix: "bob", viewer: ObjectId(), limit: 1).first).id
+            try await store.users.insert(again)
+        }
     }
 
     @Test(arguments: StoreKind.allCases)
-    func profilePasswordAndLastSeen(kind: StoreKind) async throws {
+    func profileAndLastSeen(kind: StoreKind) async throws {
         let store = try await makeStore(kind)
         let carol = user("carol", name: "Carol Ann")
         try await store.users.insert(carol)
@@ -61,12 +64,9 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         #expect(try await store.users.search(prefix: "ann", viewer: ObjectId(), limit: 10).isEmpty, "old name words are forgotten")
         #expect(try await store.users.updateProfile(id: ObjectId(), ProfileChanges(name: "x"), at: at(10)) == nil)
 
-        try await store.users.setPasswordHash(id: carol.id, "new-hash", at: at(20))
         try await store.users.setLastSeen(id: carol.id, at(30))
         try await store.users.setLastSeen(id: carol.id, at(25))
-        let read = try #require(try await store.users.find(id: carol.id))
-        #expect(read.passwordHash == "new-hash")
-        #expect(read.lastSeen == at(30))
+        #expect(try await store.users.find(id: carol.id)?.lastSeen == at(30))
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -119,14 +119,42 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         let store = try await makeStore(kind)
         let dave = user("dave", email: "dave@example.com")
         try await store.users.insert(dave)
+        try await store.credentials.insert(CredentialRecord(userId: dave.id, email: dave.email, passwordHash: "hash"))
         for hostile in [#"{"$ne": null}"#, #"{"$gt": ""}"#, "%", "_", ".*", "' OR '1'='1", "dave@example.com' --", "\u{0}"] {
-            #expect(try await store.users.find(email: hostile) == nil, "\(hostile)")
+            #expect(try await store.credentials.find(email: hostile) == nil, "\(hostile)")
             #expect(try await store.users.search(prefix: hostile, viewer: ObjectId(), limit: 10).isEmpty, "\(hostile)")
         }
         let odd = user("odd", name: "Robert'); DROP TABLE users;--", email: "o@example.com")
         try await store.users.insert(odd)
         #expect(try await store.users.find(id: odd.id)?.name == "Robert'); DROP TABLE users;--")
         #expect(try await store.users.find(id: dave.id) != nil)
+    }
+}
+
+@Suite struct CredentialContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func insertFindByEitherKeyChangeAndDelete(kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
+        let id = ObjectId()
+        let credential = CredentialRecord(userId: id, email: "Erin@Example.COM", passwordHash: "hash", createdAt: at(0))
+        try await store.credentials.insert(credential)
+        #expect(try await store.credentials.find(userId: id) == credential)
+        #expect(try await store.credentials.find(email: "erin@example.com") == credential)
+        #expect(try await store.credentials.find(email: "ERIN@EXAMPLE.COM")?.email == "Erin@Example.COM")
+        #expect(try await store.credentials.find(userId: ObjectId()) == nil)
+        await expectDuplicate("email") {
+            try await store.credentials.insert(CredentialRecord(userId: ObjectId(), email: "ERIN@example.com", passwordHash: "other"))
+        }
+
+        try await store.credentials.setPasswordHash(userId: id, "new-hash", at: at(20))
+        #expect(
+            try await store.credentials.find(userId: id)
+                == CredentialRecord(userId: id, email: "Erin@Example.COM", passwordHash: "new-hash", createdAt: at(0), updatedAt: at(20))
+        )
+        try await store.credentials.delete(userId: id)
+        #expect(try await store.credentials.find(email: "erin@example.com") == nil)
+        try await store.credentials.insert(CredentialRecord(userId: ObjectId(), email: "erin@example.com", passwordHash: "h"))
+        #expect(try await store.credentials.find(email: "Erin@example.com") != nil, "a deleted credential's address is free")
     }
 }
 
@@ -676,7 +704,9 @@ func cursor(milliseconds: Int64) -> String {
             try await store.users.insert(record)
             let stored = try #require(try await store.users.find(id: record.id))
             #expect(stored.name == text && stored.about == text && stored.email == record.email, "\(text.unicodeScalars.map(\.value))")
-            #expect(try await store.users.find(email: record.email)?.id == record.id)
+            let credential = CredentialRecord(userId: record.id, email: record.email, passwordHash: text)
+            try await store.credentials.insert(credential)
+            #expect(try await store.credentials.find(email: record.email) == credential)
 
             let chat = ChatRecord(kind: .group, participants: [record.id], admins: [record.id], title: text)
             try await store.chats.insert(chat)

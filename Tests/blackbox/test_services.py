@@ -3,6 +3,7 @@ never routes internal routes, and a service that is down is a prompt 503 for its
 
 from __future__ import annotations
 
+import secrets
 import signal
 import time
 
@@ -10,7 +11,7 @@ import pytest
 import requests
 
 from conftest import (HTTP_TIMEOUT, INTERNAL_SECRET, api, assert_error, expect, new_session, register, start_server,
-                      stop_server)
+                      stop_server, unique_username)
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +168,37 @@ def test_a_service_that_is_down_is_a_prompt_503_for_its_routes_only(split):
     page = expect(api(sb, "GET", path, tb), 200)
     assert [m["body"] for m in page["messages"]] == ["before"], "nothing was stored while the service was down"
     expect(api(sa, "POST", path, ta, json={"body": "after", "tempId": "t-after"}), 201)
+
+
+def test_auth_keeps_credentials_and_asks_the_users_service_for_profiles(split):
+    """Auth stores how a user signs in, the users service the profile; a registration cut between the two keeps the
+    address for its registrant."""
+    users = split.services["users"]
+    secret = {"X-Internal-Secret": INTERNAL_SECRET}
+    username = unique_username("once")
+    profile = {"_id": secrets.token_hex(12), "username": username, "email": f"{username}@example.com", "name": "Once",
+               "createdAt": "2026-01-02T03:04:05.000Z"}
+    created = expect(direct(users, "POST", "/internal/users/create", secret, json=profile), 200)["user"]
+    assert created["_id"] == profile["_id"] and created["email"] == profile["email"]
+    assert expect(direct(users, "POST", "/internal/users/create", secret, json=profile), 200)["user"] == created, \
+        "creating it again is the same profile"
+    assert_error(direct(users, "POST", "/internal/users/create", secret, json=dict(profile, _id=secrets.token_hex(12))), 409)
+    assert expect(direct(users, "POST", "/internal/users/account", secret, json={"userId": profile["_id"]}), 200)["user"] == created
+    assert_error(direct(users, "POST", "/internal/users/account", secret, json={"userId": secrets.token_hex(12)}), 404)
+    assert_error(direct(users, "POST", "/internal/users/create", json=profile), 401)
+    # A profile is not an account: only auth's credentials sign in.
+    assert_error(api(new_session(split), "POST", "/api/auth/login", json={"email": profile["email"], "password": "correct-horse-1"}), 401)
+
+    name = unique_username("cut")
+    signup = {"username": name, "email": f"{name}@example.com", "password": "correct-horse-1", "name": "Cut"}
+    users.proc.send_signal(signal.SIGKILL)
+    users.proc.wait(timeout=10)
+    try:
+        assert_error(api(new_session(split), "POST", "/api/auth/register", json=signup), 503)
+    finally:
+        users.restart()
+    assert_error(api(new_session(split), "POST", "/api/auth/register", json=dict(signup, password="someone-else-1")), 409)
+    me = expect(api(new_session(split), "POST", "/api/auth/register", json=signup), 201)["user"]
+    assert me["username"] == name
+    login = expect(api(new_session(split), "POST", "/api/auth/login", json={"email": signup["email"], "password": "correct-horse-1"}), 200)
+    assert login["user"] == me
