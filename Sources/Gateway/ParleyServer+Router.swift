@@ -74,12 +74,7 @@ extension ParleyServer {
         }
         metrics?.addRoute(to: router)
         realtime?.engine.addRoutes(to: router)
-        services.auth.registerRoutes(on: router, security: security)
-        services.users.registerRoutes(on: router, security: security)
-        services.chats.registerRoutes(on: router, security: security)
-        services.messages.registerRoutes(on: router, security: security)
-        services.media.registerRoutes(on: router, security: security)
-        services.notifications.registerRoutes(on: router, security: security)
+        for service in ServiceName.allCases { services.registerPublicRoutes(of: service, on: router, security: security) }
         services.mediaFiles?.addRoutes(to: router)
         webApp?.addRoutes(to: router)
         return router

@@ -35,6 +35,8 @@ public struct ServiceSet: Sendable {
     /// The embedded media storage's upload and download routes, when media is kept in the data folder: served here,
     /// or streamed through to the media service's process.
     public var mediaFiles: (any MediaFileRoutes)?
+    /// The services in processes of their own, whose public routes the gateway passes through.
+    var proxies: [ServiceName: ServiceProxy] = [:]
     /// What runs beside the server for these services (the push queue).
     public var background: [any Service]
 
@@ -170,7 +172,7 @@ public struct ServiceSet: Sendable {
             } else {
                 AuthService(store: try ownStore(), users: usersInternal, tokens: tokens, mailer: mailer, secureCookies: secureCookies)
             }
-        return ServiceSet(
+        var set = ServiceSet(
             auth: auth,
             users: users,
             chats: chats,
@@ -185,6 +187,10 @@ public struct ServiceSet: Sendable {
             mediaFiles: mediaFiles,
             background: background
         )
+        for (name, transport) in remote.transports {
+            if let transport = transport as? ServiceTransport { set.proxies[name] = ServiceProxy(transport: transport) }
+        }
+        return set
     }
 
     /// Routes the gateway serves: every public service's (internal ones are never routed).

@@ -31,7 +31,27 @@ public struct ServiceTransport: APITransport {
     }
 
     public func send(_ request: APIClientRequest) async throws -> APIClientResponse {
-        // A client span, whose context goes along as `traceparent`: the service's spans join the caller's trace.
+        let response = try await execute(request)
+        let body = try await collect(response, path: request.path)
+        return APIClientResponse(
+            status: HTTPResponse.Status(code: Int(response.status.code)),
+            headers: HTTPFields(response.headers),
+            body: Array(buffer: body)
+        )
+    }
+
+    func collect(_ response: HTTPClientResponse, path: String) async throws -> ByteBuffer {
+        do {
+            return try await response.body.collect(upTo: Self.maxResponse)
+        } catch {
+            throw failed(path, attempts: 1, error)
+        }
+    }
+
+    /// Sends `request` in a client span whose context goes along as `traceparent` (the service's spans join the caller's
+    /// trace), with the internal secret; the answer's body is the caller's to read. `body` streams instead of the
+    /// request's bytes, and is sent once: a stream cannot be read again.
+    func execute(_ request: APIClientRequest, body: HTTPClientRequest.Body? = nil, timeout: TimeAmount? = nil) async throws -> HTTPClientResponse {
         try await withSpan("\(service) \(request.method.rawValue)", ofKind: .client) { span in
             span.attributes["http.request.method"] = request.method.rawValue
             span.attributes["url.path"] = request.path
@@ -40,39 +60,43 @@ public struct ServiceTransport: APITransport {
             for field in request.headers { outgoing.headers.add(name: field.name.rawName, value: field.value) }
             outgoing.headers.replaceOrAdd(name: ForwardedHeader.internalSecret.rawName, value: secret)
             InstrumentationSystem.instrument.inject(span.context, into: &outgoing.headers, using: HeadersInjector())
-            if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
-            let response = try await execute(outgoing, path: request.path, reads: request.method == .get || request.method == .head)
-            span.attributes["http.response.status_code"] = response.status.code
+            if let body {
+                outgoing.body = body
+            } else if let bytes = request.body {
+                outgoing.body = .bytes(ByteBuffer(bytes: bytes))
+            }
+            let response = try await execute(
+                outgoing,
+                path: request.path,
+                reads: request.method == .get || request.method == .head,
+                once: body != nil,
+                timeout: timeout ?? client.timeout
+            )
+            span.attributes["http.response.status_code"] = Int(response.status.code)
             return response
         }
     }
 
-    private func execute(_ outgoing: HTTPClientRequest, path: String, reads: Bool) async throws -> APIClientResponse {
+    private func execute(_ outgoing: HTTPClientRequest, path: String, reads: Bool, once: Bool, timeout: TimeAmount) async throws -> HTTPClientResponse
+    {
         var attempt = 1
         while true {
             do {
-                let response = try await client.http.execute(outgoing, timeout: client.timeout, logger: logger)
-                let body = try await response.body.collect(upTo: Self.maxResponse)
-                return APIClientResponse(
-                    status: HTTPResponse.Status(code: Int(response.status.code)),
-                    headers: HTTPFields(response.headers),
-                    body: Array(buffer: body)
-                )
+                return try await client.http.execute(outgoing, timeout: timeout, logger: logger)
             } catch {
                 // A write is sent again only when it cannot have arrived: repeating one that did could apply it twice. A
                 // call that ran out of time is not repeated either: the caller has waited long enough.
                 let retry = Self.neverSent(error) || (reads && (error as? HTTPClientError) != .deadlineExceeded)
-                guard attempt < Self.attempts, retry, !Task.isCancelled else {
-                    logger.warning(
-                        "service call failed",
-                        metadata: ["service": "\(service)", "path": "\(path)", "attempts": "\(attempt)", "error": "\(error)"]
-                    )
-                    throw APIError.unavailable("The \(service) service is not available; try again shortly")
-                }
+                guard attempt < Self.attempts, retry, !once, !Task.isCancelled else { throw failed(path, attempts: attempt, error) }
                 try? await Task.sleep(for: .milliseconds(50 * attempt))
                 attempt += 1
             }
         }
+    }
+
+    private func failed(_ path: String, attempts: Int, _ error: any Error) -> APIError {
+        logger.warning("service call failed", metadata: ["service": "\(service)", "path": "\(path)", "attempts": "\(attempts)", "error": "\(error)"])
+        return APIError.unavailable("The \(service) service is not available; try again shortly")
     }
 
     private struct HeadersInjector: Injector {

@@ -18,6 +18,14 @@ public struct APIRouteDescriptor: Sendable, Hashable {
         self.security = security
     }
 
+    /// The path the route is registered under in a Hummingbird router: parameters named by position
+    /// (`/api/messages/:p2`), since the router needs one name per position and the schema may use another per method.
+    public var registeredPath: String {
+        "/"
+            + path.split(separator: "/").enumerated().map { index, segment in segment.hasPrefix(":") ? ":p\(index)" : String(segment) }
+            .joined(separator: "/")
+    }
+
     func matches(_ segments: [Substring]) -> Bool {
         let pattern = path.split(separator: "/")
         guard pattern.count == segments.count else { return false }

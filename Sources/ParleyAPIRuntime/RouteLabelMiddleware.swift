@@ -2,8 +2,7 @@ public import HTTPTypes
 public import Hummingbird
 
 /// Names each matched route by its schema path (`/api/messages/{chatId}`) in metrics, traces and access logs, rather
-/// than by the path it is registered under: generated routes register parameters by position (`/api/messages/:p2`),
-/// since Hummingbird's router needs one name per position and the schema may use another per method.
+/// than by the path it is registered under (`APIRouteDescriptor.registeredPath`, parameters named by position).
 public struct RouteLabelMiddleware<Context: RequestContext>: RouterMiddleware {
     private struct Key: Hashable {
         let method: HTTPRequest.Method
@@ -15,14 +14,15 @@ public struct RouteLabelMiddleware<Context: RequestContext>: RouterMiddleware {
     public init(routes: [APIRouteDescriptor]) {
         var labels: [Key: String] = [:]
         for route in routes {
-            let segments = route.path.split(separator: "/")
-            guard segments.contains(where: { $0.hasPrefix(":") }) else { continue }
-            // As Hummingbird prints a registered path: `/api/messages/{p2}`.
-            let registered = segments.enumerated().map { index, segment in segment.hasPrefix(":") ? "{p\(index)}" : String(segment) }
-            let named = segments.map { segment in segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment) }
-            labels[Key(method: route.method, registered: "/" + registered.joined(separator: "/"))] = "/" + named.joined(separator: "/")
+            guard route.path.contains(":") else { continue }
+            // As Hummingbird prints a path: `/api/messages/{p2}` for `/api/messages/:p2`.
+            labels[Key(method: route.method, registered: Self.printed(route.registeredPath))] = Self.printed(route.path)
         }
         self.labels = labels
+    }
+
+    private static func printed(_ path: String) -> String {
+        "/" + path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
