@@ -86,6 +86,7 @@ public struct ChatsService: ChatsAPI {
             throw APIError.conflict("Already a member")
         }
         guard let updated = added else { throw APIError.notFound("No such chat") }
+        await events.membersChanged(chatId: chat.id)
         try await announce(updated)
         return APIResponse(ChatResponse(chat: try await views.view(updated, for: input.caller.userId)))
     }
@@ -106,6 +107,7 @@ public struct ChatsService: ChatsAPI {
         {
             updated = promoted
         }
+        await events.membersChanged(chatId: chat.id)
         let outsiderView = updated.api(state: ChatMemberState())
         await events.publish(.chatUpdated(outsiderView), to: [.user(target)])
         try await announce(updated)

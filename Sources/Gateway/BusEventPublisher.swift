@@ -5,8 +5,8 @@ public import ServiceKit
 
 /// Publishes service events on the bus, where every gateway instance's realtime layer picks them up:
 /// `{"rooms": ["chat:<id>"], "excluding": "<userId>", "event": "message:new", "payload": {...}}` on `parley:events`.
-/// A `chat:updated` also puts the chat's id on `parley:chats:changed`, which membership caches follow without
-/// hearing every message.
+/// A change of a chat's members puts its id on `parley:chats:changed`, which membership caches follow without hearing
+/// every event.
 public struct BusEventPublisher: EventPublisher {
     public static let channel = "parley:events"
     public static let chatsChanged = "parley:chats:changed"
@@ -36,12 +36,20 @@ public struct BusEventPublisher: EventPublisher {
         event.encodePayload(to: &writer)
         writer.endObject()
         do {
-            if case .chatUpdated(let chat) = event { try await bus.publish(Self.chatsChanged, Array(chat.id.description.utf8)) }
             try await bus.publish(Self.channel, writer.bytes)
             ParleyMetrics.published(event.name)
         } catch {
             // The change is stored; a lost realtime copy is recovered when clients refetch.
             logger.warning("event not published", metadata: ["event": "\(event.name)", "error": "\(error)"])
+        }
+    }
+
+    public func membersChanged(chatId: ObjectId) async {
+        do {
+            try await bus.publish(Self.chatsChanged, Array(chatId.description.utf8))
+        } catch {
+            // Caches drop the entry when it expires instead, within seconds.
+            logger.warning("membership change not published", metadata: ["chat": "\(chatId)", "error": "\(error)"])
         }
     }
 }

@@ -8,8 +8,9 @@ import Synchronization
 /// The chats service in another process, with its answers to "is this user a member of that chat?" kept for a few
 /// seconds: every message read, sent or typed asks it, and in a split deployment each question is an HTTP call.
 ///
-/// Every change of a chat's members or title is announced as `chat:updated`, which puts the chat's id on the bus's
-/// `parley:chats:changed` and drops the chat's entry at once; a user not among the cached members is always asked again. The lifetime bounds how long a
+/// The chats service announces every change of a chat's members (`EventPublisher.membersChanged`: the chat's id on the
+/// bus's `parley:chats:changed`), which drops the chat's entry at once; a user not among the cached members is always
+/// asked again. The lifetime bounds how long a
 /// removed member could still be let in should the bus lose that announcement (Redis pub/sub is at most once, and
 /// a silently dropped connection is noticed within seconds), and every (re)subscription starts from empty.
 final class MembershipCache: ChatsInternalAPI, Service {

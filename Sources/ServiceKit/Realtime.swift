@@ -19,6 +19,8 @@ public enum Room: Sendable, Hashable, CustomStringConvertible {
 public protocol EventPublisher: Sendable {
     /// Delivers `event` to the sockets in `rooms`, except those of `excluded` (who got their own copy).
     func publish(_ event: ServerEvent, to rooms: [Room], excluding excluded: ObjectId?) async
+    /// Tells the processes that keep a chat's members (`MembershipCache`) that they changed.
+    func membersChanged(chatId: ObjectId) async
 }
 
 extension EventPublisher {

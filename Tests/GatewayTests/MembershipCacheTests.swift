@@ -72,19 +72,8 @@ final class MembershipTable: ChatsInternalAPI {
     }
 
     /// What the chats service publishes when a chat's members change.
-    func announce(_ members: [ObjectId], of chat: ObjectId? = nil, on bus: InProcessEventBus) async {
-        let chat = Chat(
-            id: chat ?? self.chat,
-            type: .group,
-            participants: members,
-            admins: [alice],
-            pinned: false,
-            archived: false,
-            unreadCount: 0,
-            createdAt: Date(),
-            updatedAt: Date()
-        )
-        await BusEventPublisher(bus: bus, logger: Logger(label: "test")).publish(.chatUpdated(chat), to: members.map { .user($0) })
+    func announce(of chat: ObjectId? = nil, on bus: InProcessEventBus) async {
+        await BusEventPublisher(bus: bus, logger: Logger(label: "test")).membersChanged(chatId: chat ?? self.chat)
     }
 
     @Test func answersMembersFromTheCacheUntilTheChatIsAnnouncedChanged() async throws {
@@ -100,7 +89,7 @@ final class MembershipTable: ChatsInternalAPI {
 
         // Bob is removed: the announcement drops the entry.
         table.set(chat, [alice])
-        await announce([alice], on: bus)
+        await announce(on: bus)
         while cache.cached(chat) != nil { await Task.yield() }
         #expect(try await isMember(cache, bob) == false)
         #expect(try await isMember(cache, alice))
@@ -122,12 +111,21 @@ final class MembershipTable: ChatsInternalAPI {
         defer { running.cancel() }
         #expect(try await isMember(cache, alice))
         _ = try await cache.member(.init(path: .init(id: other), body: UserIdRequest(userId: alice)), context: context)
-        await BusEventPublisher(bus: bus, logger: Logger(label: "test")).publish(
-            .typingUpdate(TypingUpdateEvent(chatId: chat, userId: bob, isTyping: true)),
-            to: [.chat(chat)]
+        // A new title is no change of members.
+        let renamed = Chat(
+            id: chat,
+            type: .group,
+            participants: [alice, bob],
+            admins: [alice],
+            title: "renamed",
+            pinned: false,
+            archived: false,
+            unreadCount: 0,
+            createdAt: Date(),
+            updatedAt: Date()
         )
-        await announce([alice], of: other, on: bus)
-        // Once the later change of the other chat is heard, the typing event published before it has been handled too.
+        await BusEventPublisher(bus: bus, logger: Logger(label: "test")).publish(.chatUpdated(renamed), to: [.user(alice), .user(bob)])
+        await announce(of: other, on: bus)
         while cache.cached(other) != nil { await Task.yield() }
         #expect(cache.cached(chat) != nil)
         #expect(try await isMember(cache, bob))

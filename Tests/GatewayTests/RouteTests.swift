@@ -336,6 +336,8 @@ func expectError(_ reply: Reply, _ status: Int, _ code: String, sourceLocation: 
             #expect(left.status == .ok)
             let after = try await client.call(.get, "/api/chats/\(id)", as: m1)
             #expect(after.json["chat"]?["admins"] == [.string(m1.id.description)], "the oldest member becomes admin")
+            let chatId = try #require(ObjectId(id))
+            #expect(await gateway.events.membershipChanges == [chatId, chatId], "an addition and a departure; a new title is not announced")
             expectError(try await client.call(.get, "/api/chats/\(id)", as: owner), 404, "NOT_FOUND")
 
             // Listing: pinned first, then most recent; archive filter; cursor pages.
