@@ -40,6 +40,10 @@ public final class SocketServer: EngineHandler {
         clients.withLock { $0.removeValue(forKey: session.id) }?.closed(reason: reason.rawValue)
     }
 
+    public func isBusy(_ session: EngineSession) -> Bool {
+        clients.withLock { $0[session.id] }?.isBusy ?? false
+    }
+
     public func ready(for session: EngineSession) async {
         await clients.withLock { $0[session.id] }?.ready()
     }
@@ -76,6 +80,8 @@ final class SocketClient: Sendable {
     static let highWater = 16
 
     /// Returns once fewer than `highWater` packets wait (at once, usually).
+    var isBusy: Bool { state.withLock { $0.queue.count >= Self.highWater && !$0.closed } }
+
     func ready() async {
         guard state.withLock({ $0.queue.count >= Self.highWater && !$0.closed }) else { return }
         await withCheckedContinuation { continuation in

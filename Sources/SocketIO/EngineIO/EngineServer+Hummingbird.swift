@@ -1,7 +1,6 @@
 import HTTPTypes
 public import Hummingbird
 public import HummingbirdCore
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 
@@ -18,47 +17,28 @@ extension HTTPServerBuilder {
         http1: HTTP1Channel.Configuration = .init(),
         firstRequestHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
     ) -> HTTPServerBuilder {
-        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: http1,
-            // Engine.IO has its own heartbeat; a message may be as large as the largest maxPayload.
-            ws: .init(maxFrameSize: servers.map(\.configuration.maxPayload).max() ?? 1 << 14, autoPing: .disabled, validateUTF8: true)
-        )
-        return HTTPServerBuilder { responder in
-            let upgrading = HTTP1WebSocketUpgradeChannel(responder: responder, configuration: configuration) {
-                request,
-                channel,
-                _ -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
-                let path = request.path ?? ""
-                guard request.method == .get, let server = servers.first(where: { $0.handles(path: path) }),
-                    server.webSocketHandshakeError(request) == nil
-                else { return .dontUpgrade }
-                let engineRequest = EngineRequest(
-                    query: EngineServer.query(of: path),
-                    headers: request.headerFields,
-                    remoteAddress: channel.remoteAddress?.ipAddress
-                )
-                return .upgrade([:]) { inbound, outbound, _ in
-                    await server.serve(inbound, outbound, request: engineRequest) { channel.close(promise: nil) }
-                }
-            }
-            return FirstRequestGuardedChannel(inner: upgrading, handlers: firstRequestHandlers)
+        HTTPServerBuilder { responder in
+            FirstRequestGuardedChannel(
+                inner: EngineWebSocketChannel(servers: servers, http1: http1, responder: responder),
+                handlers: firstRequestHandlers
+            )
         }
     }
 }
 
 /// The upgradable HTTP/1.1 channel with handlers added behind its parser from the start.
 struct FirstRequestGuardedChannel: ServerChildChannel {
-    let inner: HTTP1WebSocketUpgradeChannel
+    let inner: EngineWebSocketChannel
     let handlers: @Sendable () -> [any ChannelHandler]
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1WebSocketUpgradeChannel.Value> {
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<EngineWebSocketChannel.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             try channel.pipeline.syncOperations.addHandlers(handlers())
             return value
         }
     }
 
-    func handle(value: HTTP1WebSocketUpgradeChannel.Value, logger: Logger) async {
+    func handle(value: EngineWebSocketChannel.Value, logger: Logger) async {
         await inner.handle(value: value, logger: logger)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 public import HTTPTypes
-public import HummingbirdWebSocket
 import ParleyJSON
 public import ServiceLifecycle
 import Synchronization
@@ -11,6 +10,8 @@ public protocol EngineHandler: Sendable {
     func opened(_ session: EngineSession, request: EngineRequest)
     func received(_ message: EngineMessage, from session: EngineSession)
     func closed(_ session: EngineSession, reason: EngineCloseReason)
+    /// Whether the layer above is behind with the session's messages; the transport then waits for `ready(for:)`.
+    func isBusy(_ session: EngineSession) -> Bool
     /// Returns once the layer above can take more of the session's messages. The transport reads nothing meanwhile,
     /// so a client that sends faster than its messages are handled is held back by TCP (or its POST is answered
     /// later), rather than queued without bound.
@@ -18,6 +19,7 @@ public protocol EngineHandler: Sendable {
 }
 
 extension EngineHandler {
+    public func isBusy(_ session: EngineSession) -> Bool { false }
     public func ready(for session: EngineSession) async {}
 }
 
@@ -70,7 +72,7 @@ public final class EngineServer: Service, Sendable {
     func session(_ id: String) -> EngineSession? { sessions.withLock { $0[id] } }
 
     /// A new session, registered and told its handshake; the layer above hears of it.
-    private func open(_ transport: EngineSession.Transport, request: EngineRequest) -> EngineSession {
+    func open(_ transport: EngineSession.Transport, request: EngineRequest) -> EngineSession {
         let session = EngineSession(id: Self.newSessionID(), transport: transport, bufferLimit: configuration.maxBufferedPackets, now: .now)
         sessions.withLock { $0[session.id] = session }
         session.send(.open(handshake(session)))
@@ -79,86 +81,13 @@ public final class EngineServer: Service, Sendable {
     }
 
     /// Unregisters a closed session; the layer above hears of it once.
-    private func forget(_ session: EngineSession) {
+    func forget(_ session: EngineSession) {
         guard sessions.withLock({ $0.removeValue(forKey: session.id) }) != nil else { return }
         handler.closed(session, reason: session.closeReason ?? .clientClosed)
     }
 
-    /// Runs one WebSocket connection: a new session from its handshake to its end, or (with `sid` in the query)
-    /// the upgrade of a polling session. `cutOff` drops the connection at once, without the closing handshake: a
-    /// reader waiting for the client's next frame does not stop for task cancellation.
-    public func serve(
-        _ inbound: WebSocketInboundStream,
-        _ outbound: WebSocketOutboundWriter,
-        request: EngineRequest,
-        cutOff: @escaping @Sendable () -> Void
-    ) async {
-        let session: EngineSession
-        if let sid = request.query["sid"] {
-            guard let polling = self.session(sid), polling.beginUpgrade() else { return }
-            session = polling
-        } else {
-            session = open(.websocket, request: request)
-        }
-        session.whenCutOff(cutOff)
-        // Two tasks a connection, since an idle connection's cost is mostly its suspended tasks: the writer, and the
-        // reader in the connection's own task. An abrupt close cuts the connection off, which ends them both.
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                // The writer, once the WebSocket carries the session: every queued packet in order, until the end.
-                guard await session.webSocketReady() else { return }
-                do {
-                    while let packets = await session.take() {
-                        for packet in packets { try await outbound.write(Self.frame(packet)) }
-                    }
-                    try await outbound.close(.normalClosure, reason: nil)
-                } catch {}
-            }
-            await self.read(inbound, outbound, into: session)
-        }
-        // A probe that never completed leaves the session to polling.
-        guard session.transport == .websocket || session.isClosed else { return }
-        session.close(.clientClosed)
-        forget(session)
-    }
-
-    private func read(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, into session: EngineSession) async {
-        do {
-            for try await message in inbound.messages(maxSize: configuration.maxPayload) {
-                switch message {
-                case .binary(let buffer): handler.received(.binary(Array(buffer.readableBytesView)), from: session)
-                case .text(let text):
-                    let packet = try EnginePacket(text: text)
-                    if session.transport == .upgrading {
-                        // The probe: answered on this WebSocket, while a noop ends the pending poll so that the
-                        // client can pause polling and send `upgrade`.
-                        switch packet {
-                        case .ping("probe"):
-                            try await outbound.write(.text(EnginePacket.pong("probe").text))
-                            session.send(.noop)
-                        case .upgrade: session.completeUpgrade()
-                        default: throw EnginePacket.DecodingError.unknownType(packet.typeDigit)
-                        }
-                    } else if !handle(packet, from: session) {
-                        return
-                    }
-                }
-                if session.isClosed { return }
-                await handler.ready(for: session)
-            }
-            if session.transport == .websocket { session.close(.clientClosed) }
-        } catch {
-            // A packet that does not parse, a message over maxPayload, a broken frame; cancelled: closed already.
-            if session.transport == .upgrading {
-                session.abandonUpgrade()
-            } else {
-                session.close(error is CancellationError ? .clientClosed : .protocolError)
-            }
-        }
-    }
-
     /// A packet from the client on either transport; false when it ends the session.
-    private func handle(_ packet: EnginePacket, from session: EngineSession) -> Bool {
+    func handle(_ packet: EnginePacket, from session: EngineSession) -> Bool {
         switch packet {
         case .pong: session.receivedPong()
         case .ping(let data): session.send(.pong(data))
@@ -258,13 +187,6 @@ public final class EngineServer: Service, Sendable {
             "pingTimeout": .integer(Self.milliseconds(configuration.pingTimeout)), "maxPayload": .integer(configuration.maxPayload),
         ]
         return open.serialized()
-    }
-
-    static func frame(_ packet: EnginePacket) -> WebSocketOutboundWriter.OutboundFrame {
-        switch packet.frame {
-        case .text(let text): .text(text)
-        case .binary(let bytes): .binary(.init(bytes: bytes))
-        }
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -23,7 +23,7 @@ public enum EngineCloseReason: String, Sendable {
 /// One client's Engine.IO session: the packets waiting for it and the transport that carries them.
 ///
 /// Sending never waits for the client: a packet goes into the session's bounded queue, and the transport takes
-/// it from there (the WebSocket writer, or the next polling GET). A client that stops reading fills the queue
+/// it from there (the WebSocket as the event loop gets to it, or the next polling GET). A client that stops reading fills the queue
 /// and is closed.
 public final class EngineSession: Sendable {
     public let id: String
@@ -40,10 +40,13 @@ public final class EngineSession: Sendable {
     struct State {
         var transport: Transport
         var queue: [EnginePacket] = []
-        /// The transport waiting for packets: the WebSocket writer or a polling GET.
+        /// A polling GET waiting for packets.
         var reader: CheckedContinuation<[EnginePacket]?, Never>?
         var polling = false
-        var webSocketWaiters: [CheckedContinuation<Bool, Never>] = []
+        /// Told when packets are queued, for a transport that writes them as they come (the WebSocket).
+        var whenQueued: (@Sendable () -> Void)?
+        /// `whenQueued` was called and the transport has not taken the queue since.
+        var announced = false
         var closeReason: EngineCloseReason?
         /// When the last ping went out with no pong yet.
         var pingSentAt: ContinuousClock.Instant?
@@ -73,6 +76,7 @@ public final class EngineSession: Sendable {
     func send(_ packet: EnginePacket) -> Bool {
         enum Outcome {
             case closed, queued
+            case announce(@Sendable () -> Void)
             case handed(CheckedContinuation<[EnginePacket]?, Never>)
             case overflow
         }
@@ -84,11 +88,14 @@ public final class EngineSession: Sendable {
             }
             guard state.queue.count < bufferLimit else { return .overflow }
             state.queue.append(packet)
-            return .queued
+            return state.announce().map(Outcome.announce) ?? .queued
         }
         switch outcome {
         case .closed: return false
         case .queued: return true
+        case .announce(let whenQueued):
+            whenQueued()
+            return true
         case .handed(let reader):
             reader.resume(returning: [packet])
             return true
@@ -130,6 +137,25 @@ public final class EngineSession: Sendable {
         }
     }
 
+    /// For a transport that writes packets as they come: called (on any thread, once until the next `takeQueued`)
+    /// when packets are queued or the session ends.
+    func whenQueued(_ announce: @escaping @Sendable () -> Void) {
+        state.withLock { $0.whenQueued = announce }
+    }
+
+    /// Everything queued, without waiting: empty when nothing is; nil once the session is closed and its queue
+    /// delivered.
+    func takeQueued() -> [EnginePacket]? {
+        state.withLock { state in
+            state.announced = false
+            if !state.queue.isEmpty {
+                defer { state.queue = [] }
+                return state.queue
+            }
+            return state.closeReason == nil ? [] : nil
+        }
+    }
+
     /// Starts a polling GET; false when one is already waiting (the protocol allows one at a time) or the
     /// session has moved to WebSocket.
     func beginPoll() -> Bool {
@@ -153,52 +179,31 @@ public final class EngineSession: Sendable {
 
     /// The client sent `upgrade` on the WebSocket: from now on it carries everything.
     func completeUpgrade() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            guard state.transport == .upgrading else { return [] }
-            state.transport = .websocket
-            defer { state.webSocketWaiters = [] }
-            return state.webSocketWaiters
+        state.withLock { state in
+            if state.transport == .upgrading { state.transport = .websocket }
         }
-        for waiter in waiters { waiter.resume(returning: true) }
     }
 
     /// The probing WebSocket went away before the upgrade: polling goes on.
     func abandonUpgrade() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+        state.withLock { state in
             if state.transport == .upgrading { state.transport = .polling }
-            defer { state.webSocketWaiters = [] }
-            return state.webSocketWaiters
-        }
-        for waiter in waiters { waiter.resume(returning: false) }
-    }
-
-    /// Returns true once the WebSocket carries the session, false when the upgrade was abandoned.
-    func webSocketReady() async -> Bool {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool? in
-                switch state.transport {
-                case .websocket: return true
-                case .polling: return false
-                case .upgrading:
-                    state.webSocketWaiters.append(continuation)
-                    return nil
-                }
-            }
-            if let ready { continuation.resume(returning: ready) }
         }
     }
 
     func close(_ reason: EngineCloseReason) {
-        let closed = state.withLock { state -> (CheckedContinuation<[EnginePacket]?, Never>?, (@Sendable () -> Void)?)? in
+        let closed = state.withLock { state -> (CheckedContinuation<[EnginePacket]?, Never>?, (@Sendable () -> Void)?, (@Sendable () -> Void)?)? in
             guard state.closeReason == nil else { return nil }
             state.closeReason = reason
             defer { state.reader = nil }
-            // A waiting reader has an empty queue: it is told the session ended.
-            return (state.reader, reason.isAbrupt ? state.cutOff : nil)
+            // A waiting reader has an empty queue: it is told the session ended; a writing transport delivers what is
+            // queued, then closes.
+            return (state.reader, reason.isAbrupt ? state.cutOff : nil, state.announce())
         }
-        guard let (reader, cutOff) = closed else { return }
+        guard let (reader, cutOff, whenQueued) = closed else { return }
         reader?.resume(returning: nil)
         cutOff?()
+        whenQueued?()
         abandonUpgrade()
     }
 
@@ -229,4 +234,13 @@ public final class EngineSession: Sendable {
     }
 
     func receivedPong() { state.withLock { $0.pingSentAt = nil } }
+}
+
+extension EngineSession.State {
+    /// The writing transport's callback, unless it has been told already and has not taken the queue since.
+    mutating func announce() -> (@Sendable () -> Void)? {
+        guard let whenQueued, !announced else { return nil }
+        announced = true
+        return whenQueued
+    }
 }
