@@ -16,7 +16,7 @@ public enum EngineCloseReason: String, Sendable {
     case shuttingDown = "server shutting down"
 
     /// The connection is dropped without the closing handshake: a client that stopped reading, or answering
-    /// pings, may never read it, and its writer may be blocked for good.
+    /// pings, may never read it, and what is written to it may never leave.
     var isAbrupt: Bool { self == .slowConsumer || self == .pingTimeout || self == .protocolError }
 }
 
