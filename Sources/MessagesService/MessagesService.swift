@@ -211,9 +211,12 @@ struct MessageSending: Sendable {
             }
             return (earlier, false)
         }
-        try await record(message, context: context)
+        // Stored, so it goes out at once; the chat's record (latest message, unread counts) follows. A member who reads it
+        // before that is not counted, and a send whose record fails is completed by its resend, which publishes nothing
+        // again.
         await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
         await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
+        try await record(message, context: context)
         notifier?.messageStored(message, in: chat)
         return (message, true)
     }
