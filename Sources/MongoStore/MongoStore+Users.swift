@@ -105,19 +105,22 @@ struct MongoUsers: UserRepository {
         try await store.run(function: function) { connection in _ = try connection.updateOne(collection, ["_id": id.bson], update) }
     }
 
-    func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool {
+    func relations(of user: ObjectId, to others: [ObjectId]) async throws -> UserRelations {
+        guard !others.isEmpty else { return UserRelations() }
         let collection = collection
         return try await store.run { connection in
-            try connection.findOne(
+            let found = try connection.find(collection, ["_id": .document(["$in": others.bson])], projection: ["_id": .int32(1)])
+            let blockers = try connection.find(
                 collection,
-                [
-                    "$or": .array([
-                        .document(["_id": a.bson, "blocked": b.bson]),
-                        .document(["_id": b.bson, "blocked": a.bson]),
-                    ])
-                ],
+                ["_id": .document(["$in": others.bson]), "blocked": user.bson],
                 projection: ["_id": .int32(1)]
-            ) != nil
+            )
+            let blocked = try connection.findOne(collection, ["_id": user.bson], projection: ["blocked": .int32(1)])?.objectIds("blocked") ?? []
+            return UserRelations(
+                known: Set(try found.map { try $0.objectId("_id") }),
+                blocking: Set(blocked).intersection(others),
+                blockedBy: Set(try blockers.map { try $0.objectId("_id") })
+            )
         }
     }
 

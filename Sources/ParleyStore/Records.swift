@@ -57,6 +57,19 @@ public struct UserRecord: Sendable, Hashable {
     }
 }
 
+/// How some users stand to one: each set is a subset of the users asked about.
+public struct UserRelations: Sendable, Hashable {
+    public var known: Set<ObjectId>
+    public var blocking: Set<ObjectId>
+    public var blockedBy: Set<ObjectId>
+
+    public init(known: Set<ObjectId> = [], blocking: Set<ObjectId> = [], blockedBy: Set<ObjectId> = []) {
+        self.known = known
+        self.blocking = blocking
+        self.blockedBy = blockedBy
+    }
+}
+
 /// Fields of a profile update; nil leaves a field as it is.
 public struct ProfileChanges: Sendable, Hashable {
     public var name: String?

@@ -31,8 +31,8 @@ public protocol UserRepository: Sendable {
     func setLastSeen(id: ObjectId, _ date: Date) async throws
     func block(userId: ObjectId, target: ObjectId) async throws
     func unblock(userId: ObjectId, target: ObjectId) async throws
-    /// Whether either user blocked the other.
-    func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool
+    /// How `others` stand to `user`: which of them are users, which `user` blocked, which blocked `user`.
+    func relations(of user: ObjectId, to others: [ObjectId]) async throws -> UserRelations
     /// Users whose username or a word of whose name starts with `prefix` (case-insensitive), ordered by
     /// username, without `viewer`, users `viewer` blocked, and users who blocked `viewer`.
     func search(prefix: String, viewer: ObjectId, limit: Int) async throws -> [UserRecord]

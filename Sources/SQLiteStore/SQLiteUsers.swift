@@ -67,12 +67,20 @@ struct SQLiteUsers: UserRepository {
         }
     }
 
-    func isBlocked(_ a: ObjectId, _ b: ObjectId) async throws -> Bool {
-        try database.read { db in
-            try db.first(
-                "SELECT 1 FROM user_blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)",
-                [a.sql, b.sql, b.sql, a.sql]
-            ) { _ in true } ?? false
+    func relations(of user: ObjectId, to others: [ObjectId]) async throws -> UserRelations {
+        guard !others.isEmpty else { return UserRelations() }
+        let list = Array(repeating: "?", count: others.count).joined(separator: ", ")
+        let ids = others.map(\.sql)
+        return try database.read { db in
+            UserRelations(
+                known: Set(try db.rows("SELECT id FROM users WHERE id IN (\(list))", ids) { try $0.id(0) }),
+                blocking: Set(
+                    try db.rows("SELECT blocked_id FROM user_blocks WHERE user_id = ? AND blocked_id IN (\(list))", [user.sql] + ids) { try $0.id(0) }
+                ),
+                blockedBy: Set(
+                    try db.rows("SELECT user_id FROM user_blocks WHERE blocked_id = ? AND user_id IN (\(list))", [user.sql] + ids) { try $0.id(0) }
+                )
+            )
         }
     }
 

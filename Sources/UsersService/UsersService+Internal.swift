@@ -5,15 +5,14 @@ import ParleyStore
 /// What other services ask of the users service, which alone reads profiles and blocks.
 extension UsersService: UsersInternalAPI {
     public func relations(_ input: UsersInternal.Relations.Input, context: APIContext) async throws -> APIResponse<Relations> {
-        let user = input.body.userId
         let others = input.body.otherIds
-        let found = try await store.users.find(ids: others)
-        let blocked = Set(try await store.users.find(id: user)?.blocked ?? [])
+        let relations = try await store.users.relations(of: input.body.userId, to: others)
+        // In the order asked.
         return APIResponse(
             Relations(
-                known: found.map(\.id),
-                blocking: others.filter(blocked.contains),
-                blockedBy: found.filter { $0.blocked.contains(user) }.map(\.id)
+                known: others.filter(relations.known.contains),
+                blocking: others.filter(relations.blocking.contains),
+                blockedBy: others.filter(relations.blockedBy.contains)
             )
         )
     }

@@ -70,18 +70,20 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
     }
 
     @Test(arguments: StoreKind.allCases)
-    func blockingIsSymmetricForChecks(kind: StoreKind) async throws {
+    func relationsSayWhoBlockedWhom(kind: StoreKind) async throws {
         let store = try await makeStore(kind)
         let (a, b, c) = (user("a1"), user("b1"), user("c1"))
         for u in [a, b, c] { try await store.users.insert(u) }
+        let unknown = ObjectId()
         try await store.users.block(userId: a.id, target: b.id)
         try await store.users.block(userId: a.id, target: b.id)
-        #expect(try await store.users.isBlocked(a.id, b.id))
-        #expect(try await store.users.isBlocked(b.id, a.id))
-        #expect(try await !store.users.isBlocked(a.id, c.id))
+        #expect(try await store.users.relations(of: a.id, to: [b.id, c.id, unknown]) == UserRelations(known: [b.id, c.id], blocking: [b.id]))
+        #expect(try await store.users.relations(of: b.id, to: [a.id]) == UserRelations(known: [a.id], blockedBy: [a.id]))
+        #expect(try await store.users.relations(of: c.id, to: [a.id, b.id]) == UserRelations(known: [a.id, b.id]))
+        #expect(try await store.users.relations(of: a.id, to: []) == UserRelations())
         #expect(try await store.users.find(id: a.id)?.blocked == [b.id])
         try await store.users.unblock(userId: a.id, target: b.id)
-        #expect(try await !store.users.isBlocked(a.id, b.id))
+        #expect(try await store.users.relations(of: a.id, to: [b.id]) == UserRelations(known: [b.id]))
     }
 
     @Test(arguments: StoreKind.allCases)
