@@ -30,9 +30,12 @@ struct MediaFileProxy: MediaFileRoutes {
     }
 
     func forward(_ request: Request, context: some APIRequestContext) async throws -> Response {
-        var outgoing = APIClientRequest(method: request.method, path: request.uri.path, context: APIContext(request: request, context: context))
-        for (name, value) in request.uri.queryParameters { outgoing.query.append((String(name), String(value))) }
-        for name in Self.requestHeaders { if let value = request.headers[name] { outgoing.headers[name] = value } }
+        let outgoing = APIClientRequest(
+            passing: request,
+            method: request.method,
+            headers: Self.requestHeaders,
+            context: APIContext(request: request, context: context)
+        )
         let length = request.headers[.contentLength].flatMap(Int64.init)
         let body = request.method == .put ? HTTPClientRequest.Body.stream(request.body, length: length.map { .known($0) } ?? .unknown) : nil
         return try await transport.pass(outgoing, body: body, timeout: Self.timeout)

@@ -32,13 +32,21 @@ struct ServiceProxy: Sendable {
         var request = request
         let api = APIContext(request: request, context: context)
         // The route's method, not the request's: a HEAD the router answers with the GET route is a GET to the service.
-        var outgoing = APIClientRequest(method: route.method, path: request.uri.path, context: api)
+        var outgoing = APIClientRequest(passing: request, method: route.method, headers: Self.requestHeaders, context: api)
         if route.security != nil { outgoing.forward(caller: try await security.caller(from: request, context: context, api: api)) }
-        for (name, value) in request.uri.queryParameters { outgoing.query.append((String(name), String(value))) }
-        for name in Self.requestHeaders { if let value = request.headers[name] { outgoing.headers[name] = value } }
         let body = try await request.collectBody(upTo: APILimits.maxBodySize)
         if body.readableBytes > 0 { outgoing.body = Array(buffer: body) }
         return try await transport.pass(outgoing, collected: true)
+    }
+}
+
+extension APIClientRequest {
+    /// `request` on its way to a service: its path and query, the `headers` of it the service reads, and what the
+    /// gateway established (`context`: request id, client address, user agent).
+    init(passing request: Request, method: HTTPRequest.Method, headers: [HTTPField.Name], context: APIContext) {
+        self.init(method: method, path: request.uri.path, context: context)
+        for (name, value) in request.uri.queryParameters { query.append((String(name), String(value))) }
+        for name in headers { if let value = request.headers[name] { self.headers[name] = value } }
     }
 }
 
