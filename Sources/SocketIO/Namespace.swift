@@ -42,6 +42,9 @@ public final class Namespace: Sendable {
 
     public var socketCount: Int { state.withLock { $0.sockets.count } }
 
+    /// An event of the application's log that no socket here was in: one that connects later starts after it.
+    public func passed(offset: String) { state.withLock { $0.lastOffset = offset } }
+
     public func socket(id: String) -> Socket? { state.withLock { $0.sockets[id] } }
 
     /// The sockets in any of `rooms` (every socket when `rooms` is nil), less those in any of `excluding`.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import queue
 import signal
+import socket
 import time
 import uuid
 
@@ -315,6 +316,23 @@ def test_presence_follows_the_first_and_last_socket(server):
     finally:
         watcher_client.close()
         stranger_client.close()
+
+
+def test_a_client_that_vanishes_without_a_closing_handshake_goes_offline_at_once(server):
+    """A client whose TCP connection ends with no WebSocket close frame (its process died) is noticed when the
+    connection ends, not at the next ping 25 s later."""
+    watcher_session, watcher_token, _ = register(server, "watcher")
+    _, user_token, user = register(server, "vanishing")
+    create_chat(watcher_session, watcher_token, [user["_id"]])
+    watcher_client = Client(server, watcher_token)
+    try:
+        raw = RawSocket(server.url, {"token": user_token})
+        assert watcher_client.next("presence:update", lambda p: p["userId"] == user["_id"])["online"] is True
+        raw.ws.sock.shutdown(socket.SHUT_RDWR)
+        raw.ws.sock.close()
+        assert watcher_client.next("presence:update", lambda p: p["userId"] == user["_id"])["online"] is False
+    finally:
+        watcher_client.close()
 
 
 def test_a_socket_over_its_event_rate_is_refused_then_disconnected(server):

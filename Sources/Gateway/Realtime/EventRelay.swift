@@ -34,6 +34,9 @@ struct EventRelay: Service {
     }
 
     func relay(_ message: BusMessage) {
+        // An instance with no sockets (a gateway nobody is connected to yet) has nobody to tell, and rooms are joined
+        // afresh by a socket that connects later: reading the event would be wasted.
+        guard namespace.socketCount > 0 else { return namespace.passed(offset: message.offset) }
         guard let event = Self.event(message, namespace: namespace.name) else {
             logger.error("unreadable event on the bus", metadata: ["bytes": "\(message.payload.count)"])
             return

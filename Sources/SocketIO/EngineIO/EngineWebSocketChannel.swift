@@ -219,6 +219,17 @@ final class EngineWebSocketHandler: ChannelInboundHandler, RemovableChannelHandl
         fail(.protocolError, context: context)
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The server allows half-closed connections (HTTP needs them), but a WebSocket client that shut its side without
+        // a closing handshake is gone: without this its connection would wait for the next ping to fail, with the
+        // user still online.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if let session {
             if session.transport == .upgrading {
