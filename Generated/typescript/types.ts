@@ -350,6 +350,25 @@ export interface LastMessageRef {
   createdAt: string;
 }
 
+/** A message just stored, to record in its chat (internal). */
+export interface StoredMessage {
+  /**
+   * The chat.
+   * ObjectId: 24 lowercase hexadecimal characters.
+   */
+  chatId: string;
+  message: LastMessageRef;
+}
+
+/** Messages just stored, to record in their chats (internal). */
+export interface MessagesStoredRequest {
+  /**
+   * 1 to 500 messages, in the order they were stored.
+   * 1 to 500 items.
+   */
+  messages: StoredMessage[];
+}
+
 /** A member of a chat and since when (internal). */
 export interface ChatMember {
   /** ObjectId: 24 lowercase hexadecimal characters. */

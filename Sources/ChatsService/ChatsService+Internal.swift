@@ -16,9 +16,8 @@ extension ChatsService: ChatsInternalAPI {
         APIResponse(try await store.chats.find(id: input.path.id, member: input.body.userId).membership)
     }
 
-    public func messageStored(_ input: ChatsInternal.MessageStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        let message = LastMessageRecord(input.body)
-        try await store.chats.recordMessage(chatId: input.path.id, message)
+    public func messagesStored(_ input: ChatsInternal.MessagesStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
+        try await store.chats.recordMessages(input.body.messages.map { RecordedMessage(chatId: $0.chatId, LastMessageRecord($0.message)) })
         return APIResponse(SuccessResponse(success: true))
     }
 

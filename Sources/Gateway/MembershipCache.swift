@@ -65,8 +65,8 @@ final class MembershipCache: ChatsInternalAPI, Service {
         try await chats.userChats(input, context: context)
     }
 
-    func messageStored(_ input: ChatsInternal.MessageStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        try await chats.messageStored(input, context: context)
+    func messagesStored(_ input: ChatsInternal.MessagesStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
+        try await chats.messagesStored(input, context: context)
     }
 
     func messageEdited(_ input: ChatsInternal.MessageEdited.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {

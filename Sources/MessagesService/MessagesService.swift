@@ -16,6 +16,8 @@ public struct MessagesService: MessagesAPI {
     let media: any MediaAttachments
     let notifier: (any MessageNotifier)?
     let now: @Sendable () -> Date
+    /// The chat's latest message, its members' unread counts and the sender's read position, several sends at once.
+    let recorder: MessageRecorder
 
     public init(
         store: any MessagesStore,
@@ -33,6 +35,7 @@ public struct MessagesService: MessagesAPI {
         self.media = media
         self.notifier = notifier
         self.now = now
+        recorder = MessageRecorder(chats: chats)
     }
 
     public func list(_ input: Messages.List.Input, context: APIContext) async throws -> APIResponse<MessagePage> {
@@ -57,7 +60,8 @@ public struct MessagesService: MessagesAPI {
             events: events,
             media: media,
             notifier: notifier,
-            now: now
+            now: now,
+            recorder: recorder
         )
         .send(input.body, to: input.path.chatId, from: input.caller.userId, context: context)
         return APIResponse(MessageResponse(message: message.api(for: input.caller.userId)), status: created ? .created : .ok)
@@ -168,6 +172,7 @@ struct MessageSending: Sendable {
     let media: any MediaAttachments
     let notifier: (any MessageNotifier)?
     let now: @Sendable () -> Date
+    let recorder: MessageRecorder
 
     /// The stored message, and false when (sender, tempId) had already been sent: nothing new is stored.
     func send(
@@ -216,7 +221,7 @@ struct MessageSending: Sendable {
         // again.
         await events.publish(.messageNew(message.api(for: sender)), to: [.user(sender)])
         await events.publish(.messageNew(message.api(for: nil)), to: [.chat(chat.id)], excluding: sender)
-        try await record(message, context: context)
+        try await recorder.record(message, context: context)
         notifier?.messageStored(message, in: chat)
         return (message, true)
     }
@@ -232,13 +237,8 @@ struct MessageSending: Sendable {
         guard let chat = try await chats.chatIfMember(earlier.chatId, sender, context: context), chat.shows(earlier, to: sender) else {
             throw APIError.conflict("tempId was already used for a message you can no longer see")
         }
-        try await record(earlier, context: context)
+        try await recorder.record(earlier, context: context)
         return earlier
-    }
-
-    /// The chat's latest message, its members' unread counts and the sender's read position; idempotent.
-    private func record(_ message: MessageRecord, context: APIContext) async throws {
-        _ = try await chats.messageStored(.init(path: .init(id: message.chatId), body: message.lastMessage.ref), context: context)
     }
 }
 

@@ -286,36 +286,40 @@ struct MongoChats: ChatRepository {
         }
     }
 
-    func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
+    func recordMessages(_ messages: [RecordedMessage]) async throws {
         let collection = collection
         try await store.run { connection in
-            // The chat's latest recorded ids: recording one again (a retried send) changes nothing.
-            let fresh = try connection.updateOne(
-                collection,
-                ["_id": chatId.bson, "recorded": .document(["$ne": message.messageId.bson])],
-                ["$push": .document(["recorded": .document(["$each": .array([message.messageId.bson]), "$slice": .int64(-256)])])]
-            )
-            guard fresh.modified == 1 else { return }
-            let filter: Document = [
-                "_id": chatId.bson,
-                "$or": .array([
-                    .document(["lastMessage": .null]),
-                    .document(["lastMessage.createdAt": .document(["$lt": message.createdAt.bson])]),
-                    .document(["lastMessage.createdAt": message.createdAt.bson, "lastMessage.messageId": .document(["$lt": message.messageId.bson])]),
-                ]),
-            ]
-            _ = try connection.updateOne(
-                collection,
-                filter,
-                [
-                    "$set": .document(["lastMessage": Self.lastMessageDocument(message).bson]),
-                    "$max": .document(["updatedAt": message.createdAt.bson]),
-                ]
-            )
-            let key = MessageKey(createdAt: message.createdAt, id: message.messageId)
-            try Self.addToUnread(connection, chatId, message: key, sentBy: message.senderId, 1)
-            try Self.markRead(connection, collection, chatId: chatId, userId: message.senderId, upTo: key)
+            for recorded in messages { try Self.recordMessage(connection, collection, recorded.message, in: recorded.chatId) }
         }
+    }
+
+    private static func recordMessage(_ connection: MongoConnection, _ collection: String, _ message: LastMessageRecord, in chatId: ObjectId) throws {
+        // The chat's latest recorded ids: recording one again (a retried send) changes nothing.
+        let fresh = try connection.updateOne(
+            collection,
+            ["_id": chatId.bson, "recorded": .document(["$ne": message.messageId.bson])],
+            ["$push": .document(["recorded": .document(["$each": .array([message.messageId.bson]), "$slice": .int64(-256)])])]
+        )
+        guard fresh.modified == 1 else { return }
+        let filter: Document = [
+            "_id": chatId.bson,
+            "$or": .array([
+                .document(["lastMessage": .null]),
+                .document(["lastMessage.createdAt": .document(["$lt": message.createdAt.bson])]),
+                .document(["lastMessage.createdAt": message.createdAt.bson, "lastMessage.messageId": .document(["$lt": message.messageId.bson])]),
+            ]),
+        ]
+        _ = try connection.updateOne(
+            collection,
+            filter,
+            [
+                "$set": .document(["lastMessage": Self.lastMessageDocument(message).bson]),
+                "$max": .document(["updatedAt": message.createdAt.bson]),
+            ]
+        )
+        let key = MessageKey(createdAt: message.createdAt, id: message.messageId)
+        try Self.addToUnread(connection, chatId, message: key, sentBy: message.senderId, 1)
+        try Self.markRead(connection, collection, chatId: chatId, userId: message.senderId, upTo: key)
     }
 
     func uncount(chatId: ObjectId, message key: MessageKey, sentBy senderId: ObjectId, for users: [ObjectId]) async throws {

@@ -169,6 +169,16 @@ public struct LastMessageRecord: Sendable, Hashable {
     }
 }
 
+/// A message to record in its chat (`ChatRepository.recordMessages`).
+public struct RecordedMessage: Sendable, Hashable {
+    public var chatId: ObjectId
+    public var message: LastMessageRecord
+    public init(chatId: ObjectId, _ message: LastMessageRecord) {
+        self.chatId = chatId
+        self.message = message
+    }
+}
+
 public struct ChatRecord: Sendable, Hashable {
     public var id: ObjectId
     public var kind: ChatKind

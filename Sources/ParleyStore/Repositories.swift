@@ -89,10 +89,10 @@ public protocol ChatRepository: Sendable {
     func setAdmins(chatId: ObjectId, _ admins: [ObjectId], at date: Date) async throws -> ChatRecord?
     func setPinned(chatId: ObjectId, userId: ObjectId, _ pinned: Bool) async throws
     func setArchived(chatId: ObjectId, userId: ObjectId, _ archived: Bool) async throws
-    /// A new message: one more unread for every member but its sender, whose read position moves up to it (as
-    /// `markRead`); the latest message unless a newer one is already recorded, and `updatedAt` bumped. Recording one
-    /// again changes nothing.
-    func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws
+    /// New messages, each in its chat: one more unread for every member but its sender, whose read position moves up
+    /// to it (as `markRead`); the latest message unless a newer one is already recorded, and `updatedAt` bumped.
+    /// Recording one again changes nothing.
+    func recordMessages(_ messages: [RecordedMessage]) async throws
     /// Replaces the recorded latest message while it is still `messageId` (after an edit, or with the one
     /// before it after a deletion; nil clears it). No change when a newer message has been recorded since.
     func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws
@@ -162,6 +162,12 @@ public protocol AuthStore: Sendable {
 /// Profiles and blocks.
 public protocol UsersStore: Sendable {
     var users: any UserRepository { get }
+}
+
+extension ChatRepository {
+    public func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
+        try await recordMessages([RecordedMessage(chatId: chatId, message)])
+    }
 }
 
 /// Chats and each member's state, the previews a member sees among it.

@@ -150,31 +150,35 @@ struct SQLiteChats: ChatRepository {
         }
     }
 
-    func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
+    func recordMessages(_ messages: [RecordedMessage]) async throws {
         try await database.write { db in
-            guard try db.run("INSERT OR IGNORE INTO chat_recorded_messages VALUES (?, ?)", [chatId.sql, message.messageId.sql]) == 1 else { return }
-            // A retry comes within seconds: ids made a day before this one are forgotten.
-            try db.run(
-                "DELETE FROM chat_recorded_messages WHERE chat_id = ? AND message_id < ?",
-                [chatId.sql, ObjectId.earliest(at: message.messageId.date.addingTimeInterval(-86_400)).sql]
-            )
-            try db.run(
-                """
-                UPDATE chats SET last_message_id = ?, last_message_body = ?, last_message_sender = ?, last_message_at = ?,
-                    updated_at = max(updated_at, ?)
-                WHERE id = ? AND (last_message_at IS NULL OR (last_message_at, last_message_id) < (?, ?))
-                """,
-                [
-                    message.messageId.sql, message.body.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, chatId.sql,
-                    message.createdAt.sql, message.messageId.sql,
-                ]
-            )
-            try db.run(
-                "UPDATE chat_members SET unread_count = unread_count + 1 WHERE chat_id = ? AND user_id != ? AND \(Self.counts)",
-                [chatId.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, message.messageId.sql]
-            )
-            try Self.markRead(db, chatId: chatId, userId: message.senderId, upTo: MessageKey(createdAt: message.createdAt, id: message.messageId))
+            for recorded in messages { try Self.recordMessage(db, recorded.message, in: recorded.chatId) }
         }
+    }
+
+    private static func recordMessage(_ db: SQLiteConnection, _ message: LastMessageRecord, in chatId: ObjectId) throws {
+        guard try db.run("INSERT OR IGNORE INTO chat_recorded_messages VALUES (?, ?)", [chatId.sql, message.messageId.sql]) == 1 else { return }
+        // A retry comes within seconds: ids made a day before this one are forgotten.
+        try db.run(
+            "DELETE FROM chat_recorded_messages WHERE chat_id = ? AND message_id < ?",
+            [chatId.sql, ObjectId.earliest(at: message.messageId.date.addingTimeInterval(-86_400)).sql]
+        )
+        try db.run(
+            """
+            UPDATE chats SET last_message_id = ?, last_message_body = ?, last_message_sender = ?, last_message_at = ?,
+                updated_at = max(updated_at, ?)
+            WHERE id = ? AND (last_message_at IS NULL OR (last_message_at, last_message_id) < (?, ?))
+            """,
+            [
+                message.messageId.sql, message.body.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, chatId.sql,
+                message.createdAt.sql, message.messageId.sql,
+            ]
+        )
+        try db.run(
+            "UPDATE chat_members SET unread_count = unread_count + 1 WHERE chat_id = ? AND user_id != ? AND \(Self.counts)",
+            [chatId.sql, message.senderId.sql, message.createdAt.sql, message.createdAt.sql, message.messageId.sql]
+        )
+        try Self.markRead(db, chatId: chatId, userId: message.senderId, upTo: MessageKey(createdAt: message.createdAt, id: message.messageId))
     }
 
     func replaceLastMessage(chatId: ObjectId, ifCurrent messageId: ObjectId, with message: LastMessageRecord?) async throws {

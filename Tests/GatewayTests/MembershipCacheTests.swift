@@ -29,7 +29,7 @@ final class MembershipTable: ChatsInternalAPI {
     func userChats(_ input: ChatsInternal.UserChats.Input, context: APIContext) async throws -> APIResponse<UserChats> {
         throw APIError.internal
     }
-    func messageStored(_ input: ChatsInternal.MessageStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
+    func messagesStored(_ input: ChatsInternal.MessagesStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
         throw APIError.internal
     }
     func messageEdited(_ input: ChatsInternal.MessageEdited.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {

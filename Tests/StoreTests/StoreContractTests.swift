@@ -340,6 +340,28 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
         #expect(try await store.chats.memberState(chatId: chat.id, userId: me)?.lastRead == k2)
     }
 
+    /// Several sends recorded in one call, over two chats and with one of them twice: each counts once, in its own
+    /// chat, and each chat's latest is its newest.
+    @Test(arguments: StoreKind.allCases)
+    func messagesRecordedTogetherCountOnceEachInTheirOwnChat(kind: StoreKind) async throws {
+        let store = try await makeStore(kind)
+        let (me, you) = (ObjectId(), ObjectId())
+        let first = ChatRecord(kind: .direct, participants: [me, you], createdAt: at(0))
+        let second = ChatRecord(kind: .direct, participants: [me, ObjectId()], createdAt: at(0))
+        try await store.chats.insert(first)
+        try await store.chats.insert(second)
+        let messages = (1...3).map { (n: Int) in LastMessageRecord(messageId: ObjectId(), body: "m\(n)", senderId: me, createdAt: at(Double(n))) }
+        try await store.chats.recordMessages([
+            RecordedMessage(chatId: first.id, messages[0]), RecordedMessage(chatId: first.id, messages[1]),
+            RecordedMessage(chatId: first.id, messages[0]), RecordedMessage(chatId: second.id, messages[2]),
+        ])
+        #expect(try await store.chats.memberState(chatId: first.id, userId: you)?.unreadCount == 2)
+        #expect(try await store.chats.find(id: first.id)?.lastMessage == messages[1])
+        #expect(try await store.chats.find(id: second.id)?.lastMessage == messages[2])
+        try await store.chats.recordMessages([RecordedMessage(chatId: first.id, messages[1])])
+        #expect(try await store.chats.memberState(chatId: first.id, userId: you)?.unreadCount == 2, "recorded again: counted once")
+    }
+
     /// Sends, reads, deletions and membership keep every member's count equal to what they have left unread.
     @Test(arguments: StoreKind.allCases)
     func unreadCountersFollowSendsReadsAndDeletions(kind: StoreKind) async throws {

@@ -218,6 +218,6 @@ def test_a_request_is_one_trace_from_the_gateway_through_each_service_to_the_sto
     # Inside the messages process: the message stored, then chats asked to record it, each under the request.
     insert = next(s for s in trace if s["service"] == "parley-messages" and s["name"] == "messages.insert")
     assert by_id[insert["parentSpanId"]]["spanId"] == handled["spanId"]
-    recorded = next(s for s in trace if s["service"] == "parley-chats" and s["name"].endswith("/message-stored"))
+    recorded = next(s for s in trace if s["service"] == "parley-chats" and s["name"].endswith("/messages-stored"))
     assert by_id[recorded["parentSpanId"]]["service"] == "parley-messages"
-    assert any(s["service"] == "parley-chats" and s["name"] == "chats.recordMessage" and s.get("parentSpanId") == recorded["spanId"] for s in trace)
+    assert any(s["service"] == "parley-chats" and s["name"] == "chats.recordMessages" and s.get("parentSpanId") == recorded["spanId"] for s in trace)

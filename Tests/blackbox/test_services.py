@@ -113,14 +113,22 @@ def test_the_chats_service_records_messages_once_whoever_asks_twice(split):
     unread = lambda: next(c for c in expect(api(sb, "GET", "/api/chats", tb), 200)["chats"] if c["_id"] == chat["_id"])["unreadCount"]
     assert unread() == 1
     ref = {"messageId": sent["_id"], "body": sent["body"], "senderId": a["_id"], "createdAt": sent["createdAt"]}
+    stored = {"messages": [{"chatId": chat["_id"], "message": ref}]}
     for _ in range(2):
-        expect(direct(chats, "POST", f"{base}/message-stored", secret, json=ref), 200)
+        expect(direct(chats, "POST", "/internal/chats/messages-stored", secret, json=stored), 200)
     assert unread() == 1, "a message recorded again is not counted again"
+    # Several in one call, the same one twice among them: each new one counts once.
+    second = expect(api(sa, "POST", f"/api/messages/{chat['_id']}", ta, json={"body": "again"}), 201)["message"]
+    ref2 = {"messageId": second["_id"], "body": second["body"], "senderId": a["_id"], "createdAt": second["createdAt"]}
+    both = {"messages": [{"chatId": chat["_id"], "message": ref}, {"chatId": chat["_id"], "message": ref2}, {"chatId": chat["_id"], "message": ref2}]}
+    expect(direct(chats, "POST", "/internal/chats/messages-stored", secret, json=both), 200)
+    assert unread() == 2
     # A resend with the same tempId records it again too (completing a send whose record failed), and counts nothing.
     assert expect(api(sa, "POST", f"/api/messages/{chat['_id']}", ta, json={"body": "hello", "tempId": "t-once"}), 200)["message"]["_id"] == sent["_id"]
-    assert unread() == 1
-    assert_error(direct(chats, "POST", f"{base}/message-stored", json=ref), 401)
-    assert_error(api(sa, "POST", f"{base}/message-stored", ta, json=ref, headers=secret), 404)
+    assert unread() == 2
+    assert_error(direct(chats, "POST", "/internal/chats/messages-stored", json=stored), 401)
+    assert_error(api(sa, "POST", "/internal/chats/messages-stored", ta, json=stored, headers=secret), 404)
+    assert_error(direct(chats, "POST", "/internal/chats/messages-stored", secret, json={"messages": []}), 400)
 
 
 def test_the_messages_service_records_deliveries_and_reads_for_the_gateway(split):
