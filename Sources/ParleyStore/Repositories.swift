@@ -164,12 +164,6 @@ public protocol UsersStore: Sendable {
     var users: any UserRepository { get }
 }
 
-extension ChatRepository {
-    public func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
-        try await recordMessages([RecordedMessage(chatId: chatId, message)])
-    }
-}
-
 /// Chats and each member's state, the previews a member sees among it.
 public protocol ChatsStore: Sendable {
     var chats: any ChatRepository { get }

@@ -8,7 +8,7 @@ import Testing
 @testable import Gateway
 
 /// A chats service that answers membership from a table it can be told to change, and counts the questions.
-final class MembershipTable: ChatsInternalAPI {
+final class MembershipTable: ChatsInternalStub {
     private let state = Mutex((members: [ObjectId: [ObjectId]](), asked: 0))
 
     func set(_ chat: ObjectId, _ members: [ObjectId]) { state.withLock { $0.members[chat] = members } }
@@ -24,22 +24,6 @@ final class MembershipTable: ChatsInternalAPI {
         return APIResponse(
             ChatMembership(id: input.path.id, type: .group, title: "g", members: members.map { ChatMember(userId: $0, joinedAt: joined) })
         )
-    }
-
-    func userChats(_ input: ChatsInternal.UserChats.Input, context: APIContext) async throws -> APIResponse<UserChats> {
-        throw APIError.internal
-    }
-    func messagesStored(_ input: ChatsInternal.MessagesStored.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.internal
-    }
-    func messageEdited(_ input: ChatsInternal.MessageEdited.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.internal
-    }
-    func messageDeleted(_ input: ChatsInternal.MessageDeleted.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.internal
-    }
-    func read(_ input: ChatsInternal.Read.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.internal
     }
 }
 

@@ -9,7 +9,7 @@ import Testing
 
 /// A chats service whose `messagesStored` takes `delay` and keeps each call's messages; the calls listed in `failing`
 /// (counted from 0) fail instead.
-final class RecordingChats: ChatsInternalAPI {
+final class RecordingChats: ChatsInternalStub {
     private let state = Mutex([[StoredMessage]]())
     let delay: Duration
     let failing: Set<Int>
@@ -29,22 +29,6 @@ final class RecordingChats: ChatsInternalAPI {
         try await Task.sleep(for: delay)
         if failing.contains(call) { throw APIError.unavailable("chats is down") }
         return APIResponse(SuccessResponse(success: true))
-    }
-
-    func member(_ input: ChatsInternal.Member.Input, context: APIContext) async throws -> APIResponse<ChatMembership> {
-        throw APIError.internal
-    }
-    func userChats(_ input: ChatsInternal.UserChats.Input, context: APIContext) async throws -> APIResponse<UserChats> {
-        throw APIError.internal
-    }
-    func messageEdited(_ input: ChatsInternal.MessageEdited.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.internal
-    }
-    func messageDeleted(_ input: ChatsInternal.MessageDeleted.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.internal
-    }
-    func read(_ input: ChatsInternal.Read.Input, context: APIContext) async throws -> APIResponse<SuccessResponse> {
-        throw APIError.internal
     }
 }
 

@@ -20,6 +20,13 @@ func expectDuplicate(_ key: String, sourceLocation: SourceLocation = #_sourceLoc
     }
 }
 
+extension ChatRepository {
+    /// One message, as most tests record them.
+    func recordMessage(chatId: ObjectId, _ message: LastMessageRecord) async throws {
+        try await recordMessages([RecordedMessage(chatId: chatId, message)])
+    }
+}
+
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 
