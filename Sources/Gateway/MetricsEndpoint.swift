@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import ParleyAPI
 public import Prometheus
+import Synchronization
 
 /// Prometheus text at `/metrics`: what swift-metrics records in this process (requests by route, method and status
 /// with their durations, open sockets, events published and delivered, Redis errors). With a token a scraper presents
@@ -57,11 +58,31 @@ public struct MetricsEndpoint: Sendable {
 /// Parley's own measurements, beside Hummingbird's per-request ones.
 enum ParleyMetrics {
     static let socketsOpen = Meter(label: "parley_sockets_open")
+    private static let publishedEvents = EventCounters(label: "parley_events_published")
+    private static let deliveredEvents = EventCounters(label: "parley_events_delivered")
 
-    static func published(_ event: String) { Counter(label: "parley_events_published", dimensions: [("event", event)]).increment() }
+    static func published(_ event: String) { publishedEvents[event].increment() }
 
     static func delivered(_ event: String, sockets: Int) {
         guard sockets > 0 else { return }
-        Counter(label: "parley_events_delivered", dimensions: [("event", event)]).increment(by: sockets)
+        deliveredEvents[event].increment(by: sockets)
+    }
+}
+
+/// A counter per event name, made once: every event passes here, and making a counter looks it up in the
+/// metrics registry. Event names are the schema's, a bounded set.
+private final class EventCounters: Sendable {
+    private let label: String
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    init(label: String) { self.label = label }
+
+    subscript(event: String) -> CoreMetrics.Counter {
+        counters.withLock { counters in
+            if let counter = counters[event] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: [("event", event)])
+            counters[event] = counter
+            return counter
+        }
     }
 }

@@ -19,20 +19,38 @@ public struct ObjectId: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// Parses 24 lowercase hex characters; anything else is nil.
-    public init?(_ string: some StringProtocol) {
-        guard string.utf8.count == 24 else { return nil }
+    public init?(_ string: String) {
+        guard let parsed = Self.parse(string.utf8) else { return nil }
+        bytes = parsed
+    }
+
+    public init?(_ string: Substring) {
+        guard let parsed = Self.parse(string.utf8) else { return nil }
+        bytes = parsed
+    }
+
+    /// Every id of every event and request comes through here: it reads a native string's contiguous UTF-8
+    /// (a generic walk over a `StringProtocol`'s `utf8`, unspecialised across modules, cost several times more).
+    private static func parse(_ utf8: some Collection<UInt8>) -> (UInt64, UInt32)? {
+        if let parsed = utf8.withContiguousStorageIfAvailable({ parse($0) }) { return parsed }
+        return Array(utf8).withUnsafeBufferPointer { parse($0) }
+    }
+
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt32)? {
+        guard utf8.count == 24 else { return nil }
         var high: UInt64 = 0
         var low: UInt32 = 0
-        for (i, byte) in string.utf8.enumerated() {
+        for index in 0..<24 {
+            let byte = utf8[index]
             let nibble: UInt8
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
             default: return nil
             }
-            if i < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt32(nibble) }
+            if index < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt32(nibble) }
         }
-        bytes = (high, low)
+        return (high, low)
     }
 
     public init(high: UInt64, low: UInt32) { bytes = (high, low) }

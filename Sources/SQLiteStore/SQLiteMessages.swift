@@ -122,7 +122,9 @@ struct SQLiteMessages: MessageRepository {
             for (id, reached) in byMessage {
                 guard var message = try Self.load(db, id) else { continue }
                 let before = message.deliveredTo.count
-                for user in reached.map(\.userId) where user != message.senderId && !message.deliveredTo.contains(user) {
+                // A set beside the list: a group's message reaches hundreds of members in one batch.
+                var seen = Set(message.deliveredTo)
+                for user in reached.map(\.userId) where user != message.senderId && seen.insert(user).inserted {
                     message.deliveredTo.append(user)
                 }
                 guard message.deliveredTo.count > before else { continue }

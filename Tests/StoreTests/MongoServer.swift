@@ -80,7 +80,9 @@ enum MongoTestServer {
             if canConnect(port: port) {
                 // The server keeps writing to the open file; only a failed start needs the log by name.
                 try? FileManager.default.removeItem(at: log)
-                return "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=10000"
+                // A reply that never comes fails its test within a minute (libmongoc waits 5 by default; a stalled
+                // secantusd once held the whole suite for over ten).
+                return "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=10000&socketTimeoutMS=60000"
             }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))

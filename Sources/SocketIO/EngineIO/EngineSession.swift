@@ -184,10 +184,15 @@ public final class EngineSession: Sendable {
         }
     }
 
-    /// The probing WebSocket went away before the upgrade: polling goes on.
+    /// The probing WebSocket went away before the upgrade: polling goes on, and the WebSocket's callbacks go with
+    /// it (they held its channel for as long as the session lived, and a later probe must be told of packets).
     func abandonUpgrade() {
         state.withLock { state in
-            if state.transport == .upgrading { state.transport = .polling }
+            guard state.transport == .upgrading else { return }
+            state.transport = .polling
+            state.whenQueued = nil
+            state.announced = false
+            state.cutOff = nil
         }
     }
 

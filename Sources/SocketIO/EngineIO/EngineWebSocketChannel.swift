@@ -29,30 +29,32 @@ struct EngineWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     let http1: HTTP1Channel.Configuration
     let responder: HTTPChannelHandler.Responder
 
-    /// The server whose path `head` asks for, if it may open or upgrade a WebSocket session there.
-    private func server(for head: HTTPRequestHead) -> EngineServer? {
-        guard head.method == .GET, let server = servers.first(where: { $0.handles(path: head.uri) }) else { return nil }
-        guard let request = try? HTTPRequest(head, secure: false, splitCookie: false), server.webSocketHandshakeError(request) == nil else {
-            return nil
-        }
-        return server
+    /// The server whose path `head` asks for and the request's fields, if it may open or upgrade a WebSocket session
+    /// there.
+    private func accept(_ head: HTTPRequestHead) -> (server: EngineServer, fields: HTTPFields)? {
+        guard head.method == .GET, let server = servers.first(where: { $0.handles(path: head.uri) }),
+            let request = try? HTTPRequest(head, secure: false, splitCookie: false), server.webSocketHandshakeError(request) == nil
+        else { return nil }
+        return (server, request.headerFields)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let attempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            // What the handshake was checked against, kept for the pipeline: the upgrader hands both steps the head.
+            let accepted = NIOLoopBoundBox<(server: EngineServer, fields: HTTPFields)?>(nil, eventLoop: channel.eventLoop)
             // Engine.IO has its own heartbeat; a message may be as large as the largest maxPayload.
             let maxPayload = servers.map(\.configuration.maxPayload).max() ?? 1 << 14
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: maxPayload,
                 shouldUpgrade: { channel, head in
                     attempted.value = true
-                    return channel.eventLoop.makeSucceededFuture(server(for: head) == nil ? nil : HTTPHeaders())
+                    accepted.value = accept(head)
+                    return channel.eventLoop.makeSucceededFuture(accepted.value == nil ? nil : HTTPHeaders())
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let server = server(for: head), let fields = try? HTTPRequest(head, secure: false, splitCookie: false).headerFields
-                        else { throw ChannelError.inappropriateOperationForState }
+                        guard let (server, fields) = accepted.value else { throw ChannelError.inappropriateOperationForState }
                         let request = EngineRequest(
                             query: EngineServer.query(of: head.uri),
                             headers: fields,
