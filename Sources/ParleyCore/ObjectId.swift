@@ -19,24 +19,18 @@ public struct ObjectId: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// Parses 24 lowercase hex characters; anything else is nil.
-    public init?(_ string: String) {
-        guard let parsed = Self.parse(string.utf8) else { return nil }
-        bytes = parsed
+    @inlinable
+    public init?(_ string: some StringProtocol) {
+        // Inlinable, so that a caller's String is read as its contiguous UTF-8: every id of every event and request
+        // comes through here, and a generic walk over `utf8`, unspecialised across modules, cost several times more.
+        let utf8 = string.utf8
+        guard let parsed = utf8.withContiguousStorageIfAvailable({ Self.parse($0) }) ?? Array(utf8).withUnsafeBufferPointer({ Self.parse($0) })
+        else { return nil }
+        self.init(high: parsed.0, low: parsed.1)
     }
 
-    public init?(_ string: Substring) {
-        guard let parsed = Self.parse(string.utf8) else { return nil }
-        bytes = parsed
-    }
-
-    /// Every id of every event and request comes through here: it reads a native string's contiguous UTF-8
-    /// (a generic walk over a `StringProtocol`'s `utf8`, unspecialised across modules, cost several times more).
-    private static func parse(_ utf8: some Collection<UInt8>) -> (UInt64, UInt32)? {
-        if let parsed = utf8.withContiguousStorageIfAvailable({ parse($0) }) { return parsed }
-        return Array(utf8).withUnsafeBufferPointer { parse($0) }
-    }
-
-    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt32)? {
+    @usableFromInline
+    static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt32)? {
         guard utf8.count == 24 else { return nil }
         var high: UInt64 = 0
         var low: UInt32 = 0

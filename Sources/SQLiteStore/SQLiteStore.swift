@@ -53,7 +53,7 @@ public final class SQLiteStore: Store {
 enum JSONColumn {
     static func ids(_ ids: [ObjectId]) -> SQLValue { .text(JSONValue.array(ids.map { .string($0.description) }).serialized()) }
 
-    static func ids(_ json: JSONValue) -> [ObjectId] { json.arrayValue?.compactMap { $0.stringValue.flatMap({ ObjectId($0) }) } ?? [] }
+    static func ids(_ json: JSONValue) -> [ObjectId] { json.arrayValue?.compactMap { $0.stringValue.flatMap(ObjectId.init) } ?? [] }
 
     static func reactions(_ reactions: [ReactionRecord]) -> SQLValue {
         .text(
@@ -70,7 +70,7 @@ enum JSONColumn {
 
     static func reactions(_ json: JSONValue) -> [ReactionRecord] {
         json.arrayValue?.compactMap { item in
-            guard let user = item["userId"]?.stringValue.flatMap({ ObjectId($0) }), let emoji = item["emoji"]?.stringValue,
+            guard let user = item["userId"]?.stringValue.flatMap(ObjectId.init), let emoji = item["emoji"]?.stringValue,
                 let at = item["createdAt"]?.intValue
             else { return nil }
             return ReactionRecord(userId: user, emoji: emoji, createdAt: Date(millisecondsSince1970: Int64(at)))
@@ -90,7 +90,7 @@ enum JSONColumn {
 
     static func media(_ json: JSONValue) -> MessageMediaRecord? {
         guard let kind = json["kind"]?.stringValue.flatMap(MediaKind.init(rawValue:)), let url = json["url"]?.stringValue,
-            let id = json["mediaId"]?.stringValue.flatMap({ ObjectId($0) })
+            let id = json["mediaId"]?.stringValue.flatMap(ObjectId.init)
         else { return nil }
         return MessageMediaRecord(
             kind: kind,
@@ -111,8 +111,8 @@ enum JSONColumn {
     }
 
     static func reply(_ json: JSONValue) -> ReplyRecord? {
-        guard let id = json["messageId"]?.stringValue.flatMap({ ObjectId($0) }), let body = json["body"]?.stringValue,
-            let sender = json["senderId"]?.stringValue.flatMap({ ObjectId($0) })
+        guard let id = json["messageId"]?.stringValue.flatMap(ObjectId.init), let body = json["body"]?.stringValue,
+            let sender = json["senderId"]?.stringValue.flatMap(ObjectId.init)
         else { return nil }
         return ReplyRecord(messageId: id, body: body, senderId: sender)
     }

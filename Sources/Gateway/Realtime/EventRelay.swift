@@ -44,8 +44,8 @@ struct EventRelay: Service {
         if event.name == "chat:updated", let chat = event.arguments.values.first, let rooms = event.rooms { followMembership(chat, rooms: rooms) }
         let reached = namespace.emit(event.name, event.arguments, to: event.rooms, excluding: event.excluding, offset: event.offset)
         ParleyMetrics.delivered(event.name, sockets: reached.count)
-        if event.name == "message:new", let message = event.arguments.values.first, let id = message["_id"]?.stringValue.flatMap({ ObjectId($0) }),
-            let sender = message["senderId"]?.stringValue.flatMap({ ObjectId($0) })
+        if event.name == "message:new", let message = event.arguments.values.first, let id = message["_id"]?.stringValue.flatMap(ObjectId.init),
+            let sender = message["senderId"]?.stringValue.flatMap(ObjectId.init)
         {
             for user in Set(reached.compactMap { ($0.data as? Caller)?.userId }) where user != sender { deliveries.reached(id, user) }
         }
@@ -56,7 +56,7 @@ struct EventRelay: Service {
         guard let body = try? JSONParser.parse(message.payload), let name = body["event"]?.stringValue, let payload = body["payload"],
             let rooms = body["rooms"]?.arrayValue?.compactMap(\.stringValue)
         else { return nil }
-        let excluding = body["excluding"]?.stringValue.flatMap({ ObjectId($0) }).map { Set([Room.user($0).description]) } ?? []
+        let excluding = body["excluding"]?.stringValue.flatMap(ObjectId.init).map { Set([Room.user($0).description]) } ?? []
         return SocketEventRecord(
             offset: message.offset,
             namespace: namespace,
@@ -70,7 +70,7 @@ struct EventRelay: Service {
     /// A `chat:updated` goes to each member's own room with the chat's participants: the sockets of those rooms
     /// are in the chat's room exactly when their user is a participant.
     private func followMembership(_ chat: JSONValue, rooms: Set<String>) {
-        guard let id = chat["_id"]?.stringValue.flatMap({ ObjectId($0) }), let participants = chat["participants"]?.arrayValue else { return }
+        guard let id = chat["_id"]?.stringValue.flatMap(ObjectId.init), let participants = chat["participants"]?.arrayValue else { return }
         let members = Set(participants.compactMap { $0.stringValue })
         let chatRoom = Room.chat(id).description
         for room in rooms where room.hasPrefix("user:") {
