@@ -7,6 +7,10 @@ slow it when the rate is more than the server sustains).
 
     scripts/bench/socket-load.py [--connections 18000] [--rate 10000] [--servers parley,peer]
     scripts/bench/socket-load.py --cluster 3       # 3 x 18,000 idle connections on one Redis, one probe to all
+    scripts/bench/socket-load.py --pin --phases chat --rate 1100   # what one core of server sustains
+
+With --pin the server runs on CPU 0 and the load generators on CPU 1 (taskset), so that the load's own CPU is not
+taken from the server: on a 2-core machine, one core of server against a load that does not compete with it.
 
 PARLEY_BIN and LOAD_BIN default to the release builds; results go to $TMPDIR/socket-load/.
 """
@@ -28,6 +32,8 @@ LOAD = os.environ.get("LOAD_BIN", str(ROOT / ".build/release/parley-load"))
 PYTHON = str(ROOT / ".venv/bin/python")
 WORK = Path(tempfile.gettempdir()) / "socket-load"
 TICKS = os.sysconf("SC_CLK_TCK")
+# Command prefixes for the server and the load generators (`--pin`).
+PIN = {"server": [], "load": []}
 
 
 def rss_kib(pid: int) -> int:
@@ -73,7 +79,7 @@ def settle(pid: int, limit: float = 120) -> None:
 
 
 def load(url, plan, mode, out, connections, first=0, count=None, source="127.0.0.1", rate=0, duration=20, ready=None, threads=1):
-    argv = [LOAD, "run", "--url", url, "--plan", str(plan), "--mode", mode, "--connections", str(connections),
+    argv = PIN["load"] + [LOAD, "run", "--url", url, "--plan", str(plan), "--mode", mode, "--connections", str(connections),
             "--first-user", str(first), "--source", source, "--duration", str(duration), "--out", str(out),
             "--threads", str(threads)]
     if count:
@@ -90,11 +96,38 @@ def merge(files) -> dict:
 
 
 def scenario(name, url, pid, plan, args, probe) -> dict:
-    """The three loads against one server; `probe()` sends the idle connections' probe message."""
+    """The loads of `args.phases` against one server; `probe()` sends the idle connections' probe message."""
     results = {}
     out = WORK / name
     out.mkdir(parents=True, exist_ok=True)
-    # Idle: half the connections from each of two processes and source addresses, over the group's members.
+    if "idle" in args.phases:
+        results["idle"] = idle(url, pid, plan, args, probe, out)
+        settle(pid)
+    if "group" in args.phases:
+        # The group: every member connected from one process, user 0 sends, latency to the last member.
+        p = load(url, plan, "group", out / "group.json", args.group, 0, args.group, "127.0.0.6")
+        p.wait()
+        results["group"] = merge([out / "group.json"])
+        settle(pid)
+    if "chat" in args.phases:
+        # 2-member chats: two processes, each over its own half of the users and half the rate.
+        users = args.users // 2
+        cpu0, t0 = cpu_seconds(pid), time.monotonic()
+        procs = [load(url, plan, "chat", out / f"chat{i}.json", users, i * users, users, f"127.0.0.{i + 4}",
+                      rate=args.rate // 2, duration=args.duration) for i in range(2)]
+        for p in procs:
+            p.wait()
+        chat = merge([out / f"chat{i}.json" for i in range(2)])
+        cpu = cpu_seconds(pid) - cpu0
+        chat["serverCpuCores"] = cpu / (time.monotonic() - t0)
+        chat["serverCpuMsPerMessage"] = 1000 * cpu / max(1, chat["received"])
+        results["chat"] = chat
+    return results
+
+
+def idle(url, pid, plan, args, probe, out) -> dict:
+    """Half the connections from each of two processes and source addresses, over the group's members: the server's
+    memory and CPU while they idle, then a probe message every one of them must receive."""
     time.sleep(2)
     before, half, group = rss_kib(pid), args.connections // 2, args.group
     procs = [load(url, plan, "idle", out / f"idle{i}.json", half, 0, group, f"127.0.0.{i + 2}", duration=args.idle_hold,
@@ -102,7 +135,7 @@ def scenario(name, url, pid, plan, args, probe) -> dict:
     deadline = time.monotonic() + 600
     while not all((out / f"idle{i}.ready").exists() for i in range(2)):
         if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-            raise SystemExit(f"{name}: idle connections did not come up: see {out}")
+            raise SystemExit(f"idle connections did not come up: see {out}")
         time.sleep(0.5)
     time.sleep(5)  # settle
     after = rss_kib(pid)
@@ -112,27 +145,10 @@ def scenario(name, url, pid, plan, args, probe) -> dict:
     probe()
     for p in procs:
         p.wait()
-    idle = merge([out / f"idle{i}.json" for i in range(2)])
-    results["idle"] = {"connections": idle["connections"], "probed": idle["probed"], "rssBeforeMiB": before / 1024,
-                       "rssAfterMiB": after / 1024, "kibPerConnection": (after - before) / max(1, idle["connections"]),
-                       "idleCpuCores": idle_cpu}
-    settle(pid)
-    # The group: every member connected from one process, user 0 sends, latency to the last member.
-    p = load(url, plan, "group", out / "group.json", args.group, 0, args.group, "127.0.0.6")
-    p.wait()
-    results["group"] = merge([out / "group.json"])
-    settle(pid)
-    # 2-member chats: two processes, each over its own half of the users and half the rate.
-    users = args.users // 2
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
-    procs = [load(url, plan, "chat", out / f"chat{i}.json", users, i * users, users, f"127.0.0.{i + 4}",
-                  rate=args.rate // 2, duration=args.duration) for i in range(2)]
-    for p in procs:
-        p.wait()
-    chat = merge([out / f"chat{i}.json" for i in range(2)])
-    chat["serverCpuCores"] = (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
-    results["chat"] = chat
-    return results
+    held = merge([out / f"idle{i}.json" for i in range(2)])
+    return {"connections": held["connections"], "probed": held["probed"], "rssBeforeMiB": before / 1024,
+            "rssAfterMiB": after / 1024, "kibPerConnection": (after - before) / max(1, held["connections"]),
+            "idleCpuCores": idle_cpu}
 
 
 def cluster(args) -> dict:
@@ -212,7 +228,11 @@ def main():
     parser.add_argument("--idle-measure", type=int, default=20)
     parser.add_argument("--servers", default="parley,peer")
     parser.add_argument("--cluster", type=int, default=0, help="only idle connections over this many instances on Redis")
+    parser.add_argument("--phases", default="idle,group,chat")
+    parser.add_argument("--pin", action="store_true", help="the server on CPU 0, the load generators on CPU 1")
     args = parser.parse_args()
+    if args.pin:
+        PIN.update(server=["taskset", "-c", "0"], load=["taskset", "-c", "1"])
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     if args.cluster:
@@ -222,7 +242,7 @@ def main():
     data = WORK / "data"
     data.mkdir()
     env = server_env(WORK)
-    server = subprocess.Popen([PARLEY, "serve", "--host", "127.0.0.1", "--port", "18090", "--data-dir", str(data)],
+    server = subprocess.Popen(PIN["server"] + [PARLEY, "serve", "--host", "127.0.0.1", "--port", "18090", "--data-dir", str(data)],
                               env=env, stdout=open(WORK / "parley.log", "w"), stderr=subprocess.STDOUT)
     url = "http://127.0.0.1:18090"
     results = {}
@@ -247,7 +267,7 @@ def main():
         stop(server)
 
     if "peer" in args.servers:
-        peer = subprocess.Popen([PYTHON, str(ROOT / "scripts/bench/socketio_peer.py"), str(WORK / "plan.json"), "18091"],
+        peer = subprocess.Popen(PIN["server"] + [PYTHON, str(ROOT / "scripts/bench/socketio_peer.py"), str(WORK / "plan.json"), "18091"],
                                 stdout=open(WORK / "peer.log", "w"), stderr=subprocess.STDOUT)
         try:
             wait_http("http://127.0.0.1:18091/socket.io/?EIO=4&transport=polling", peer)
