@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 
 import pytest
 import requests
@@ -37,7 +36,6 @@ class RawClient:
         assert self.ws.recv().startswith("0{")
         self.ws.send("40" + json.dumps({"token": token}))
         assert self.packet().startswith("40{")
-        self.acks = 0
         self.sent = 0
 
     def packet(self) -> str | bytes:
@@ -52,10 +50,9 @@ class RawClient:
 
     def call(self, name: str, *arguments) -> list:
         """Sends `name` with an acknowledgement id; the acknowledgement's arguments."""
-        self.acks += 1
         self.sent += 1
-        prefix = f"43{self.acks}["
-        self.ws.send(f"42{self.acks}" + json.dumps([name, *arguments]))
+        prefix = f"43{self.sent}["
+        self.ws.send(f"42{self.sent}" + json.dumps([name, *arguments]))
         while True:
             packet = self.packet()
             if isinstance(packet, str) and packet.startswith(prefix):
@@ -66,6 +63,8 @@ class RawClient:
 
 
 class Fuzzing:
+    """A user in a direct chat with one message (the ids payloads draw from) and its current socket."""
+
     def __init__(self, server):
         self.server = server
         _, self.token, me = register(server, "fuzzer")
