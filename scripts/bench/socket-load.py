@@ -228,7 +228,8 @@ def main():
     parser.add_argument("--idle-measure", type=int, default=20)
     parser.add_argument("--servers", default="parley,peer")
     parser.add_argument("--cluster", type=int, default=0, help="only idle connections over this many instances on Redis")
-    parser.add_argument("--phases", default="idle,group,chat")
+    parser.add_argument("--phases", type=lambda text: set(text.split(",")), default={"idle", "group", "chat"},
+                        help="which of idle,group,chat to run")
     parser.add_argument("--pin", action="store_true", help="the server on CPU 0, the load generators on CPU 1")
     args = parser.parse_args()
     if args.pin:
